@@ -1,0 +1,42 @@
+/* client.h — JSON calls to the Airbyte public API and Config API.
+ *
+ * AbfsClient owns the configuration, the HTTP client and the token. A call sends an optional
+ * JSON body, authenticates (re-fetching the token once on a 401), retries idempotent calls on
+ * 429/502/503/504 and transport failures with exponential backoff and jitter within a deadline,
+ * and parses the JSON answer. Any non-2xx status becomes an ABFS_ERROR GError (error.h). */
+#ifndef ABFS_CLIENT_H
+#define ABFS_CLIENT_H
+
+#include <glib.h>
+#include <json-c/json.h>
+#include "config.h"
+#include "http.h"
+
+typedef struct AbfsClient AbfsClient;
+
+typedef enum {
+    ABFS_API_PUBLIC, /* paths relative to cfg->api_root */
+    ABFS_API_CONFIG, /* paths relative to cfg->config_api_root */
+} AbfsApi;
+
+typedef enum {
+    ABFS_CALL_DEFAULT = 0,
+    ABFS_CALL_IDEMPOTENT = 1 << 0, /* safe to send again after a failure */
+} AbfsCallFlags;
+
+/* Takes ownership of cfg (finished with abfs_config_finish). */
+AbfsClient *abfs_client_new(AbfsConfig *cfg, gboolean trace);
+void abfs_client_free(AbfsClient *client);
+const AbfsConfig *abfs_client_config(const AbfsClient *client);
+AbfsHttp *abfs_client_http(AbfsClient *client);
+
+/* Performs method on path (which may carry a query string) of api. *out receives the parsed
+ * answer (NULL for an empty body, e.g. 204); pass out = NULL to ignore it. */
+gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, const char *path,
+                          json_object *body, AbfsCallFlags flags, json_object **out, GError **error);
+
+/* Backoff before retry number attempt (0-based): min(cap, base·2^attempt) with full jitter,
+ * in microseconds. Exposed for tests. */
+gint64 abfs_client_backoff_us(guint attempt, gint64 base_us, gint64 cap_us, GRand *rand);
+
+#endif

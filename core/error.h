@@ -1,0 +1,32 @@
+/* error.h — how airbytefs reports failures of the Airbyte API.
+ *
+ * Every failure in core/ is a GError in the ABFS_ERROR domain whose code is the errno the
+ * filesystem returns for it, and whose message is one line a user can act on (for HTTP failures:
+ * "HTTP <status>: <the server's own message>"). The HTTP status is kept beside it in the message
+ * so it reaches the `errors` file and the daemon's log. This is the one table from HTTP status to
+ * errno; nothing else in airbytefs decides it. */
+#ifndef ABFS_ERROR_H
+#define ABFS_ERROR_H
+
+#include <glib.h>
+
+#define ABFS_ERROR (abfs_error_quark())
+GQuark abfs_error_quark(void);
+
+/* The errno for an HTTP status of a request that was not retried further:
+ * 400/422 EINVAL, 401 EACCES, 403 EPERM, 404/410 ENOENT, 405/501 ENOTSUP, 408 ETIMEDOUT,
+ * 409/423 EBUSY, 413 EFBIG, 429 EAGAIN, other 5xx EIO, other 4xx EINVAL. 2xx/3xx: 0. */
+int abfs_errno_for_http_status(long status);
+
+/* The server's message in an error body: problem JSON `detail` (or `title`), Config API
+ * `message`, Micronaut `_embedded.errors[0].message`, or the body's first line when it is not
+ * JSON. Newly allocated; never NULL (falls back to the status's reason phrase). */
+char *abfs_server_message(long status, const char *body, gsize len);
+
+/* Sets *error (if error is not NULL) for an HTTP error response. */
+void abfs_set_http_error(GError **error, long status, const char *body, gsize len);
+
+/* The HTTP status recorded in an ABFS_ERROR message ("HTTP 409: ..."), or 0 if none. */
+long abfs_error_http_status(const GError *error);
+
+#endif

@@ -1,0 +1,237 @@
+/* http.c — libcurl easy-handle pool, share handle, timeouts and body bounds (see http.h). */
+#include "http.h"
+#include "error.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <string.h>
+
+struct AbfsHttp {
+    AbfsHttpOptions opts;
+    char *ca_file;
+    CURLSH *share;
+    GMutex share_locks[CURL_LOCK_DATA_LAST];
+    GMutex pool_lock;
+    GPtrArray *pool; /* idle CURL* handles */
+    guint64 total_requests, total_bytes, total_millis;
+};
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *user)
+{
+    (void)h;
+    (void)access;
+    AbfsHttp *http = user;
+    g_mutex_lock(&http->share_locks[data]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *user)
+{
+    (void)h;
+    AbfsHttp *http = user;
+    g_mutex_unlock(&http->share_locks[data]);
+}
+
+void abfs_http_global_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void abfs_http_global_cleanup(void)
+{
+    curl_global_cleanup();
+}
+
+AbfsHttp *abfs_http_new(const AbfsHttpOptions *options)
+{
+    AbfsHttp *http = g_new0(AbfsHttp, 1);
+    http->opts = *options;
+    http->ca_file = g_strdup(options->ca_file);
+    http->opts.ca_file = http->ca_file;
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        g_mutex_init(&http->share_locks[i]);
+    g_mutex_init(&http->pool_lock);
+    http->pool = g_ptr_array_new();
+    http->share = curl_share_init();
+    curl_share_setopt(http->share, CURLSHOPT_LOCKFUNC, share_lock);
+    curl_share_setopt(http->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    curl_share_setopt(http->share, CURLSHOPT_USERDATA, http);
+    curl_share_setopt(http->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(http->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(http->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    return http;
+}
+
+void abfs_http_free(AbfsHttp *http)
+{
+    if (!http)
+        return;
+    for (guint i = 0; i < http->pool->len; i++)
+        curl_easy_cleanup(g_ptr_array_index(http->pool, i));
+    g_ptr_array_free(http->pool, TRUE);
+    curl_share_cleanup(http->share);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        g_mutex_clear(&http->share_locks[i]);
+    g_mutex_clear(&http->pool_lock);
+    g_free(http->ca_file);
+    g_free(http);
+}
+
+static CURL *handle_take(AbfsHttp *http)
+{
+    CURL *h = NULL;
+    g_mutex_lock(&http->pool_lock);
+    if (http->pool->len > 0)
+        h = g_ptr_array_steal_index_fast(http->pool, http->pool->len - 1);
+    g_mutex_unlock(&http->pool_lock);
+    if (!h) {
+        h = curl_easy_init();
+        if (!h)
+            return NULL;
+    }
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_SHARE, http->share);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)http->opts.connect_timeout_s);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)http->opts.request_timeout_s);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "airbytefs/" ABFS_VERSION);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (http->opts.ca_file)
+        curl_easy_setopt(h, CURLOPT_CAINFO, http->opts.ca_file);
+    return h;
+}
+
+static void handle_return(AbfsHttp *http, CURL *h)
+{
+    g_mutex_lock(&http->pool_lock);
+    g_ptr_array_add(http->pool, h);
+    g_mutex_unlock(&http->pool_lock);
+}
+
+typedef struct {
+    GString *body;
+    gsize max;
+    gboolean too_big;
+} Sink;
+
+static size_t sink_write(char *data, size_t size, size_t nmemb, void *user)
+{
+    Sink *sink = user;
+    size_t n = size * nmemb;
+    if (sink->body->len + n > sink->max) {
+        sink->too_big = TRUE;
+        return 0; /* aborts the transfer */
+    }
+    g_string_append_len(sink->body, data, (gssize)n);
+    return n;
+}
+
+static int errno_for_curl(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+        return ETIMEDOUT;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+        return ENOTCONN;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+        return EACCES;
+    case CURLE_ABORTED_BY_CALLBACK:
+        return EINTR;
+    default:
+        return EIO;
+    }
+}
+
+/* The path of a URL, without query, for trace lines (never the query: it may be long). */
+static const char *url_path(const char *url)
+{
+    const char *p = strstr(url, "://");
+    p = p ? strchr(p + 3, '/') : NULL;
+    return p ? p : url;
+}
+
+gboolean abfs_http_request(AbfsHttp *http, const char *method, const char *url,
+                           const char *const *headers, const char *body,
+                           AbfsHttpResponse *response, GError **error)
+{
+    memset(response, 0, sizeof *response);
+    CURL *h = handle_take(http);
+    if (!h) {
+        g_set_error(error, ABFS_ERROR, ENOMEM, "cannot create an HTTP handle");
+        return FALSE;
+    }
+    struct curl_slist *list = NULL;
+    for (const char *const *hd = headers; hd && *hd; hd++)
+        list = curl_slist_append(list, *hd);
+    if (body)
+        list = curl_slist_append(list, "Content-Type: application/json");
+    list = curl_slist_append(list, "Accept: application/json");
+    list = curl_slist_append(list, "Expect:");
+
+    Sink sink = {g_string_sized_new(4096), http->opts.max_body_bytes, FALSE};
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "GET") == 0)
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    if (body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+
+    gint64 start = g_get_monotonic_time();
+    CURLcode rc = curl_easy_perform(h);
+    gint64 millis = (g_get_monotonic_time() - start) / 1000;
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(list);
+    handle_return(http, h);
+
+    __atomic_add_fetch(&http->total_requests, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&http->total_bytes, sink.body->len, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&http->total_millis, (guint64)millis, __ATOMIC_RELAXED);
+    if (http->opts.trace)
+        g_message("api: %s %s -> %ld, %zu bytes, %" G_GINT64_FORMAT " ms%s%s", method, url_path(url),
+                  status, sink.body->len, millis, rc == CURLE_OK ? "" : ", ",
+                  rc == CURLE_OK ? "" : curl_easy_strerror(rc));
+
+    if (sink.too_big) {
+        g_set_error(error, ABFS_ERROR, EFBIG, "response from %s is larger than %zu bytes",
+                    url_path(url), http->opts.max_body_bytes);
+        g_string_free(sink.body, TRUE);
+        return FALSE;
+    }
+    if (rc != CURLE_OK) {
+        g_set_error(error, ABFS_ERROR, errno_for_curl(rc), "%s %s: %s", method, url_path(url),
+                    curl_easy_strerror(rc));
+        g_string_free(sink.body, TRUE);
+        return FALSE;
+    }
+    response->status = status;
+    response->body = sink.body;
+    return TRUE;
+}
+
+void abfs_http_response_clear(AbfsHttpResponse *response)
+{
+    if (response->body)
+        g_string_free(response->body, TRUE);
+    response->body = NULL;
+    response->status = 0;
+}
+
+void abfs_http_totals(AbfsHttp *http, guint64 *requests, guint64 *bytes, guint64 *millis)
+{
+    *requests = __atomic_load_n(&http->total_requests, __ATOMIC_RELAXED);
+    *bytes = __atomic_load_n(&http->total_bytes, __ATOMIC_RELAXED);
+    *millis = __atomic_load_n(&http->total_millis, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,46 @@
+/* http.h — a thread-safe HTTP client over libcurl for the Airbyte API.
+ *
+ * One AbfsHttp serves every thread of the filesystem: easy handles are pooled and reused (so
+ * connections stay alive), DNS, TLS sessions and connections are shared through a curl share
+ * handle, CURLOPT_NOSIGNAL is set, connect and total times are bounded, and bodies larger than
+ * a bound are refused. Transport failures become ABFS_ERROR GErrors: ETIMEDOUT for a timeout,
+ * ENOTCONN when the server cannot be reached, EFBIG for an oversized body, EIO otherwise. HTTP
+ * error statuses are NOT errors here: the caller gets the status and body. */
+#ifndef ABFS_HTTP_H
+#define ABFS_HTTP_H
+
+#include <glib.h>
+
+typedef struct AbfsHttp AbfsHttp;
+
+typedef struct {
+    guint connect_timeout_s;
+    guint request_timeout_s;
+    gsize max_body_bytes;
+    const char *ca_file;   /* NULL: the system's CA store */
+    gboolean trace;        /* log one line per request (method, path, status, bytes, ms) */
+} AbfsHttpOptions;
+
+typedef struct {
+    long status;
+    GString *body;
+} AbfsHttpResponse;
+
+AbfsHttp *abfs_http_new(const AbfsHttpOptions *options);
+void abfs_http_free(AbfsHttp *http);
+
+/* Performs one request. headers: NULL-terminated "Name: value" strings (may be NULL); body: sent
+ * as is when not NULL. On success fills *response (free with abfs_http_response_clear). */
+gboolean abfs_http_request(AbfsHttp *http, const char *method, const char *url,
+                           const char *const *headers, const char *body,
+                           AbfsHttpResponse *response, GError **error);
+void abfs_http_response_clear(AbfsHttpResponse *response);
+
+/* Totals since creation, for the unmount summary of -d. */
+void abfs_http_totals(AbfsHttp *http, guint64 *requests, guint64 *bytes, guint64 *millis);
+
+/* Call once at program start, before any thread exists. */
+void abfs_http_global_init(void);
+void abfs_http_global_cleanup(void);
+
+#endif

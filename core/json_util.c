@@ -1,0 +1,79 @@
+/* json_util.c — stable pretty printing and strict parsing of JSON (json_util.h). */
+#include "json_util.h"
+#include "error.h"
+
+#include <errno.h>
+#include <string.h>
+
+static int compare_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+json_object *abfs_json_sorted_copy(json_object *value)
+{
+    switch (json_object_get_type(value)) {
+    case json_type_object: {
+        GPtrArray *keys = g_ptr_array_new();
+        json_object_object_foreach(value, key, child) {
+            (void)child;
+            g_ptr_array_add(keys, key);
+        }
+        qsort(keys->pdata, keys->len, sizeof(gpointer), compare_keys);
+        json_object *copy = json_object_new_object();
+        for (guint i = 0; i < keys->len; i++) {
+            const char *key = g_ptr_array_index(keys, i);
+            json_object_object_add(copy, key, abfs_json_sorted_copy(json_object_object_get(value, key)));
+        }
+        g_ptr_array_free(keys, TRUE);
+        return copy;
+    }
+    case json_type_array: {
+        size_t n = json_object_array_length(value);
+        json_object *copy = json_object_new_array_ext((int)n);
+        for (size_t i = 0; i < n; i++)
+            json_object_array_add(copy, abfs_json_sorted_copy(json_object_array_get_idx(value, i)));
+        return copy;
+    }
+    default:
+        return json_object_get(value);
+    }
+}
+
+char *abfs_json_pretty(json_object *value)
+{
+    json_object *sorted = abfs_json_sorted_copy(value);
+    const char *text = json_object_to_json_string_ext(
+        sorted, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *result = g_strconcat(text, "\n", NULL);
+    json_object_put(sorted);
+    return result;
+}
+
+json_object *abfs_json_parse(const char *text, gsize len, GError **error)
+{
+    json_tokener *tok = json_tokener_new_ex(64);
+    /* Including the terminating NUL lets a bare top-level number end. */
+    json_object *value = json_tokener_parse_ex(tok, text, (int)MIN(len + 1, (gsize)G_MAXINT));
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    if (jerr == json_tokener_continue) {
+        g_set_error(error, ABFS_ERROR, EINVAL, "invalid JSON: the text ends too early");
+        json_object_put(value);
+        return NULL;
+    }
+    if (jerr != json_tokener_success) {
+        g_set_error(error, ABFS_ERROR, EINVAL, "invalid JSON at byte %zu: %s", end,
+                    json_tokener_error_desc(jerr));
+        json_object_put(value);
+        return NULL;
+    }
+    for (gsize i = MIN(end, len); i < len; i++)
+        if (!g_ascii_isspace(text[i])) {
+            g_set_error(error, ABFS_ERROR, EINVAL, "invalid JSON: unexpected text after the value at byte %zu", i);
+            json_object_put(value);
+            return NULL;
+        }
+    return value;
+}

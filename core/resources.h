@@ -1,0 +1,48 @@
+/* resources.h — the Airbyte resources airbytefs reads and changes, as json-c objects.
+ *
+ * Listing walks pages of limit=100 with computed offsets (never the server's `next`, which
+ * self-managed servers fill with internal hosts) and stops at a short or empty page. Every
+ * object handed out has been checked for the members airbytefs relies on; a malformed item is
+ * an error for that item, not a crash. */
+#ifndef ABFS_RESOURCES_H
+#define ABFS_RESOURCES_H
+
+#include <glib.h>
+#include <json-c/json.h>
+#include "client.h"
+
+#define ABFS_PAGE_LIMIT 100
+
+/* Every item of a list endpoint (path such as "/connections", query without limit/offset, e.g.
+ * "workspaceIds=<id>"), in server order. *items: GPtrArray of json_object (owned; freed with
+ * json_object_put). *pages receives the number of requests made (may be NULL). */
+gboolean abfs_list_all(AbfsClient *client, const char *path, const char *query,
+                       GPtrArray **items, guint *pages, GError **error);
+
+/* GET /workspaces/{id}. */
+json_object *abfs_workspace_get(AbfsClient *client, const char *workspace_id, GError **error);
+
+/* Every connection of the workspace (GET /connections?workspaceIds=W), each checked with
+ * abfs_connection_check(); connections of other workspaces and malformed items are dropped
+ * (and logged). */
+gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, GPtrArray **items,
+                               GError **error);
+
+/* GET /connections/{id}; ENOENT if it belongs to another workspace. */
+json_object *abfs_connection_get(AbfsClient *client, const char *workspace_id,
+                                 const char *connection_id, GError **error);
+
+/* TRUE if conn has the members every connection file renders from, with sane types, and an id
+ * that is safe as a path name (a UUID or an integer). Sets error otherwise. */
+gboolean abfs_connection_check(json_object *conn, GError **error);
+
+/* TRUE if id is a UUID (8-4-4-4-12 hex) or a decimal integer: the only ids used as names. */
+gboolean abfs_id_is_safe(const char *id);
+
+/* GDestroyNotify for json_object pointers in GLib containers. */
+void abfs_json_free(gpointer value);
+
+/* String member of obj, or NULL if absent or not a string. */
+const char *abfs_json_string(json_object *obj, const char *key);
+
+#endif

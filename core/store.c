@@ -1,0 +1,342 @@
+/* store.c — snapshots of the connection listing with TTL, single-flight refresh, stale serving
+ * on network failure, and per-file change times (store.h). */
+#include "store.h"
+#include "error.h"
+#include "resources.h"
+
+#include <errno.h>
+#include <string.h>
+
+struct AbfsEntry {
+    gint refs;
+    json_object *json;
+    const AbfsRenderContext *ctx;
+    const AbfsConnectionFile *files;
+    guint nfiles;
+    char **rendered;  /* lazily filled, one per file row; set once with a CAS */
+    gint64 *mtime;
+};
+
+struct AbfsSnapshot {
+    gint refs;
+    gint64 made_at;     /* monotonic µs */
+    gint64 wall_time;   /* real seconds */
+    GHashTable *by_id;  /* id → AbfsEntry (ref) */
+    GPtrArray *ids;     /* sorted, borrowed from the entries */
+};
+
+struct AbfsStore {
+    AbfsClient *client;
+    AbfsRenderContext ctx;
+    char *workspace_id;
+    char *web_root;
+    gint64 ttl_us;
+    GMutex lock;
+    GCond done;
+    gboolean walking;
+    AbfsSnapshot *current;
+    gboolean stale;     /* current must be refreshed regardless of age */
+    GError *last_error; /* of the last failed walk, for waiters */
+    guint walks;
+};
+
+static AbfsEntry *entry_ref(AbfsEntry *e)
+{
+    g_atomic_int_inc(&e->refs);
+    return e;
+}
+
+static void entry_unref(AbfsEntry *e)
+{
+    if (!e || !g_atomic_int_dec_and_test(&e->refs))
+        return;
+    for (guint i = 0; i < e->nfiles; i++)
+        g_free(e->rendered[i]);
+    g_free(e->rendered);
+    g_free(e->mtime);
+    json_object_put(e->json);
+    g_free(e);
+}
+
+const char *abfs_entry_render(AbfsEntry *e, guint file, gsize *len)
+{
+    char *text = g_atomic_pointer_get(&e->rendered[file]);
+    if (!text) {
+        char *fresh = e->files[file].render(e->json, e->ctx);
+        if (g_atomic_pointer_compare_and_exchange(&e->rendered[file], NULL, fresh))
+            text = fresh;
+        else {
+            g_free(fresh);
+            text = g_atomic_pointer_get(&e->rendered[file]);
+        }
+    }
+    if (len)
+        *len = strlen(text);
+    return text;
+}
+
+json_object *abfs_entry_json(AbfsEntry *e)
+{
+    return e->json;
+}
+
+gint64 abfs_entry_mtime(AbfsEntry *e, guint file)
+{
+    return e->mtime[file];
+}
+
+static AbfsEntry *entry_new(AbfsStore *store, json_object *conn, AbfsEntry *previous, gint64 now_s)
+{
+    AbfsEntry *e = g_new0(AbfsEntry, 1);
+    e->refs = 1;
+    e->json = json_object_get(conn);
+    e->ctx = &store->ctx;
+    e->files = abfs_connection_files(&e->nfiles);
+    e->rendered = g_new0(char *, e->nfiles);
+    e->mtime = g_new0(gint64, e->nfiles);
+    json_object *created = json_object_object_get(conn, "createdAt");
+    gint64 first_seen = json_object_is_type(created, json_type_int) ? json_object_get_int64(created) : now_s;
+    for (guint i = 0; i < e->nfiles; i++) {
+        if (!previous) {
+            e->mtime[i] = first_seen;
+            continue;
+        }
+        gsize a, b;
+        const char *old = abfs_entry_render(previous, i, &a);
+        const char *new = abfs_entry_render(e, i, &b);
+        e->mtime[i] = a == b && memcmp(old, new, a) == 0 ? previous->mtime[i] : now_s;
+    }
+    return e;
+}
+
+static gint compare_ids(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static AbfsSnapshot *snapshot_new(void)
+{
+    AbfsSnapshot *s = g_new0(AbfsSnapshot, 1);
+    s->refs = 1;
+    s->made_at = g_get_monotonic_time();
+    s->wall_time = g_get_real_time() / G_USEC_PER_SEC;
+    s->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)entry_unref);
+    s->ids = g_ptr_array_new();
+    return s;
+}
+
+static void snapshot_add(AbfsSnapshot *s, AbfsEntry *e)
+{
+    const char *id = abfs_json_string(e->json, "connectionId");
+    if (g_hash_table_contains(s->by_id, id)) { /* a duplicate in a broken listing: first wins */
+        entry_unref(e);
+        return;
+    }
+    g_hash_table_insert(s->by_id, (gpointer)id, e);
+    g_ptr_array_add(s->ids, (gpointer)id);
+}
+
+static AbfsSnapshot *snapshot_ref(AbfsSnapshot *s)
+{
+    g_atomic_int_inc(&s->refs);
+    return s;
+}
+
+void abfs_snapshot_unref(AbfsSnapshot *s)
+{
+    if (!s || !g_atomic_int_dec_and_test(&s->refs))
+        return;
+    g_ptr_array_free(s->ids, TRUE);
+    g_hash_table_destroy(s->by_id);
+    g_free(s);
+}
+
+guint abfs_snapshot_count(AbfsSnapshot *s)
+{
+    return s->ids->len;
+}
+
+const char *abfs_snapshot_id(AbfsSnapshot *s, guint i)
+{
+    return g_ptr_array_index(s->ids, i);
+}
+
+AbfsEntry *abfs_snapshot_lookup(AbfsSnapshot *s, const char *id)
+{
+    return g_hash_table_lookup(s->by_id, id);
+}
+
+gint64 abfs_snapshot_time(AbfsSnapshot *s)
+{
+    return s->wall_time;
+}
+
+AbfsStore *abfs_store_new(AbfsClient *client, const char *workspace_id, const char *web_root, guint ttl_ms)
+{
+    AbfsStore *store = g_new0(AbfsStore, 1);
+    store->client = client;
+    store->workspace_id = g_strdup(workspace_id);
+    store->web_root = g_strdup(web_root);
+    store->ctx.workspace_id = store->workspace_id;
+    store->ctx.web_root = store->web_root;
+    store->ttl_us = (gint64)ttl_ms * 1000;
+    g_mutex_init(&store->lock);
+    g_cond_init(&store->done);
+    return store;
+}
+
+void abfs_store_free(AbfsStore *store)
+{
+    if (!store)
+        return;
+    abfs_snapshot_unref(store->current);
+    g_clear_error(&store->last_error);
+    g_mutex_clear(&store->lock);
+    g_cond_clear(&store->done);
+    g_free(store->workspace_id);
+    g_free(store->web_root);
+    g_free(store);
+}
+
+const AbfsRenderContext *abfs_store_render_context(AbfsStore *store)
+{
+    return &store->ctx;
+}
+
+guint abfs_store_walks(AbfsStore *store)
+{
+    g_mutex_lock(&store->lock);
+    guint n = store->walks;
+    g_mutex_unlock(&store->lock);
+    return n;
+}
+
+static gboolean is_fresh(AbfsStore *store, AbfsSnapshot *s)
+{
+    return s && !store->stale && g_get_monotonic_time() - s->made_at < store->ttl_us;
+}
+
+static gboolean is_unreachable(const GError *err)
+{
+    return err->domain == ABFS_ERROR &&
+           (err->code == ENOTCONN || err->code == ETIMEDOUT || err->code == EIO || err->code == EAGAIN);
+}
+
+/* Builds a snapshot from a listing, reusing unchanged entries of previous. */
+static AbfsSnapshot *snapshot_from_listing(AbfsStore *store, GPtrArray *items, AbfsSnapshot *previous)
+{
+    AbfsSnapshot *s = snapshot_new();
+    for (guint i = 0; i < items->len; i++) {
+        json_object *conn = g_ptr_array_index(items, i);
+        AbfsEntry *old = previous ? abfs_snapshot_lookup(previous, abfs_json_string(conn, "connectionId")) : NULL;
+        if (old && json_object_equal(old->json, conn))
+            snapshot_add(s, entry_ref(old));
+        else
+            snapshot_add(s, entry_new(store, conn, old, s->wall_time));
+    }
+    g_ptr_array_sort(s->ids, compare_ids);
+    return s;
+}
+
+AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error)
+{
+    g_mutex_lock(&store->lock);
+    for (;;) {
+        if (is_fresh(store, store->current)) {
+            AbfsSnapshot *s = snapshot_ref(store->current);
+            g_mutex_unlock(&store->lock);
+            return s;
+        }
+        if (!store->walking)
+            break;
+        /* Someone is walking: wait for their result instead of walking too. */
+        guint walks = store->walks;
+        while (store->walking)
+            g_cond_wait(&store->done, &store->lock);
+        if (store->walks != walks && !is_fresh(store, store->current)) {
+            if (store->current && (!store->last_error || is_unreachable(store->last_error))) {
+                /* their walk could not reach the API; serve what we have */
+                AbfsSnapshot *s = snapshot_ref(store->current);
+                g_mutex_unlock(&store->lock);
+                return s;
+            }
+            if (error)
+                *error = g_error_copy(store->last_error);
+            g_mutex_unlock(&store->lock);
+            return NULL;
+        }
+    }
+    store->walking = TRUE;
+    AbfsSnapshot *previous = store->current ? snapshot_ref(store->current) : NULL;
+    g_mutex_unlock(&store->lock);
+
+    GPtrArray *items = NULL;
+    GError *err = NULL;
+    AbfsSnapshot *fresh = NULL;
+    if (abfs_connections_list(store->client, store->workspace_id, &items, &err)) {
+        fresh = snapshot_from_listing(store, items, previous);
+        g_ptr_array_free(items, TRUE);
+    }
+
+    g_mutex_lock(&store->lock);
+    store->walking = FALSE;
+    store->walks++;
+    AbfsSnapshot *result = NULL;
+    g_clear_error(&store->last_error);
+    if (fresh) {
+        abfs_snapshot_unref(store->current);
+        store->current = fresh;
+        store->stale = FALSE;
+        result = snapshot_ref(fresh);
+    } else {
+        store->last_error = g_error_copy(err);
+        if (store->current && is_unreachable(err)) {
+            g_warning("listing connections failed (%s); serving the listing of %" G_GINT64_FORMAT " s ago",
+                      err->message, g_get_real_time() / G_USEC_PER_SEC - store->current->wall_time);
+            result = snapshot_ref(store->current);
+        } else
+            g_propagate_error(error, g_error_copy(err));
+    }
+    g_cond_broadcast(&store->done);
+    g_mutex_unlock(&store->lock);
+    g_clear_error(&err);
+    abfs_snapshot_unref(previous);
+    return result;
+}
+
+void abfs_store_invalidate(AbfsStore *store)
+{
+    g_mutex_lock(&store->lock);
+    store->stale = TRUE;
+    g_mutex_unlock(&store->lock);
+}
+
+void abfs_store_put_connection(AbfsStore *store, json_object *conn)
+{
+    const char *id = abfs_json_string(conn, "connectionId");
+    g_mutex_lock(&store->lock);
+    AbfsSnapshot *old = store->current;
+    if (!old || !id) {
+        g_mutex_unlock(&store->lock);
+        return;
+    }
+    AbfsSnapshot *s = snapshot_new();
+    s->made_at = old->made_at;
+    s->wall_time = old->wall_time;
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    gboolean placed = FALSE;
+    for (guint i = 0; i < old->ids->len; i++) {
+        AbfsEntry *e = abfs_snapshot_lookup(old, g_ptr_array_index(old->ids, i));
+        if (strcmp(g_ptr_array_index(old->ids, i), id) == 0) {
+            snapshot_add(s, json_object_equal(e->json, conn) ? entry_ref(e) : entry_new(store, conn, e, now));
+            placed = TRUE;
+        } else
+            snapshot_add(s, entry_ref(e));
+    }
+    if (!placed)
+        snapshot_add(s, entry_new(store, conn, NULL, now));
+    g_ptr_array_sort(s->ids, compare_ids);
+    store->current = s;
+    g_mutex_unlock(&store->lock);
+    abfs_snapshot_unref(old);
+}

@@ -1,0 +1,57 @@
+/* store.h — the cached view of a workspace's connections that every connection file renders from.
+ *
+ * A snapshot is an immutable, reference-counted picture of one listing (one paginated walk).
+ * The store hands out the current snapshot while it is younger than the TTL; an older one is
+ * replaced by a new walk, and concurrent callers wait for that single walk instead of starting
+ * their own. When a walk fails because the API cannot be reached, the last snapshot keeps serving
+ * (and the failure is logged). A connection whose JSON did not change keeps its entry, so each
+ * file's mtime moves only when that file's content changes. Renderings are computed once per
+ * entry, on first use. */
+#ifndef ABFS_STORE_H
+#define ABFS_STORE_H
+
+#include <glib.h>
+#include <json-c/json.h>
+#include "client.h"
+#include "connection_files.h"
+
+typedef struct AbfsStore AbfsStore;
+typedef struct AbfsSnapshot AbfsSnapshot;
+typedef struct AbfsEntry AbfsEntry;
+
+/* client must outlive the store. ttl_ms = 0: every call walks again. */
+AbfsStore *abfs_store_new(AbfsClient *client, const char *workspace_id, const char *web_root,
+                          guint ttl_ms);
+void abfs_store_free(AbfsStore *store);
+
+/* The current snapshot (a new reference), refreshing it first when it is older than the TTL. */
+AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error);
+
+/* Makes the next abfs_store_snapshot() walk again. */
+void abfs_store_invalidate(AbfsStore *store);
+
+/* Replaces one connection in the current snapshot with conn (e.g. the answer to a PATCH), without a
+ * walk. The snapshot keeps its age. */
+void abfs_store_put_connection(AbfsStore *store, json_object *conn);
+
+/* Number of walks made so far (for tests and -d totals). */
+guint abfs_store_walks(AbfsStore *store);
+
+const AbfsRenderContext *abfs_store_render_context(AbfsStore *store);
+
+void abfs_snapshot_unref(AbfsSnapshot *snap);
+guint abfs_snapshot_count(AbfsSnapshot *snap);
+/* Connection ids in sorted order; i < count. */
+const char *abfs_snapshot_id(AbfsSnapshot *snap, guint i);
+/* The entry of a connection, or NULL (borrowed: valid while the snapshot is referenced). */
+AbfsEntry *abfs_snapshot_lookup(AbfsSnapshot *snap, const char *connection_id);
+/* Wall-clock time (seconds) of the walk that made the snapshot. */
+gint64 abfs_snapshot_time(AbfsSnapshot *snap);
+
+json_object *abfs_entry_json(AbfsEntry *entry);
+/* The rendering of file row `file` (connection_files.h) and its length; borrowed. */
+const char *abfs_entry_render(AbfsEntry *entry, guint file, gsize *len);
+/* Wall-clock seconds of the last change of that file's content (first seen: createdAt). */
+gint64 abfs_entry_mtime(AbfsEntry *entry, guint file);
+
+#endif

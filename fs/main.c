@@ -1,0 +1,247 @@
+/* main.c — airbytefs's command line: options, configuration, the API check made before the
+ * daemon detaches (so bad credentials fail on the terminal), and the FUSE session. */
+#include <fuse.h>
+#include <fuse_lowlevel.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "error.h"
+#include "fs.h"
+#include "log.h"
+#include "resources.h"
+
+#define UNSET_UINT G_MAXUINT
+
+typedef struct {
+    char *api_url;
+    char *config_api_url;
+    char *web_url;
+    char *workspace;
+    char *config_file;
+    char *client_id;
+    char *ca_file;
+    unsigned cache_ttl;
+    unsigned timeout;
+    unsigned connect_timeout;
+} Options;
+
+#define OPT(t, p) {t, offsetof(Options, p), 1}
+static const struct fuse_opt option_spec[] = {
+    OPT("api_url=%s", api_url),
+    OPT("config_api_url=%s", config_api_url),
+    OPT("web_url=%s", web_url),
+    OPT("workspace=%s", workspace),
+    OPT("config=%s", config_file),
+    OPT("client_id=%s", client_id),
+    OPT("ca_file=%s", ca_file),
+    OPT("cache_ttl=%u", cache_ttl),
+    OPT("timeout=%u", timeout),
+    OPT("connect_timeout=%u", connect_timeout),
+    FUSE_OPT_END,
+};
+
+/* Words that only mean something to mount(8) or fstab: accepted and ignored. */
+static gboolean is_fstab_word(const char *arg)
+{
+    static const char *const words[] = {"_netdev", "noauto", "auto", "user", "users", "nouser",
+                                        "owner", "group", "nofail", "defaults", "rw", "nodev", "nosuid"};
+    for (gsize i = 0; i < G_N_ELEMENTS(words); i++)
+        if (strcmp(arg, words[i]) == 0)
+            return TRUE;
+    return g_str_has_prefix(arg, "x-systemd.") || g_str_has_prefix(arg, "comment=") ||
+           g_str_has_prefix(arg, "x-");
+}
+
+static int option_proc(void *data, const char *arg, int key, struct fuse_args *out)
+{
+    (void)data;
+    (void)out;
+    if (key == FUSE_OPT_KEY_OPT && is_fstab_word(arg))
+        return 0;
+    return 1;
+}
+
+static void usage(const char *prog)
+{
+    printf("usage: %s [options] MOUNTPOINT\n\n"
+           "Mounts an Airbyte workspace: connections are directories, their settings are files.\n\n"
+           "airbytefs options:\n"
+           "    -o workspace=ID          workspace to mount (or AIRBYTE_CLOUD_WORKSPACE_ID)\n"
+           "    -o api_url=URL           public API root (or AIRBYTE_CLOUD_API_URL;\n"
+           "                             default %s)\n"
+           "    -o config_api_url=URL    Config API root (or AIRBYTE_CLOUD_CONFIG_API_URL;\n"
+           "                             default: derived from api_url as PyAirbyte does)\n"
+           "    -o web_url=URL           web UI root for url files (default: derived)\n"
+           "    -o config=FILE           key file with [airbytefs] settings and secrets\n"
+           "                             (default ~/.config/airbytefs/config if present)\n"
+           "    -o client_id=ID          client id (the secret comes from the environment\n"
+           "                             or the config file, never the command line)\n"
+           "    -o ca_file=FILE          CA bundle for TLS verification\n"
+           "    -o cache_ttl=SECONDS     how long a listing is trusted (default 30)\n"
+           "    -o timeout=SECONDS       bound on one API operation (default 60)\n"
+           "    -o connect_timeout=SECONDS  bound on connecting (default 10)\n"
+           "\nCredentials: AIRBYTE_CLOUD_CLIENT_ID + AIRBYTE_CLOUD_CLIENT_SECRET, or\n"
+           "AIRBYTE_CLOUD_BEARER_TOKEN (or the same keys in the config file).\n\n",
+           prog, ABFS_CLOUD_API_ROOT);
+}
+
+static void free_options(Options *o)
+{
+    g_free(o->api_url);
+    g_free(o->config_api_url);
+    g_free(o->web_url);
+    g_free(o->workspace);
+    g_free(o->config_file);
+    g_free(o->client_id);
+    g_free(o->ca_file);
+}
+
+/* Builds the configuration: defaults < config file < environment < options. */
+static AbfsConfig *build_config(const Options *o, GError **error)
+{
+    AbfsConfig *cfg = abfs_config_new();
+    char *default_file = g_build_filename(g_get_user_config_dir(), "airbytefs", "config", NULL);
+    const char *file = o->config_file ? o->config_file
+                       : g_file_test(default_file, G_FILE_TEST_EXISTS) ? default_file : NULL;
+    gboolean ok = !file || abfs_config_load_file(cfg, file, error);
+    g_free(default_file);
+    if (!ok) {
+        abfs_config_free(cfg);
+        return NULL;
+    }
+    abfs_config_load_env(cfg);
+    if (o->api_url)
+        abfs_config_set(&cfg->api_root, o->api_url);
+    if (o->config_api_url)
+        abfs_config_set(&cfg->config_api_root, o->config_api_url);
+    if (o->web_url)
+        abfs_config_set(&cfg->web_root, o->web_url);
+    if (o->workspace)
+        abfs_config_set(&cfg->workspace_id, o->workspace);
+    if (o->client_id) {
+        abfs_config_set(&cfg->client_id, o->client_id);
+        abfs_config_set(&cfg->bearer_token, NULL);
+    }
+    if (o->ca_file)
+        abfs_config_set(&cfg->ca_file, o->ca_file);
+    if (o->cache_ttl != UNSET_UINT)
+        cfg->cache_ttl_s = o->cache_ttl;
+    if (o->timeout != UNSET_UINT && o->timeout > 0)
+        cfg->request_timeout_s = o->timeout;
+    if (o->connect_timeout != UNSET_UINT && o->connect_timeout > 0)
+        cfg->connect_timeout_s = o->connect_timeout;
+    if (!abfs_config_finish(cfg, error)) {
+        abfs_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+int main(int argc, char *argv[])
+{
+    struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+    struct fuse_cmdline_opts cmd = {0};
+    Options opts = {.cache_ttl = UNSET_UINT, .timeout = UNSET_UINT, .connect_timeout = UNSET_UINT};
+    int status = 1;
+    AbfsFs fs = {0};
+    struct fuse *fuse = NULL;
+    GError *err = NULL;
+
+    if (fuse_opt_parse(&args, &opts, option_spec, option_proc) == -1)
+        goto out_args;
+    if (fuse_parse_cmdline(&args, &cmd) != 0)
+        goto out_args;
+    if (cmd.show_version) {
+        printf("airbytefs version %s\nFUSE library version %s\n", ABFS_VERSION, fuse_pkgversion());
+        fuse_lowlevel_version();
+        status = 0;
+        goto out_args;
+    }
+    if (cmd.show_help) {
+        usage(argv[0]);
+        printf("FUSE options:\n");
+        fuse_cmdline_help();
+        fuse_lib_help(&args);
+        status = 0;
+        goto out_args;
+    }
+    if (!cmd.mountpoint) {
+        fprintf(stderr, "airbytefs: no mount point given (see %s --help)\n", argv[0]);
+        goto out_args;
+    }
+
+    abfs_log_init(cmd.debug);
+    abfs_http_global_init();
+    AbfsConfig *cfg = build_config(&opts, &err);
+    if (!cfg) {
+        fprintf(stderr, "airbytefs: %s\n", err->message);
+        goto out_http;
+    }
+    fs.client = abfs_client_new(cfg, cmd.debug);
+    fs.cfg = abfs_client_config(fs.client);
+    /* Contact the API before detaching: a wrong URL, bad credentials or an unknown workspace
+     * must fail here, on the terminal, with nothing mounted. */
+    fs.workspace = abfs_workspace_get(fs.client, fs.cfg->workspace_id, &err);
+    if (!fs.workspace) {
+        fprintf(stderr, "airbytefs: cannot mount %s: %s\n", fs.cfg->api_root, err->message);
+        goto out_client;
+    }
+    fs.store = abfs_store_new(fs.client, fs.cfg->workspace_id, fs.cfg->web_root, fs.cfg->cache_ttl_s * 1000);
+    fs.uid = getuid();
+    fs.gid = getgid();
+    fs.mount_time = g_get_real_time() / G_USEC_PER_SEC;
+
+    char *mount_opts = g_strdup_printf("-ofsname=airbyte:%s,subtype=airbytefs,default_permissions",
+                                       fs.cfg->workspace_id);
+    fuse_opt_add_arg(&args, mount_opts);
+    g_free(mount_opts);
+
+    fuse = fuse_new(&args, abfs_fs_operations(), sizeof(struct fuse_operations), &fs);
+    if (!fuse)
+        goto out_store;
+    if (fuse_mount(fuse, cmd.mountpoint) != 0)
+        goto out_fuse;
+    if (fuse_daemonize(cmd.foreground) != 0)
+        goto out_unmount;
+    if (!cmd.foreground)
+        abfs_log_use_syslog();
+    if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0)
+        goto out_unmount;
+
+    g_message("mounted workspace %s of %s on %s", fs.cfg->workspace_id, fs.cfg->api_root, cmd.mountpoint);
+    struct fuse_loop_config *loop = fuse_loop_cfg_create();
+    fuse_loop_cfg_set_clone_fd(loop, cmd.clone_fd);
+    fuse_loop_cfg_set_idle_threads(loop, cmd.max_idle_threads);
+    status = fuse_loop_mt(fuse, loop) == 0 ? 0 : 1;
+    fuse_loop_cfg_destroy(loop);
+    fuse_remove_signal_handlers(fuse_get_session(fuse));
+    if (cmd.debug) {
+        guint64 requests, bytes, millis;
+        abfs_http_totals(abfs_client_http(fs.client), &requests, &bytes, &millis);
+        g_message("api totals: %" G_GUINT64_FORMAT " requests, %" G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT " ms",
+                  requests, bytes, millis);
+    }
+out_unmount:
+    fuse_unmount(fuse);
+out_fuse:
+    fuse_destroy(fuse);
+out_store:
+    abfs_store_free(fs.store);
+    json_object_put(fs.workspace);
+out_client:
+    abfs_client_free(fs.client);
+out_http:
+    abfs_http_global_cleanup();
+    g_clear_error(&err);
+out_args:
+    free(cmd.mountpoint);
+    free_options(&opts);
+    fuse_opt_free_args(&args);
+    return status;
+}
