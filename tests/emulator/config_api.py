@@ -1,0 +1,408 @@
+# Route handlers of the Config API, mounted under /api/v1 (all POST with a JSON body), limited to
+# what airbytefs uses: jobs with attempts and logs, connection state, the web backend's full
+# catalog. Errors use the Config API's KnownExceptionInfo shape.
+
+import copy
+import time
+
+import catalog
+import connections
+import seed
+from problems import (config_bad_request, config_error, config_invalid_input, config_not_found,
+                      invalid_api_key)
+from state import CLIENT_ID, CLIENT_SECRET
+from web import Response
+
+ROOT = "/api/v1"
+CONFIG_TYPES = {"sync": "sync", "reset_connection": "reset", "clear": "clear"}
+JOB_STATUSES = ["pending", "queued", "running", "incomplete", "failed", "succeeded", "cancelled"]
+
+DEFINITION_VERSIONS = {
+    "postgres": ("airbyte/source-postgres", "3.6.28", True),
+    "stripe": ("airbyte/source-stripe", "5.8.9", True),
+    "github": ("airbyte/source-github", "1.8.27", True),
+    "faker": ("airbyte/source-faker", "6.2.21", True),
+    "bigquery": ("airbyte/destination-bigquery", "2.10.2", False),
+    "snowflake": ("airbyte/destination-snowflake", "3.15.6", False),
+    "postgres-destination": ("airbyte/destination-postgres", "2.4.5", False),
+}
+DISPLAY_NAMES = {"postgres": "Postgres", "stripe": "Stripe", "github": "GitHub", "faker": "Sample Data",
+                 "bigquery": "BigQuery", "snowflake": "Snowflake"}
+
+
+def routes(router):
+    r = router.add
+    r("POST", ROOT + "/applications/token", token, auth=False)
+    r("POST", ROOT + "/jobs/get", get_job)
+    r("POST", ROOT + "/jobs/get_without_logs", get_job_without_logs)
+    r("POST", ROOT + "/attempt/get_for_job", get_attempt)
+    r("POST", ROOT + "/jobs/cancel", cancel_job)
+    r("POST", ROOT + "/jobs/list", list_jobs)
+    r("POST", ROOT + "/state/get", get_state)
+    r("POST", ROOT + "/state/create_or_update_safe", set_state)
+    r("POST", ROOT + "/web_backend/connections/get", web_backend_get)
+    r("POST", ROOT + "/web_backend/connections/update", web_backend_update)
+    r("POST", ROOT + "/connections/get", get_connection)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def body_of(req):
+    body = req.json(lambda m: config_bad_request("Invalid json input: " + m))
+    if not isinstance(body, dict):
+        raise config_invalid_input("The request body must be a JSON object")
+    return body
+
+
+def required(body, name, kind):
+    value = body.get(name)
+    if value is None:
+        raise config_invalid_input("%s must not be null" % name, name)
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise config_invalid_input("%s must be an integer" % name, name)
+    if kind is str and not isinstance(value, str):
+        raise config_invalid_input("%s must be a string" % name, name)
+    return value
+
+
+def job_or_404(app, body, name="id"):
+    job_id = required(body, name, int)
+    job = app.store.jobs.get(job_id)
+    if job is None:
+        raise config_not_found("Could not find job with id: %d" % job_id)
+    return job
+
+
+def connection_or_404(app, body):
+    cid = required(body, "connectionId", str)
+    c = app.store.connection(cid)
+    if c is None:
+        raise config_not_found("Could not find configuration for STANDARD_SYNC: %s." % cid)
+    return c
+
+
+# --- token ---------------------------------------------------------------------------------------
+
+def token(app, req):
+    body = req.form_or_json()
+    if not isinstance(body, dict) or body.get("client_id") != CLIENT_ID or \
+            body.get("client_secret") != CLIENT_SECRET:
+        raise invalid_api_key("Invalid client id or client secret.")
+    return Response(200, {"access_token": app.store.issue_token()})
+
+
+# --- jobs ----------------------------------------------------------------------------------------
+
+def get_job(app, req):
+    body = body_of(req)
+    with app.store.lock:
+        job = job_or_404(app, body)
+        return Response(200, job.config_info(time.time()))
+
+
+def get_job_without_logs(app, req):
+    body = body_of(req)
+    with app.store.lock:
+        job = job_or_404(app, body)
+        return Response(200, job.config_info(time.time(), with_logs=False))
+
+
+def get_attempt(app, req):
+    body = body_of(req)
+    with app.store.lock:
+        job = job_or_404(app, body, "jobId")
+        number = required(body, "attemptNumber", int)
+        snap = job.snapshot(time.time())
+        for a in snap["attempts"]:
+            if a["number"] == number:
+                return Response(200, job.config_attempt_info(a))
+        raise config_not_found("Could not find attempt %d of job %d" % (number, job.id))
+
+
+def cancel_job(app, req):
+    body = body_of(req)
+    with app.store.lock:
+        job = job_or_404(app, body)
+        now = time.time()
+        if job.is_terminal(now):
+            raise config_error(409, "Job is not currently running",
+                               "io.airbyte.commons.server.errors.ConflictException")
+        job.cancelled_at = now
+        return Response(200, job.config_info(now))
+
+
+def list_jobs(app, req):
+    body = body_of(req)
+    types = required(body, "configTypes", list)
+    for t in types:
+        if t not in ("sync", "reset_connection", "clear", "refresh", "check_connection_source",
+                     "check_connection_destination", "discover_schema", "get_spec"):
+            raise config_invalid_input("Invalid configType: %s" % t, "configTypes")
+    wanted_types = {CONFIG_TYPES[t] for t in types if t in CONFIG_TYPES}
+    statuses = body.get("statuses") or []
+    for s in statuses:
+        if s not in JOB_STATUSES:
+            raise config_invalid_input("Invalid status: %s" % s, "statuses")
+    pagination = body.get("pagination") or {}
+    page_size = int(pagination.get("pageSize") or 200)
+    row_offset = int(pagination.get("rowOffset") or 0)
+    field = body.get("orderByField") or "createdAt"
+    descending = (body.get("orderByMethod") or "DESC") == "DESC"
+    store = app.store
+    now = time.time()
+    with store.lock:
+        cid = body.get("configId")
+        jobs = store.jobs_of(cid) if cid else list(store.jobs.values())
+        rows = []
+        for job in jobs:
+            if job.job_type not in wanted_types:
+                continue
+            read = job.config_with_attempts(now)
+            if statuses and read["job"]["status"] not in statuses:
+                continue
+            rows.append(read)
+        rows.sort(key=lambda r: (r["job"][field], r["job"]["id"]), reverse=descending)
+        return Response(200, {"jobs": rows[row_offset:row_offset + page_size], "totalJobCount": len(rows)})
+
+
+# --- state ---------------------------------------------------------------------------------------
+
+def get_state(app, req):
+    body = body_of(req)
+    with app.store.lock:
+        c = connection_or_404(app, body)
+        state = app.store.states.get(c["connectionId"]) or {"stateType": "not_set",
+                                                             "connectionId": c["connectionId"]}
+        return Response(200, copy.deepcopy(state))
+
+
+def _check_stream_states(entries, where):
+    if not isinstance(entries, list):
+        raise config_invalid_input("%s must be an array" % where, where)
+    for i, e in enumerate(entries):
+        desc = e.get("streamDescriptor") if isinstance(e, dict) else None
+        if not isinstance(desc, dict) or not isinstance(desc.get("name"), str):
+            raise config_invalid_input("%s[%d].streamDescriptor.name must be a string" % (where, i), where)
+        if e.get("streamState") is not None and not isinstance(e["streamState"], dict):
+            raise config_invalid_input("%s[%d].streamState must be an object" % (where, i), where)
+
+
+def set_state(app, req):
+    body = body_of(req)
+    state = required(body, "connectionState", dict)
+    cid = required(body, "connectionId", str)
+    if not isinstance(state, dict):
+        raise config_invalid_input("connectionState must be an object", "connectionState")
+    kind = state.get("stateType")
+    if kind not in ("global", "stream", "legacy", "not_set"):
+        raise config_invalid_input("connectionState.stateType must be one of [global, stream, legacy, "
+                                   "not_set]", "connectionState.stateType")
+    store = app.store
+    with store.lock:
+        c = connection_or_404(app, {"connectionId": cid})
+        now = time.time()
+        if store.running_job(cid, now) is not None:
+            raise config_error(423, "State cannot be updated while a sync is running for connection %s."
+                               % cid, "io.airbyte.commons.server.errors.SyncIsRunningException")
+        new = {"stateType": kind, "connectionId": c["connectionId"]}
+        if kind == "stream":
+            _check_stream_states(state.get("streamState"), "connectionState.streamState")
+            new["streamState"] = copy.deepcopy(state["streamState"])
+        elif kind == "global":
+            g = state.get("globalState")
+            if not isinstance(g, dict):
+                raise config_invalid_input("connectionState.globalState must be an object",
+                                           "connectionState.globalState")
+            _check_stream_states(g.get("streamStates"), "connectionState.globalState.streamStates")
+            new["globalState"] = copy.deepcopy(g)
+        elif kind == "legacy":
+            if not isinstance(state.get("state"), dict):
+                raise config_invalid_input("connectionState.state must be an object", "connectionState.state")
+            new["state"] = copy.deepcopy(state["state"])
+        store.states[cid] = new
+        store.state_written[cid] = now
+        return Response(200, copy.deepcopy(new))
+
+
+# --- connections ---------------------------------------------------------------------------------
+
+def _namespace_definition(value):
+    return "customformat" if value == "custom_format" else value
+
+
+def _non_breaking(value):
+    return "disable" if value == "disable_connection" else value
+
+
+def _schedule_fields(c):
+    s = c["schedule"]
+    if s["scheduleType"] == "cron":
+        return {"scheduleType": "cron",
+                "scheduleData": {"cron": {"cronExpression": s["cronExpression"], "cronTimeZone": "UTC"}}}
+    if s["scheduleType"] == "basic":
+        return {"schedule": {"units": s["units"], "timeUnit": s["timeUnit"]}, "scheduleType": "basic",
+                "scheduleData": {"basicSchedule": {"timeUnit": s["timeUnit"], "units": s["units"]}}}
+    return {"scheduleType": "manual"}
+
+
+def _common(store, c, sync_catalog):
+    out = {"connectionId": c["connectionId"], "name": c["name"],
+           "namespaceDefinition": _namespace_definition(c["namespaceDefinition"])}
+    if c.get("namespaceFormat") is not None:
+        out["namespaceFormat"] = c["namespaceFormat"]
+    out.update({"prefix": c.get("prefix") or "", "sourceId": c["sourceId"],
+                "destinationId": c["destinationId"], "operationIds": [], "syncCatalog": sync_catalog})
+    out.update(_schedule_fields(c))
+    out["status"] = c["status"]
+    if c.get("statusReason"):
+        out["statusReason"] = c["statusReason"]
+    out.update({"notifySchemaChanges": False, "notifySchemaChangesByEmail": False,
+                "nonBreakingChangesPreference": _non_breaking(c["nonBreakingSchemaUpdatesBehavior"]),
+                "backfillPreference": "disabled", "tags": copy.deepcopy(c["tags"]),
+                "onDemandEnabled": False})
+    return out
+
+
+def config_connection(store, c):
+    """ConnectionRead (configured streams only)."""
+    out = _common(store, c, catalog.config_selected_catalog(store.discovered(c["sourceId"]), c["streams"]))
+    out.update({"sourceCatalogId": seed.uid("catalog", c["sourceId"]), "breakingChange": False,
+                "created_at": c["createdAt"], "workspaceId": c["workspaceId"]})
+    return out
+
+
+def _version(key):
+    repo, tag, refreshes = DEFINITION_VERSIONS[key]
+    return {"dockerRepository": repo, "dockerImageTag": tag, "supportsRefreshes": refreshes,
+            "isVersionOverrideApplied": False, "supportLevel": "certified", "supportState": "supported",
+            "supportsFileTransfer": False, "supportsDataActivation": False}
+
+
+def _source_read(src):
+    return {"sourceDefinitionId": src["definitionId"], "sourceId": src["sourceId"],
+            "workspaceId": src["workspaceId"], "connectionConfiguration": copy.deepcopy(src["configuration"]),
+            "name": src["name"], "sourceName": DISPLAY_NAMES[src["sourceType"]], "createdAt": src["createdAt"],
+            "isVersionOverrideApplied": False, "supportState": "supported"}
+
+
+def _destination_read(dst):
+    return {"destinationDefinitionId": dst["definitionId"], "destinationId": dst["destinationId"],
+            "workspaceId": dst["workspaceId"], "connectionConfiguration": copy.deepcopy(dst["configuration"]),
+            "name": dst["name"], "destinationName": DISPLAY_NAMES[dst["destinationType"]],
+            "createdAt": dst["createdAt"], "isVersionOverrideApplied": False, "supportState": "supported"}
+
+
+def web_backend_connection(store, c, now):
+    """WebBackendConnectionRead: syncCatalog holds ALL discovered streams."""
+    src = store.sources[c["sourceId"]]
+    dst = store.destinations[c["destinationId"]]
+    out = _common(store, c, catalog.config_catalog(store.discovered(c["sourceId"]), c["streams"]))
+    out.update({"source": _source_read(src), "destination": _destination_read(dst), "operations": [],
+                "isSyncing": store.running_job(c["connectionId"], now) is not None,
+                "catalogId": seed.uid("catalog", c["sourceId"]), "schemaChange": "no_change",
+                "createdAt": c["createdAt"],
+                "sourceActorDefinitionVersion": _version(src["sourceType"]),
+                "destinationActorDefinitionVersion": _version(
+                    "postgres-destination" if dst["destinationType"] == "postgres" else dst["destinationType"])})
+    syncs = [j for j in store.jobs_of(c["connectionId"]) if j.job_type == "sync"]
+    if syncs:
+        latest = max(syncs, key=lambda j: (j.created, j.id))
+        out["latestSyncJobCreatedAt"] = int(latest.created)
+        out["latestSyncJobStatus"] = latest.snapshot(now, with_logs=False)["status"]
+    return out
+
+
+def get_connection(app, req):
+    body = body_of(req)
+    with app.store.lock:
+        c = connection_or_404(app, body)
+        return Response(200, config_connection(app.store, c))
+
+
+def web_backend_get(app, req):
+    body = body_of(req)
+    with app.store.lock:
+        c = connection_or_404(app, body)
+        return Response(200, web_backend_connection(app.store, c, time.time()))
+
+
+def _streams_from_catalog(sync_catalog, discovered):
+    if not isinstance(sync_catalog, dict) or not isinstance(sync_catalog.get("streams"), list):
+        raise config_invalid_input("syncCatalog.streams must be an array", "syncCatalog.streams")
+    out = []
+    seen = set()
+    for i, entry in enumerate(sync_catalog["streams"]):
+        where = "syncCatalog.streams[%d]" % i
+        stream = entry.get("stream") if isinstance(entry, dict) else None
+        conf = entry.get("config") if isinstance(entry, dict) else None
+        if not isinstance(stream, dict) or not isinstance(stream.get("name"), str):
+            raise config_invalid_input("%s.stream.name must be a string" % where, where)
+        if not isinstance(conf, dict) or conf.get("syncMode") not in ("full_refresh", "incremental") or \
+                conf.get("destinationSyncMode") not in ("append", "overwrite", "append_dedup",
+                                                        "overwrite_dedup", "update", "soft_delete"):
+            raise config_invalid_input("%s.config needs a valid syncMode and destinationSyncMode" % where, where)
+        ns = stream.get("namespace") or None
+        matches = [s for s in discovered if s["name"] == stream["name"] and (s.get("namespace") or None) == ns]
+        if not matches:
+            raise config_invalid_input("Stream %s (namespace %s) is not in the source's catalog"
+                                       % (stream["name"], ns), where)
+        if (stream["name"], ns) in seen:
+            raise config_invalid_input("Duplicate stream %s (namespace %s)" % (stream["name"], ns), where)
+        seen.add((stream["name"], ns))
+        if conf.get("selected") is False:
+            continue
+        selected = conf.get("selectedFields") if conf.get("fieldSelectionEnabled") else None
+        out.append({"name": stream["name"], "namespace": ns,
+                    "syncMode": catalog.mode_from_pair(conf["syncMode"], conf["destinationSyncMode"]),
+                    "cursorField": list(conf.get("cursorField") or []),
+                    "primaryKey": [list(p) for p in conf.get("primaryKey") or []],
+                    "selectedFields": None if selected is None else
+                    [list(f.get("fieldPath") or []) for f in selected]})
+    return out
+
+
+def web_backend_update(app, req):
+    body = body_of(req)
+    store = app.store
+    with store.lock:
+        c = connection_or_404(app, body)
+        cid = c["connectionId"]
+        changes = {}
+        if body.get("syncCatalog") is not None:
+            changes["streams"] = _streams_from_catalog(body["syncCatalog"], store.discovered(c["sourceId"]))
+        for field in ("name", "prefix", "namespaceFormat"):
+            if body.get(field) is not None:
+                changes[field] = body[field]
+        if body.get("namespaceDefinition") is not None:
+            v = body["namespaceDefinition"]
+            if v not in ("source", "destination", "customformat"):
+                raise config_invalid_input("Invalid namespaceDefinition: %s" % v, "namespaceDefinition")
+            changes["namespaceDefinition"] = "custom_format" if v == "customformat" else v
+        if body.get("nonBreakingChangesPreference") is not None:
+            v = body["nonBreakingChangesPreference"]
+            if v not in ("ignore", "disable", "propagate_columns", "propagate_fully"):
+                raise config_invalid_input("Invalid nonBreakingChangesPreference: %s" % v,
+                                           "nonBreakingChangesPreference")
+            changes["nonBreakingSchemaUpdatesBehavior"] = "disable_connection" if v == "disable" else v
+        if body.get("status") is not None:
+            if body["status"] not in connections.STATUSES:
+                raise config_invalid_input("Invalid status: %s" % body["status"], "status")
+            changes["status"] = body["status"]
+        if body.get("tags") is not None:
+            changes["tags"] = copy.deepcopy(body["tags"])
+        st = body.get("scheduleType")
+        if st is not None:
+            data = body.get("scheduleData") or {}
+            if st == "manual":
+                changes["schedule"] = {"scheduleType": "manual"}
+            elif st == "cron" and isinstance(data.get("cron"), dict):
+                changes["schedule"] = {"scheduleType": "cron",
+                                       "cronExpression": str(data["cron"].get("cronExpression") or "")}
+            elif st == "basic" and isinstance(data.get("basicSchedule"), dict):
+                b = data["basicSchedule"]
+                changes["schedule"] = {"scheduleType": "basic", "units": int(b.get("units") or 1),
+                                       "timeUnit": str(b.get("timeUnit") or "hours")}
+            else:
+                raise config_invalid_input("scheduleData does not match scheduleType %s" % st, "scheduleData")
+        store.apply_changes(cid, changes)
+        return Response(200, web_backend_connection(store, store.connection(cid), time.time()))

@@ -1,0 +1,98 @@
+# Injected failures: rules added through POST /_emulator/faults that make matching API requests
+# fail in a chosen way (an HTTP status, a connection reset mid-body, a truncated body, invalid
+# JSON, or JSON with wrong types). The server asks `FaultTable.match` once per API request.
+
+import random
+import re
+import threading
+
+KINDS = ("status", "reset", "truncate", "malformed", "wrongtype")
+
+
+class FaultRule:
+    def __init__(self, rule_id, spec):
+        self.id = rule_id
+        self.method = str(spec.get("method") or "*").upper()
+        self.path = str(spec.get("path") or ".*")
+        self.regex = re.compile(self.path)
+        self.kind = spec.get("kind") or "status"
+        if self.kind not in KINDS:
+            raise ValueError("kind must be one of %s" % ", ".join(KINDS))
+        self.status = int(spec.get("status") or (500 if self.kind == "status" else 200))
+        count = spec.get("count", None)
+        self.count = None if count is None else int(count)
+        self.ratio = float(1.0 if spec.get("ratio") is None else spec["ratio"])
+        self.delay_ms = float(spec.get("delay_ms") or 0)
+        self.retry_after = spec.get("retry_after")
+        self.rng = random.Random(1000003 * rule_id + 7)
+        self.seen = 0
+        self.fired = 0
+
+    def describe(self):
+        return {"id": self.id, "method": self.method, "path": self.path, "status": self.status,
+                "count": self.count, "ratio": self.ratio, "delay_ms": self.delay_ms, "kind": self.kind,
+                "retry_after": self.retry_after, "matched": self.seen, "fired": self.fired}
+
+
+class FaultTable:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.rules = []
+        self.next_id = 1
+
+    def add(self, spec):
+        with self.lock:
+            rule = FaultRule(self.next_id, spec)
+            self.next_id += 1
+            self.rules.append(rule)
+            return rule.describe()
+
+    def clear(self):
+        with self.lock:
+            self.rules = []
+
+    def describe(self):
+        with self.lock:
+            return [r.describe() for r in self.rules]
+
+    def match(self, method, path):
+        """The rule that fires for this request, or None. Counts and the PRNG advance here."""
+        with self.lock:
+            for rule in self.rules:
+                if rule.method not in ("*", method) or not rule.regex.search(path):
+                    continue
+                if rule.count is not None and rule.fired >= rule.count:
+                    continue
+                rule.seen += 1
+                if rule.ratio < 1.0 and rule.rng.random() >= rule.ratio:
+                    continue
+                rule.fired += 1
+                return rule
+        return None
+
+
+def wrong_types(value):
+    """Valid JSON of the wrong shape: `data` becomes a string; otherwise scalars swap types."""
+    if isinstance(value, dict):
+        if "data" in value:
+            out = dict(value)
+            out["data"] = "this should have been an array"
+            return out
+        return {k: _swap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return {"unexpected": "object instead of array"}
+    return [value]
+
+
+def _swap(v):
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, (int, float)):
+        return str(v)
+    if isinstance(v, str):
+        return len(v)
+    if isinstance(v, list):
+        return {"items": len(v)}
+    if isinstance(v, dict):
+        return [v]
+    return 0
