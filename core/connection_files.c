@@ -1,8 +1,11 @@
 /* connection_files.c — the table of connection files and their renderers (connection_files.h). */
 #include "connection_files.h"
+#include "error.h"
 #include "json_util.h"
 #include "resources.h"
+#include "settings.h"
 
+#include <errno.h>
 #include <string.h>
 
 static char *line(const char *value)
@@ -101,16 +104,201 @@ static char *render_connection_json(json_object *conn, const AbfsRenderContext *
     return abfs_json_pretty(conn);
 }
 
+static char *render_configurations(json_object *conn, const AbfsRenderContext *ctx)
+{
+    (void)ctx;
+    json_object *value = abfs_setting_current(conn, "configurations");
+    char *text = abfs_json_pretty(value);
+    json_object_put(value);
+    return text;
+}
+
+static char *render_settings(json_object *conn, const AbfsRenderContext *ctx)
+{
+    (void)ctx;
+    json_object *value = abfs_settings_object(conn);
+    char *text = abfs_json_pretty(value);
+    json_object_put(value);
+    return text;
+}
+
+/* ---- parsers: written text → PATCH body ---- */
+
+static gboolean no_nul(const char *text, gsize len, GError **error)
+{
+    if (strlen(text) != len) {
+        g_set_error(error, ABFS_ERROR, EINVAL, "the value contains a NUL byte");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Adds setting key = value (consumed) to a new patch; *patch stays NULL if nothing changes. */
+static gboolean patch_one(json_object *conn, const char *key, json_object *value, json_object **patch,
+                          GError **error)
+{
+    json_object *out = json_object_new_object();
+    gboolean ok = abfs_setting_add_to_patch(conn, key, value, out, error);
+    json_object_put(value);
+    if (ok && json_object_object_length(out) > 0)
+        *patch = out;
+    else
+        json_object_put(out);
+    return ok;
+}
+
+#define TEXT_PARSER(fn, key)                                                                        \
+    static gboolean fn(const char *text, gsize len, json_object *conn, json_object **patch,         \
+                       GError **error)                                                              \
+    {                                                                                               \
+        return no_nul(text, len, error) &&                                                          \
+               patch_one(conn, key, json_object_new_string_len(text, (int)len), patch, error);       \
+    }
+
+TEXT_PARSER(parse_name, "name")
+TEXT_PARSER(parse_prefix, "prefix")
+TEXT_PARSER(parse_namespace_definition, "namespaceDefinition")
+TEXT_PARSER(parse_namespace_format, "namespaceFormat")
+TEXT_PARSER(parse_nonbreaking, "nonBreakingSchemaUpdatesBehavior")
+
+/* true/false, 1/0, yes/no, on/off (any case) → TRUE/FALSE in *value. */
+gboolean abfs_parse_bool(const char *text, gboolean *value)
+{
+    static const char *const yes[] = {"true", "1", "yes", "on", NULL};
+    static const char *const no[] = {"false", "0", "no", "off", NULL};
+    char *lower = g_ascii_strdown(text, -1);
+    g_strstrip(lower);
+    gboolean ok = TRUE;
+    if (g_strv_contains(yes, lower))
+        *value = TRUE;
+    else if (g_strv_contains(no, lower))
+        *value = FALSE;
+    else
+        ok = FALSE;
+    g_free(lower);
+    return ok;
+}
+
+static gboolean parse_enabled(const char *text, gsize len, json_object *conn, json_object **patch,
+                              GError **error)
+{
+    gboolean on;
+    if (!no_nul(text, len, error))
+        return FALSE;
+    if (!abfs_parse_bool(text, &on)) {
+        g_set_error(error, ABFS_ERROR, EINVAL, "enabled must be true or false (or 1/0, yes/no, on/off)");
+        return FALSE;
+    }
+    const char *status = abfs_json_string(conn, "status");
+    gboolean now_on = g_strcmp0(status, "active") == 0;
+    if (on == now_on)
+        return TRUE; /* the current value: nothing to send, whatever the status's exact word */
+    return patch_one(conn, "status", json_object_new_string(on ? "active" : "inactive"), patch, error);
+}
+
+static gboolean parse_schedule(const char *text, gsize len, json_object *conn, json_object **patch,
+                               GError **error)
+{
+    if (!no_nul(text, len, error))
+        return FALSE;
+    char *value = g_strstrip(g_strdup(text));
+    json_object *schedule = json_object_new_object();
+    if (g_ascii_strcasecmp(value, "manual") == 0) {
+        json_object_object_add(schedule, "scheduleType", json_object_new_string("manual"));
+    } else if (g_str_has_prefix(value, "Every ")) {
+        json_object_object_add(schedule, "scheduleType", json_object_new_string("basic"));
+        json_object_object_add(schedule, "basicTiming", json_object_new_string(value));
+    } else {
+        json_object_object_add(schedule, "scheduleType", json_object_new_string("cron"));
+        json_object_object_add(schedule, "cronExpression", json_object_new_string(value));
+    }
+    g_free(value);
+    return patch_one(conn, "schedule", schedule, patch, error);
+}
+
+/* One stream name a line. A kept stream keeps its whole configuration (sync mode, cursor, primary
+ * key, ...); a new one gets the server's defaults; a missing one is dropped. */
+static gboolean parse_streams(const char *text, gsize len, json_object *conn, json_object **patch,
+                              GError **error)
+{
+    if (!no_nul(text, len, error))
+        return FALSE;
+    json_object *current = abfs_streams_current(conn);
+    json_object *streams = json_object_new_array();
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    char **lines = g_strsplit(text, "\n", -1);
+    gboolean ok = TRUE;
+    for (char **l = lines; ok && *l; l++) {
+        char *name = g_strstrip(*l);
+        if (!*name)
+            continue;
+        if (g_hash_table_contains(seen, name)) {
+            g_set_error(error, ABFS_ERROR, EINVAL, "streams: %s is listed twice", name);
+            ok = FALSE;
+            break;
+        }
+        g_hash_table_add(seen, name);
+        gboolean kept = FALSE;
+        for (size_t i = 0; i < json_object_array_length(current); i++) {
+            json_object *s = json_object_array_get_idx(current, i);
+            if (g_strcmp0(abfs_json_string(s, "name"), name) == 0) {
+                json_object_array_add(streams, json_object_get(s));
+                kept = TRUE;
+            }
+        }
+        if (!kept) {
+            json_object *s = json_object_new_object();
+            json_object_object_add(s, "name", json_object_new_string(name));
+            json_object_array_add(streams, s);
+        }
+    }
+    g_hash_table_destroy(seen);
+    json_object_put(current);
+    if (ok && json_object_array_length(streams) == 0) {
+        g_set_error(error, ABFS_ERROR, EINVAL, "streams: at least one stream must be selected");
+        ok = FALSE;
+    }
+    if (!ok) {
+        g_strfreev(lines);
+        json_object_put(streams);
+        return FALSE;
+    }
+    g_strfreev(lines);
+    json_object *configurations = json_object_new_object();
+    json_object_object_add(configurations, "streams", streams);
+    return patch_one(conn, "configurations", configurations, patch, error);
+}
+
+static gboolean parse_configurations(const char *text, gsize len, json_object *conn, json_object **patch,
+                                     GError **error)
+{
+    json_object *value = abfs_json_parse(text, len, error);
+    return value && patch_one(conn, "configurations", value, patch, error);
+}
+
+static gboolean parse_settings(const char *text, gsize len, json_object *conn, json_object **patch,
+                               GError **error)
+{
+    json_object *value = abfs_json_parse(text, len, error);
+    if (!value)
+        return FALSE;
+    gboolean ok = abfs_settings_patch(conn, value, patch, error);
+    json_object_put(value);
+    return ok;
+}
+
 static const AbfsConnectionFile files[] = {
-    {"name", render_name, NULL},
-    {"prefix", render_prefix, NULL},
-    {"enabled", render_enabled, NULL},
+    {"name", render_name, parse_name},
+    {"prefix", render_prefix, parse_prefix},
+    {"enabled", render_enabled, parse_enabled},
     {"status", render_status, NULL},
-    {"schedule", render_schedule, NULL},
-    {"streams", render_streams, NULL},
-    {"namespace_definition", render_namespace_definition, NULL},
-    {"namespace_format", render_namespace_format, NULL},
-    {"non_breaking_schema_updates_behavior", render_nonbreaking, NULL},
+    {"schedule", render_schedule, parse_schedule},
+    {"streams", render_streams, parse_streams},
+    {"namespace_definition", render_namespace_definition, parse_namespace_definition},
+    {"namespace_format", render_namespace_format, parse_namespace_format},
+    {"non_breaking_schema_updates_behavior", render_nonbreaking, parse_nonbreaking},
+    {"configurations.json", render_configurations, parse_configurations},
+    {"settings.json", render_settings, parse_settings},
     {"source_id", render_source_id, NULL},
     {"destination_id", render_destination_id, NULL},
     {"workspace_id", render_workspace_id, NULL},
@@ -130,4 +318,14 @@ int abfs_connection_file_index(const char *name)
         if (strcmp(files[i].name, name) == 0)
             return (int)i;
     return -1;
+}
+
+void abfs_strip_one_newline(char *text, gsize *len)
+{
+    if (*len > 0 && text[*len - 1] == '\n') {
+        (*len)--;
+        if (*len > 0 && text[*len - 1] == '\r')
+            (*len)--;
+        text[*len] = '\0';
+    }
 }

@@ -39,4 +39,10 @@ char *abfs_connection_url(const AbfsRenderContext *ctx, const char *connection_i
  * server appends, or a basic schedule as the API states it ("Every 24 HOURS"). No newline. */
 char *abfs_schedule_text(json_object *conn);
 
+/* true/false, 1/0, yes/no, on/off in any case, surrounding blanks ignored. */
+gboolean abfs_parse_bool(const char *text, gboolean *value);
+
+/* Removes one trailing "\n" or "\r\n" from text[0..*len) (in place; keeps it NUL-terminated). */
+void abfs_strip_one_newline(char *text, gsize *len);
+
 #endif

@@ -195,3 +195,26 @@ json_object *abfs_connection_get(AbfsClient *client, const char *workspace_id,
     }
     return conn;
 }
+
+json_object *abfs_connection_patch(AbfsClient *client, const char *workspace_id,
+                                   const char *connection_id, json_object *patch, GError **error)
+{
+    char *path = g_strdup_printf("/connections/%s", connection_id);
+    json_object *conn = NULL;
+    /* The same PATCH sent twice leaves the same result: safe to retry. */
+    gboolean ok = abfs_client_call(client, ABFS_API_PUBLIC, "PATCH", path, patch, ABFS_CALL_IDEMPOTENT,
+                                   &conn, error);
+    g_free(path);
+    if (!ok)
+        return NULL;
+    if (!abfs_connection_check(conn, error)) {
+        json_object_put(conn);
+        return NULL;
+    }
+    if (g_strcmp0(abfs_json_string(conn, "workspaceId"), workspace_id) != 0) {
+        g_set_error(error, ABFS_ERROR, ENOENT, "connection %s belongs to another workspace", connection_id);
+        json_object_put(conn);
+        return NULL;
+    }
+    return conn;
+}

@@ -1,0 +1,35 @@
+/* settings.h — the writable settings of a connection, and how a new value becomes a PATCH.
+ *
+ * Each setting has a canonical JSON form (what settings.json shows: the API's member name and
+ * value, with the server's read-only decorations removed — " UTC" after a cron expression,
+ * `selectedFields: []`), a validator that checks a new value as the server would, and its PATCH
+ * form. A value equal to the current one (as a set, for streams) contributes nothing; so writing
+ * back what was read sends nothing. */
+#ifndef ABFS_SETTINGS_H
+#define ABFS_SETTINGS_H
+
+#include <glib.h>
+#include <json-c/json.h>
+
+/* The canonical form of setting key (e.g. "schedule") of conn; a new reference, or NULL when
+ * conn has no such member. Keys: name, prefix, status, schedule, namespaceDefinition,
+ * namespaceFormat, nonBreakingSchemaUpdatesBehavior, configurations. */
+json_object *abfs_setting_current(json_object *conn, const char *key);
+
+/* Every setting of conn in one object (settings.json). New reference. */
+json_object *abfs_settings_object(json_object *conn);
+
+/* Checks value for setting key against conn and, when it differs from the current value, adds the
+ * PATCH member to patch. FALSE with an EINVAL error (one line, naming the setting) if invalid. */
+gboolean abfs_setting_add_to_patch(json_object *conn, const char *key, json_object *value,
+                                   json_object *patch, GError **error);
+
+/* The same for a whole settings.json object: unknown members are an error; members left out are
+ * left unchanged. *patch is NULL when nothing changes. */
+gboolean abfs_settings_patch(json_object *conn, json_object *settings, json_object **patch,
+                             GError **error);
+
+/* The streams of conn in canonical form (array; may be empty). New reference. */
+json_object *abfs_streams_current(json_object *conn);
+
+#endif

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds airbytefs twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer) and runs
+# the whole test suite (C unit tests, emulator tests, mount-based integration tests) under CTest
+# for each build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -e /dev/fuse ] || { echo "error: /dev/fuse is missing: the mount tests cannot run" >&2; exit 1; }
+jobs=$(nproc)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+(cd build && ctest --output-on-failure)
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DABFS_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+   ctest --output-on-failure -E '^emulator$')
