@@ -35,8 +35,13 @@ json_object *abfs_json_sorted_copy(json_object *value)
             json_object_array_add(copy, abfs_json_sorted_copy(json_object_array_get_idx(value, i)));
         return copy;
     }
-    default:
-        return json_object_get(value);
+    default: {
+        /* A copy, not a reference: the value may be shared with other threads, and json-c's
+         * reference counts are not atomic. */
+        json_object *copy = NULL;
+        json_object_deep_copy(value, &copy, NULL);
+        return copy;
+    }
     }
 }
 

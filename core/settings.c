@@ -338,8 +338,11 @@ json_object *abfs_setting_current(json_object *conn, const char *key)
         return NULL;
     if (s->current)
         return s->current(conn);
-    json_object *v = json_object_object_get(conn, key);
-    return v && !json_object_is_type(v, json_type_null) ? json_object_get(v) : NULL;
+    json_object *v = json_object_object_get(conn, key), *copy = NULL;
+    if (!v || json_object_is_type(v, json_type_null))
+        return NULL;
+    json_object_deep_copy(v, &copy, NULL); /* conn may be shared between threads */
+    return copy;
 }
 
 json_object *abfs_settings_object(json_object *conn)

@@ -40,13 +40,13 @@ struct AbfsStore {
     guint walks;
 };
 
-static AbfsEntry *entry_ref(AbfsEntry *e)
+AbfsEntry *abfs_entry_ref(AbfsEntry *e)
 {
     g_atomic_int_inc(&e->refs);
     return e;
 }
 
-static void entry_unref(AbfsEntry *e)
+void abfs_entry_unref(AbfsEntry *e)
 {
     if (!e || !g_atomic_int_dec_and_test(&e->refs))
         return;
@@ -120,7 +120,7 @@ static AbfsSnapshot *snapshot_new(void)
     s->refs = 1;
     s->made_at = g_get_monotonic_time();
     s->wall_time = g_get_real_time() / G_USEC_PER_SEC;
-    s->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)entry_unref);
+    s->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)abfs_entry_unref);
     s->ids = g_ptr_array_new();
     return s;
 }
@@ -129,7 +129,7 @@ static void snapshot_add(AbfsSnapshot *s, AbfsEntry *e)
 {
     const char *id = abfs_json_string(e->json, "connectionId");
     if (g_hash_table_contains(s->by_id, id)) { /* a duplicate in a broken listing: first wins */
-        entry_unref(e);
+        abfs_entry_unref(e);
         return;
     }
     g_hash_table_insert(s->by_id, (gpointer)id, e);
@@ -230,7 +230,7 @@ static AbfsSnapshot *snapshot_from_listing(AbfsStore *store, GPtrArray *items, A
         json_object *conn = g_ptr_array_index(items, i);
         AbfsEntry *old = previous ? abfs_snapshot_lookup(previous, abfs_json_string(conn, "connectionId")) : NULL;
         if (old && json_object_equal(old->json, conn))
-            snapshot_add(s, entry_ref(old));
+            snapshot_add(s, abfs_entry_ref(old));
         else
             snapshot_add(s, entry_new(store, conn, old, s->wall_time));
     }
@@ -318,6 +318,7 @@ void abfs_store_put_connection(AbfsStore *store, json_object *conn)
     AbfsSnapshot *old = store->current;
     if (!old || !id) {
         g_mutex_unlock(&store->lock);
+        json_object_put(conn);
         return;
     }
     AbfsSnapshot *s = snapshot_new();
@@ -328,10 +329,10 @@ void abfs_store_put_connection(AbfsStore *store, json_object *conn)
     for (guint i = 0; i < old->ids->len; i++) {
         AbfsEntry *e = abfs_snapshot_lookup(old, g_ptr_array_index(old->ids, i));
         if (strcmp(g_ptr_array_index(old->ids, i), id) == 0) {
-            snapshot_add(s, json_object_equal(e->json, conn) ? entry_ref(e) : entry_new(store, conn, e, now));
+            snapshot_add(s, json_object_equal(e->json, conn) ? abfs_entry_ref(e) : entry_new(store, conn, e, now));
             placed = TRUE;
         } else
-            snapshot_add(s, entry_ref(e));
+            snapshot_add(s, abfs_entry_ref(e));
     }
     if (!placed)
         snapshot_add(s, entry_new(store, conn, NULL, now));
@@ -339,4 +340,25 @@ void abfs_store_put_connection(AbfsStore *store, json_object *conn)
     store->current = s;
     g_mutex_unlock(&store->lock);
     abfs_snapshot_unref(old);
+    /* Our reference goes before anyone else can see conn: the entry holds its own. */
+    json_object_put(conn);
+}
+
+AbfsClient *abfs_store_client(AbfsStore *store)
+{
+    return store->client;
+}
+
+AbfsEntry *abfs_store_entry(AbfsStore *store, const char *connection_id, GError **error)
+{
+    AbfsSnapshot *snap = abfs_store_snapshot(store, error);
+    if (!snap)
+        return NULL;
+    AbfsEntry *e = abfs_snapshot_lookup(snap, connection_id);
+    if (e)
+        abfs_entry_ref(e);
+    else
+        g_set_error(error, ABFS_ERROR, ENOENT, "connection %s does not exist", connection_id);
+    abfs_snapshot_unref(snap);
+    return e;
 }

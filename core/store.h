@@ -31,13 +31,17 @@ AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error);
 void abfs_store_invalidate(AbfsStore *store);
 
 /* Replaces one connection in the current snapshot with conn (e.g. the answer to a PATCH), without a
- * walk. The snapshot keeps its age. */
+ * walk. The snapshot keeps its age. Takes the caller's reference to conn: do not use conn after. */
 void abfs_store_put_connection(AbfsStore *store, json_object *conn);
 
 /* Number of walks made so far (for tests and -d totals). */
 guint abfs_store_walks(AbfsStore *store);
 
 const AbfsRenderContext *abfs_store_render_context(AbfsStore *store);
+AbfsClient *abfs_store_client(AbfsStore *store);
+
+/* The current entry of a connection (a new reference), from the snapshot (refreshed if old). */
+AbfsEntry *abfs_store_entry(AbfsStore *store, const char *connection_id, GError **error);
 
 void abfs_snapshot_unref(AbfsSnapshot *snap);
 guint abfs_snapshot_count(AbfsSnapshot *snap);
@@ -48,6 +52,10 @@ AbfsEntry *abfs_snapshot_lookup(AbfsSnapshot *snap, const char *connection_id);
 /* Wall-clock time (seconds) of the walk that made the snapshot. */
 gint64 abfs_snapshot_time(AbfsSnapshot *snap);
 
+AbfsEntry *abfs_entry_ref(AbfsEntry *entry);
+void abfs_entry_unref(AbfsEntry *entry);
+/* The connection as the API returned it. Shared between threads: read it, never change it, and
+ * never take json_object references to its parts (json-c's reference counts are not atomic). */
 json_object *abfs_entry_json(AbfsEntry *entry);
 /* The rendering of file row `file` (connection_files.h) and its length; borrowed. */
 const char *abfs_entry_render(AbfsEntry *entry, guint file, gsize *len);

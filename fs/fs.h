@@ -1,17 +1,24 @@
-/* fs.h — what the FUSE layer shares between its files: the mounted filesystem's state. */
+/* fs.h — what the FUSE layer shares between its files: the mounted filesystem's state and the
+ * operations each file implements. */
 #ifndef ABFS_FS_H
 #define ABFS_FS_H
+
+#define FUSE_USE_VERSION 314
+#include <fuse.h>
 
 #include <glib.h>
 #include <sys/types.h>
 #include <json-c/json.h>
 
 #include "client.h"
+#include "errlog.h"
 #include "store.h"
+#include "tree.h"
 
 typedef struct {
     AbfsClient *client;
     AbfsStore *store;
+    AbfsErrlog *errlog;
     const AbfsConfig *cfg;
     json_object *workspace;   /* GET /workspaces/{id} at mount time */
     uid_t uid;
@@ -20,7 +27,30 @@ typedef struct {
 } AbfsFs;
 
 /* The FUSE operations table (ops.c). */
-struct fuse_operations;
 const struct fuse_operations *abfs_fs_operations(void);
+
+/* ---- shared by ops.c and handles.c ---- */
+AbfsFs *abfs_fs(void);
+/* Logs err under path in the errors file (unless it is a plain ENOENT) and returns -errno. Consumes err. */
+int abfs_fs_fail(GError *err, const char *path);
+/* Whether the connection of a SCRATCH or CONNECTION node exists now (the settings dir always does). */
+gboolean abfs_fs_parent_exists(const AbfsNode *node);
+
+int abfs_op_open(const char *path, struct fuse_file_info *fi);
+int abfs_op_create(const char *path, mode_t mode, struct fuse_file_info *fi);
+int abfs_op_read(const char *path, char *buf, size_t size, off_t offset, struct fuse_file_info *fi);
+int abfs_op_write(const char *path, const char *buf, size_t size, off_t offset, struct fuse_file_info *fi);
+int abfs_op_flush(const char *path, struct fuse_file_info *fi);
+int abfs_op_fsync(const char *path, int datasync, struct fuse_file_info *fi);
+int abfs_op_release(const char *path, struct fuse_file_info *fi);
+int abfs_op_truncate(const char *path, off_t size, struct fuse_file_info *fi);
+int abfs_op_rename(const char *from, const char *to, unsigned int flags);
+int abfs_op_unlink(const char *path);
+
+/* Asks the kernel to forget what it cached of path, from the invalidation thread (never from a
+ * request handler, where it could deadlock). */
+void abfs_invalidate_later(const char *path);
+void abfs_invalidator_start(struct fuse *fuse);
+void abfs_invalidator_stop(void);
 
 #endif

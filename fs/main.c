@@ -1,6 +1,6 @@
 /* main.c — airbytefs's command line: options, configuration, the API check made before the
  * daemon detaches (so bad credentials fail on the terminal), and the FUSE session. */
-#include <fuse.h>
+#include "fs.h"
 #include <fuse_lowlevel.h>
 
 #include <errno.h>
@@ -12,9 +12,9 @@
 
 #include "config.h"
 #include "error.h"
-#include "fs.h"
 #include "log.h"
 #include "resources.h"
+#include "scratch.h"
 
 #define UNSET_UINT G_MAXUINT
 
@@ -193,6 +193,8 @@ int main(int argc, char *argv[])
         goto out_client;
     }
     fs.store = abfs_store_new(fs.client, fs.cfg->workspace_id, fs.cfg->web_root, fs.cfg->cache_ttl_s * 1000);
+    fs.errlog = abfs_errlog_new(100);
+    abfs_scratch_init();
     fs.uid = getuid();
     fs.gid = getgid();
     fs.mount_time = g_get_real_time() / G_USEC_PER_SEC;
@@ -214,12 +216,14 @@ int main(int argc, char *argv[])
     if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0)
         goto out_unmount;
 
+    abfs_invalidator_start(fuse); /* threads only after fuse_daemonize() forked */
     g_message("mounted workspace %s of %s on %s", fs.cfg->workspace_id, fs.cfg->api_root, cmd.mountpoint);
     struct fuse_loop_config *loop = fuse_loop_cfg_create();
     fuse_loop_cfg_set_clone_fd(loop, cmd.clone_fd);
     fuse_loop_cfg_set_idle_threads(loop, cmd.max_idle_threads);
     status = fuse_loop_mt(fuse, loop) == 0 ? 0 : 1;
     fuse_loop_cfg_destroy(loop);
+    abfs_invalidator_stop();
     fuse_remove_signal_handlers(fuse_get_session(fuse));
     if (cmd.debug) {
         guint64 requests, bytes, millis;
@@ -233,6 +237,9 @@ out_fuse:
     fuse_destroy(fuse);
 out_store:
     abfs_store_free(fs.store);
+    abfs_errlog_free(fs.errlog);
+    if (fs.errlog)
+        abfs_scratch_cleanup();
     json_object_put(fs.workspace);
 out_client:
     abfs_client_free(fs.client);

@@ -1,6 +1,6 @@
-/* ops.c — the FUSE operations: attributes, listings and reads of the tree (tree.h), served from
- * the store's snapshots (store.h). Errors are the errno carried by core's GErrors. */
-#include <fuse.h>
+/* ops.c — the FUSE operations table, attributes and directory listings of the tree (tree.h),
+ * served from the store's snapshots (store.h). File I/O lives in handles.c. */
+#include "fs.h"
 
 #include <errno.h>
 #include <string.h>
@@ -8,28 +8,37 @@
 
 #include "connection_files.h"
 #include "error.h"
-#include "fs.h"
-#include "tree.h"
+#include "scratch.h"
 
-static AbfsFs *fs_get(void)
+AbfsFs *abfs_fs(void)
 {
     return fuse_get_context()->private_data;
 }
 
-/* The errno of err (consumed), after logging it. */
-static int fail(GError *err, const char *path)
+int abfs_fs_fail(GError *err, const char *path)
 {
     int code = err->domain == ABFS_ERROR && err->code > 0 ? err->code : EIO;
     if (code != ENOENT)
-        g_warning("%s: %s", path, err->message);
+        abfs_errlog_add(abfs_fs()->errlog, path, code, err->message);
     g_error_free(err);
     return -code;
 }
 
-static void stat_dir(AbfsFs *fs, struct stat *st, gint64 mtime)
+gboolean abfs_fs_parent_exists(const AbfsNode *node)
+{
+    if (node->kind == ABFS_NODE_SCRATCH && strcmp(node->parent, "/settings") == 0)
+        return TRUE;
+    AbfsEntry *e = abfs_store_entry(abfs_fs()->store, node->id, NULL);
+    if (!e)
+        return FALSE;
+    abfs_entry_unref(e);
+    return TRUE;
+}
+
+static void stat_dir(AbfsFs *fs, struct stat *st, mode_t mode, gint64 mtime)
 {
     memset(st, 0, sizeof *st);
-    st->st_mode = S_IFDIR | 0555;
+    st->st_mode = S_IFDIR | mode;
     st->st_nlink = 2;
     st->st_uid = fs->uid;
     st->st_gid = fs->gid;
@@ -61,36 +70,82 @@ static gint64 entry_newest_mtime(AbfsEntry *entry)
 
 static void stat_connection_file(AbfsFs *fs, AbfsEntry *entry, guint file, struct stat *st)
 {
+    guint n;
+    const AbfsConnectionFile *files = abfs_connection_files(&n);
     gsize len;
     abfs_entry_render(entry, file, &len);
-    stat_file(fs, st, 0444, len, abfs_entry_mtime(entry, file));
+    stat_file(fs, st, files[file].parse ? 0644 : 0444, len, abfs_entry_mtime(entry, file));
+}
+
+static int stat_scratch(AbfsFs *fs, const char *path, struct stat *st)
+{
+    Scratch *s = abfs_scratch_lookup(path);
+    if (!s)
+        return -ENOENT;
+    mode_t mode;
+    off_t size;
+    gint64 mtime;
+    abfs_scratch_stat(s, &mode, &size, &mtime);
+    abfs_scratch_unref(s);
+    stat_file(fs, st, mode, (gsize)size, mtime);
+    return 0;
+}
+
+static void stat_errors(AbfsFs *fs, struct stat *st)
+{
+    gint64 newest;
+    char *text = abfs_errlog_text(fs->errlog, &newest);
+    stat_file(fs, st, 0444, strlen(text), newest ? newest : fs->mount_time);
+    g_free(text);
 }
 
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
     (void)fi;
-    AbfsFs *fs = fs_get();
+    AbfsFs *fs = abfs_fs();
     AbfsNode node;
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
-    if (node.kind == ABFS_NODE_ROOT || node.kind == ABFS_NODE_CONNECTIONS) {
-        stat_dir(fs, st, fs->mount_time);
+    switch (node.kind) {
+    case ABFS_NODE_ROOT:
+    case ABFS_NODE_CONNECTIONS:
+        stat_dir(fs, st, 0555, fs->mount_time);
         return 0;
+    case ABFS_NODE_SETTINGS:
+        stat_dir(fs, st, 0755, fs->mount_time);
+        return 0;
+    case ABFS_NODE_ERRORS:
+        stat_errors(fs, st);
+        return 0;
+    case ABFS_NODE_SCRATCH:
+        return stat_scratch(fs, path, st);
+    case ABFS_NODE_CONNECTION:
+    case ABFS_NODE_CONNECTION_FILE:
+        break;
     }
     GError *err = NULL;
-    AbfsSnapshot *snap = abfs_store_snapshot(fs->store, &err);
-    if (!snap)
-        return fail(err, path);
-    AbfsEntry *entry = abfs_snapshot_lookup(snap, node.id);
-    int rc = 0;
+    AbfsEntry *entry = abfs_store_entry(fs->store, node.id, &err);
     if (!entry)
-        rc = -ENOENT;
-    else if (node.kind == ABFS_NODE_CONNECTION)
-        stat_dir(fs, st, entry_newest_mtime(entry));
+        return abfs_fs_fail(err, path);
+    if (node.kind == ABFS_NODE_CONNECTION)
+        stat_dir(fs, st, 0755, entry_newest_mtime(entry));
     else
         stat_connection_file(fs, entry, (guint)node.file, st);
-    abfs_snapshot_unref(snap);
-    return rc;
+    abfs_entry_unref(entry);
+    return 0;
+}
+
+static void fill_scratches(AbfsFs *fs, const char *dir, void *buf, fuse_fill_dir_t fill)
+{
+    GPtrArray *names = abfs_scratch_list(dir);
+    struct stat st;
+    for (guint i = 0; i < names->len; i++) {
+        char *path = g_strconcat(dir, "/", (char *)g_ptr_array_index(names, i), NULL);
+        if (stat_scratch(fs, path, &st) == 0)
+            fill(buf, g_ptr_array_index(names, i), &st, 0, FUSE_FILL_DIR_PLUS);
+        g_free(path);
+    }
+    g_ptr_array_free(names, TRUE);
 }
 
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t offset,
@@ -99,114 +154,129 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
     (void)offset;
     (void)fi;
     (void)flags;
-    AbfsFs *fs = fs_get();
+    AbfsFs *fs = abfs_fs();
     AbfsNode node;
     struct stat st;
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
-    if (node.kind == ABFS_NODE_CONNECTION_FILE)
+    if (node.kind == ABFS_NODE_CONNECTION_FILE || node.kind == ABFS_NODE_SCRATCH || node.kind == ABFS_NODE_ERRORS)
         return -ENOTDIR;
 
+    fill(buf, ".", NULL, 0, 0);
+    fill(buf, "..", NULL, 0, 0);
     if (node.kind == ABFS_NODE_ROOT) {
-        stat_dir(fs, &st, fs->mount_time);
-        fill(buf, ".", &st, 0, FUSE_FILL_DIR_PLUS);
-        fill(buf, "..", NULL, 0, 0);
+        stat_dir(fs, &st, 0555, fs->mount_time);
         fill(buf, "connections", &st, 0, FUSE_FILL_DIR_PLUS);
+        stat_dir(fs, &st, 0755, fs->mount_time);
+        fill(buf, "settings", &st, 0, FUSE_FILL_DIR_PLUS);
+        stat_errors(fs, &st);
+        fill(buf, "errors", &st, 0, FUSE_FILL_DIR_PLUS);
         return 0;
     }
 
     GError *err = NULL;
     AbfsSnapshot *snap = abfs_store_snapshot(fs->store, &err);
     if (!snap)
-        return fail(err, path);
+        return abfs_fs_fail(err, path);
     int rc = 0;
+    guint nfiles;
+    const AbfsConnectionFile *files = abfs_connection_files(&nfiles);
     if (node.kind == ABFS_NODE_CONNECTIONS) {
-        stat_dir(fs, &st, fs->mount_time);
-        fill(buf, ".", &st, 0, FUSE_FILL_DIR_PLUS);
-        fill(buf, "..", NULL, 0, 0);
         for (guint i = 0; i < abfs_snapshot_count(snap); i++) {
             const char *id = abfs_snapshot_id(snap, i);
-            stat_dir(fs, &st, entry_newest_mtime(abfs_snapshot_lookup(snap, id)));
+            stat_dir(fs, &st, 0755, entry_newest_mtime(abfs_snapshot_lookup(snap, id)));
             if (fill(buf, id, &st, 0, FUSE_FILL_DIR_PLUS))
                 break;
         }
+    } else if (node.kind == ABFS_NODE_SETTINGS) {
+        int row = abfs_connection_file_index("settings.json");
+        for (guint i = 0; i < abfs_snapshot_count(snap); i++) {
+            const char *id = abfs_snapshot_id(snap, i);
+            char *name = abfs_tree_settings_name(id);
+            stat_connection_file(fs, abfs_snapshot_lookup(snap, id), (guint)row, &st);
+            int full = fill(buf, name, &st, 0, FUSE_FILL_DIR_PLUS);
+            g_free(name);
+            if (full)
+                break;
+        }
+        fill_scratches(fs, path, buf, fill);
     } else {
         AbfsEntry *entry = abfs_snapshot_lookup(snap, node.id);
         if (!entry) {
             rc = -ENOENT;
         } else {
-            stat_dir(fs, &st, entry_newest_mtime(entry));
-            fill(buf, ".", &st, 0, FUSE_FILL_DIR_PLUS);
-            fill(buf, "..", NULL, 0, 0);
-            guint n;
-            const AbfsConnectionFile *files = abfs_connection_files(&n);
-            for (guint i = 0; i < n; i++) {
+            for (guint i = 0; i < nfiles; i++) {
                 stat_connection_file(fs, entry, i, &st);
                 if (fill(buf, files[i].name, &st, 0, FUSE_FILL_DIR_PLUS))
                     break;
             }
+            fill_scratches(fs, path, buf, fill);
         }
     }
     abfs_snapshot_unref(snap);
     return rc;
 }
 
-/* An open file: the bytes it showed when opened, so every read of one open sees one version. */
-typedef struct {
-    char *data;
-    gsize len;
-} OpenFile;
-
-static int op_open(const char *path, struct fuse_file_info *fi)
+/* chmod, chown and utimens: accepted on setting files and directories without changing anything
+ * (tools such as rsync, cp -p and editors call them); kept on scratch files. */
+static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-    AbfsFs *fs = fs_get();
+    (void)fi;
     AbfsNode node;
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
-    if (node.kind != ABFS_NODE_CONNECTION_FILE)
-        return -EISDIR;
-    if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
-        return -EACCES;
-    GError *err = NULL;
-    AbfsSnapshot *snap = abfs_store_snapshot(fs->store, &err);
-    if (!snap)
-        return fail(err, path);
-    AbfsEntry *entry = abfs_snapshot_lookup(snap, node.id);
-    if (!entry) {
-        abfs_snapshot_unref(snap);
+    if (node.kind == ABFS_NODE_SCRATCH) {
+        Scratch *s = abfs_scratch_lookup(path);
+        if (!s)
+            return -ENOENT;
+        abfs_scratch_set_mode(s, mode);
+        abfs_scratch_unref(s);
+    }
+    return 0;
+}
+
+static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+{
+    (void)uid;
+    (void)gid;
+    (void)fi;
+    AbfsNode node;
+    return abfs_tree_parse(path, &node) ? 0 : -ENOENT;
+}
+
+static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+{
+    (void)fi;
+    AbfsNode node;
+    if (!abfs_tree_parse(path, &node))
         return -ENOENT;
+    if (node.kind == ABFS_NODE_SCRATCH) {
+        Scratch *s = abfs_scratch_lookup(path);
+        if (!s)
+            return -ENOENT;
+        gint64 mtime = tv && tv[1].tv_nsec != UTIME_NOW && tv[1].tv_nsec != UTIME_OMIT
+                           ? (gint64)tv[1].tv_sec
+                           : g_get_real_time() / G_USEC_PER_SEC;
+        if (!tv || tv[1].tv_nsec != UTIME_OMIT)
+            abfs_scratch_set_mtime(s, mtime);
+        abfs_scratch_unref(s);
     }
-    OpenFile *of = g_new0(OpenFile, 1);
-    const char *text = abfs_entry_render(entry, (guint)node.file, &of->len);
-    of->data = g_memdup2(text, of->len);
-    abfs_snapshot_unref(snap);
-    fi->fh = (uint64_t)(uintptr_t)of;
-    fi->keep_cache = 0;
     return 0;
 }
 
-static int op_read(const char *path, char *buf, size_t size, off_t offset, struct fuse_file_info *fi)
+static int op_mkdir(const char *path, mode_t mode)
 {
     (void)path;
-    OpenFile *of = (OpenFile *)(uintptr_t)fi->fh;
-    if (!of)
-        return -EBADF;
-    if (offset < 0 || (gsize)offset >= of->len)
-        return 0;
-    gsize n = MIN(size, of->len - (gsize)offset);
-    memcpy(buf, of->data + offset, n);
-    return (int)n;
+    (void)mode;
+    return -EPERM;
 }
 
-static int op_release(const char *path, struct fuse_file_info *fi)
+static int op_rmdir(const char *path)
 {
-    (void)path;
-    OpenFile *of = (OpenFile *)(uintptr_t)fi->fh;
-    if (of) {
-        g_free(of->data);
-        g_free(of);
-    }
-    return 0;
+    AbfsNode node;
+    if (!abfs_tree_parse(path, &node))
+        return -ENOENT;
+    return -EPERM;
 }
 
 static int op_statfs(const char *path, struct statvfs *st)
@@ -219,17 +289,28 @@ static int op_statfs(const char *path, struct statvfs *st)
     return 0;
 }
 
+static int op_fsyncdir(const char *path, int datasync, struct fuse_file_info *fi)
+{
+    (void)path;
+    (void)datasync;
+    (void)fi;
+    return 0;
+}
+
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
-    (void)conn;
+    /* O_TRUNC arrives with open(), so `echo x > f` is one handle and never a separate empty write. */
+    if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+        conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
     cfg->use_ino = 0;
     cfg->nullpath_ok = 0;
-    /* Values change remotely: let the kernel trust names and attributes only briefly, and drop a
+    /* Values change remotely: the kernel trusts names and attributes only briefly and drops a
      * file's pages on open (no kernel_cache), so a new open sees new bytes. */
     cfg->entry_timeout = 1.0;
     cfg->attr_timeout = 1.0;
-    cfg->negative_timeout = 1.0;
+    cfg->negative_timeout = 0.0;
     cfg->kernel_cache = 0;
+    cfg->hard_remove = 1;
     return fuse_get_context()->private_data;
 }
 
@@ -237,10 +318,23 @@ static const struct fuse_operations operations = {
     .init = op_init,
     .getattr = op_getattr,
     .readdir = op_readdir,
-    .open = op_open,
-    .read = op_read,
-    .release = op_release,
+    .open = abfs_op_open,
+    .create = abfs_op_create,
+    .read = abfs_op_read,
+    .write = abfs_op_write,
+    .flush = abfs_op_flush,
+    .fsync = abfs_op_fsync,
+    .release = abfs_op_release,
+    .truncate = abfs_op_truncate,
+    .rename = abfs_op_rename,
+    .unlink = abfs_op_unlink,
+    .chmod = op_chmod,
+    .chown = op_chown,
+    .utimens = op_utimens,
+    .mkdir = op_mkdir,
+    .rmdir = op_rmdir,
     .statfs = op_statfs,
+    .fsyncdir = op_fsyncdir,
 };
 
 const struct fuse_operations *abfs_fs_operations(void)

@@ -5,6 +5,20 @@
 
 #include <string.h>
 
+char *abfs_tree_settings_name(const char *connection_id)
+{
+    return g_strconcat(connection_id, ".json", NULL);
+}
+
+static gboolean set_id(AbfsNode *node, const char *id, gsize len)
+{
+    if (len >= sizeof node->id)
+        return FALSE;
+    memcpy(node->id, id, len);
+    node->id[len] = '\0';
+    return abfs_id_is_safe(node->id);
+}
+
 gboolean abfs_tree_parse(const char *path, AbfsNode *node)
 {
     memset(node, 0, sizeof *node);
@@ -16,19 +30,37 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
     char **parts = g_strsplit(path + 1, "/", 4);
     guint n = g_strv_length(parts);
     gboolean ok = FALSE;
-    if (n >= 1 && strcmp(parts[0], "connections") == 0) {
+    if (n == 1 && strcmp(parts[0], "errors") == 0) {
+        node->kind = ABFS_NODE_ERRORS;
+        ok = TRUE;
+    } else if (n >= 1 && strcmp(parts[0], "settings") == 0) {
+        if (n == 1) {
+            node->kind = ABFS_NODE_SETTINGS;
+            ok = TRUE;
+        } else if (n == 2) {
+            gsize len = strlen(parts[1]);
+            if (g_str_has_suffix(parts[1], ".json") && set_id(node, parts[1], len - 5)) {
+                node->kind = ABFS_NODE_CONNECTION_FILE;
+                node->file = abfs_connection_file_index("settings.json");
+            } else {
+                node->kind = ABFS_NODE_SCRATCH;
+                g_strlcpy(node->parent, "/settings", sizeof node->parent);
+            }
+            ok = TRUE;
+        }
+    } else if (n >= 1 && strcmp(parts[0], "connections") == 0) {
         if (n == 1) {
             node->kind = ABFS_NODE_CONNECTIONS;
             ok = TRUE;
-        } else if (abfs_id_is_safe(parts[1]) && strlen(parts[1]) < sizeof node->id) {
-            g_strlcpy(node->id, parts[1], sizeof node->id);
+        } else if (set_id(node, parts[1], strlen(parts[1]))) {
             if (n == 2) {
                 node->kind = ABFS_NODE_CONNECTION;
                 ok = TRUE;
             } else if (n == 3) {
-                node->kind = ABFS_NODE_CONNECTION_FILE;
                 node->file = abfs_connection_file_index(parts[2]);
-                ok = node->file >= 0;
+                node->kind = node->file >= 0 ? ABFS_NODE_CONNECTION_FILE : ABFS_NODE_SCRATCH;
+                g_snprintf(node->parent, sizeof node->parent, "/connections/%s", node->id);
+                ok = TRUE;
             }
         }
     }

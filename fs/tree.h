@@ -1,9 +1,14 @@
 /* tree.h — the shape of the mounted tree: which path names which node. No I/O here.
  *
  *   /                             ROOT
+ *   /errors                       ERRORS             recent failures, read-only
  *   /connections                  CONNECTIONS
  *   /connections/<id>             CONNECTION          (id: a UUID or an integer)
- *   /connections/<id>/<file>      CONNECTION_FILE     (file: a row of connection_files.h) */
+ *   /connections/<id>/<file>      CONNECTION_FILE     (file: a row of connection_files.h)
+ *   /connections/<id>/<other>     SCRATCH             (exists only if created)
+ *   /settings                     SETTINGS            one settings.json per connection, for GitOps
+ *   /settings/<id>.json           CONNECTION_FILE     (the row of settings.json)
+ *   /settings/<other>             SCRATCH */
 #ifndef ABFS_TREE_H
 #define ABFS_TREE_H
 
@@ -11,18 +16,25 @@
 
 typedef enum {
     ABFS_NODE_ROOT,
+    ABFS_NODE_ERRORS,
     ABFS_NODE_CONNECTIONS,
     ABFS_NODE_CONNECTION,
     ABFS_NODE_CONNECTION_FILE,
+    ABFS_NODE_SETTINGS,
+    ABFS_NODE_SCRATCH,
 } AbfsNodeKind;
 
 typedef struct {
     AbfsNodeKind kind;
-    char id[40];  /* connection id, for CONNECTION and CONNECTION_FILE */
+    char id[40];  /* connection id, for CONNECTION, CONNECTION_FILE and SCRATCH in a connection */
     int file;     /* connection file row, for CONNECTION_FILE */
+    char parent[64]; /* for SCRATCH: the directory's path ("/settings" or "/connections/<id>") */
 } AbfsNode;
 
 /* Fills *node for path. FALSE when no node can have that path (ENOENT without asking the API). */
 gboolean abfs_tree_parse(const char *path, AbfsNode *node);
+
+/* The name of the settings file of a connection in /settings: "<id>.json" (newly allocated). */
+char *abfs_tree_settings_name(const char *connection_id);
 
 #endif

@@ -140,7 +140,7 @@ class Handler(BaseHTTPRequestHandler):
         fault = app.faults.match(req.method, req.path)
         if fault is not None and fault.delay_ms > 0:
             time.sleep(fault.delay_ms / 1000.0)
-        if fault is not None and fault.kind == "status":
+        if fault is not None and fault.kind == "status" and fault.status >= 400:
             resp = self.fault_status_response(fault, req)
         else:
             resp = app.dispatch(app.api, req)

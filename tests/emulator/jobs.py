@@ -77,7 +77,7 @@ class Job:
         self.outcome = outcome
         self.attempts = max(int(attempts), 1)
         self.cancelled_at = cancelled_at
-        self.log_type = "structured" if job_id % 3 == 0 else "formatted"
+        self.log_type = "structured" if job_id % 2 == 0 else "formatted"
         self.streams = list(streams)   # [(name, namespace)]
         self.rate = 0 if job_type != "sync" else 400 + (job_id % 7) * 100   # rows per second
 

@@ -86,7 +86,7 @@ def config_not_found(message):
 
 
 def config_invalid_input(message, prop=None):
-    errors = [{"propertyPath": prop or "body", "invalidValue": None, "message": message}]
+    errors = [{"propertyPath": prop or "body", "message": message}]
     return ApiError(422, {"message": message,
                           "exceptionClassName": "io.airbyte.commons.server.errors.InvalidInputException",
                           "exceptionStack": [], "validationErrors": errors})

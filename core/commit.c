@@ -1,0 +1,74 @@
+/* commit.c — validate, compare, stale-check and PATCH a written connection file (commit.h). */
+#include "commit.h"
+#include "connection_files.h"
+#include "error.h"
+#include "resources.h"
+
+#include <errno.h>
+#include <string.h>
+
+static gboolean same_rendering(AbfsEntry *a, AbfsEntry *b, guint file)
+{
+    gsize la, lb;
+    const char *ta = abfs_entry_render(a, file, &la);
+    const char *tb = abfs_entry_render(b, file, &lb);
+    return la == lb && memcmp(ta, tb, la) == 0;
+}
+
+gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id, guint file,
+                                     AbfsEntry *base, char *text, gsize len, GError **error)
+{
+    guint nfiles;
+    const AbfsConnectionFile *row = &abfs_connection_files(&nfiles)[file];
+    if (!row->parse) {
+        g_set_error(error, ABFS_ERROR, EACCES, "%s is read-only", row->name);
+        return FALSE;
+    }
+    abfs_strip_one_newline(text, &len);
+
+    AbfsEntry *seen = base ? abfs_entry_ref(base) : abfs_store_entry(store, connection_id, error);
+    if (!seen)
+        return FALSE;
+    json_object *patch = NULL;
+    gboolean ok = row->parse(text, len, abfs_entry_json(seen), &patch, error);
+    if (!ok || !patch) { /* invalid, or what the writer saw already: nothing to send */
+        abfs_entry_unref(seen);
+        return ok;
+    }
+    json_object_put(patch);
+    patch = NULL;
+
+    AbfsClient *client = abfs_store_client(store);
+    const char *workspace = abfs_store_render_context(store)->workspace_id;
+    json_object *fresh = abfs_connection_get(client, workspace, connection_id, error);
+    if (!fresh) {
+        abfs_entry_unref(seen);
+        return FALSE;
+    }
+    abfs_store_put_connection(store, fresh);
+    AbfsEntry *now = abfs_store_entry(store, connection_id, error);
+    if (!now) {
+        abfs_entry_unref(seen);
+        return FALSE;
+    }
+    if (!same_rendering(seen, now, file)) {
+        gsize n;
+        const char *current = abfs_entry_render(now, file, &n);
+        g_set_error(error, ABFS_ERROR, ESTALE,
+                    "%s changed on the server since it was opened (now: %.*s); read it again and retry",
+                    row->name, (int)MIN(n > 0 && current[n - 1] == '\n' ? n - 1 : n, 200), current);
+        ok = FALSE;
+    } else
+        ok = row->parse(text, len, abfs_entry_json(now), &patch, error);
+    abfs_entry_unref(seen);
+    abfs_entry_unref(now);
+    if (!ok || !patch)
+        return ok;
+
+    json_object *updated = abfs_connection_patch(client, workspace, connection_id, patch, error);
+    json_object_put(patch);
+    if (!updated)
+        return FALSE;
+    abfs_store_put_connection(store, updated);
+    return TRUE;
+}

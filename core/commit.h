@@ -1,0 +1,20 @@
+/* commit.h — applying the bytes written to a connection file.
+ *
+ * The order is the contract (SPEC.md "Writing"): one trailing newline (or CRLF) dropped; the value
+ * validated against what the writer saw (`base`) — a bad value is EINVAL and nothing is sent; a
+ * value equal to what the writer saw sends nothing; otherwise the connection is read fresh, and if
+ * that file's content changed remotely since the writer saw it the commit fails with ESTALE (the
+ * store learns the new value, so a re-read shows it); then one PATCH, whose answer updates the
+ * store. The error message is one line for the `errors` file. */
+#ifndef ABFS_COMMIT_H
+#define ABFS_COMMIT_H
+
+#include <glib.h>
+#include "store.h"
+
+/* text (NUL-terminated at len) is modified in place. base: the entry the writer opened, or NULL for
+ * the store's current one (e.g. a scratch file renamed over the setting). */
+gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id, guint file,
+                                     AbfsEntry *base, char *text, gsize len, GError **error);
+
+#endif

@@ -1,0 +1,371 @@
+/* handles.c — open files: reads of a fixed rendering, buffered writes to setting files committed
+ * once on flush/fsync (commit.h), scratch files, and rename/unlink/truncate around them. */
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commit.h"
+#include "connection_files.h"
+#include "error.h"
+#include "scratch.h"
+
+#define SETTING_MAX_BYTES (4u * 1024 * 1024)
+
+typedef enum { HANDLE_FIXED, HANDLE_SETTING, HANDLE_SCRATCH } HandleKind;
+
+typedef struct {
+    HandleKind kind;
+    GMutex lock;
+    char *path;
+    /* HANDLE_FIXED: the bytes the file showed when opened, so all reads see one version. */
+    char *data;
+    gsize len;
+    /* HANDLE_SETTING */
+    GString *buf;
+    gboolean dirty;     /* written since the last commit */
+    AbfsEntry *base;    /* what the writer saw */
+    char id[40];
+    guint file;
+    /* HANDLE_SCRATCH */
+    Scratch *scratch;
+} Handle;
+
+static Handle *handle_new(HandleKind kind, const char *path)
+{
+    Handle *h = g_new0(Handle, 1);
+    h->kind = kind;
+    h->path = g_strdup(path);
+    g_mutex_init(&h->lock);
+    return h;
+}
+
+static void handle_free(Handle *h)
+{
+    g_free(h->path);
+    g_free(h->data);
+    if (h->buf)
+        g_string_free(h->buf, TRUE);
+    if (h->base)
+        abfs_entry_unref(h->base);
+    abfs_scratch_unref(h->scratch);
+    g_mutex_clear(&h->lock);
+    g_free(h);
+}
+
+static Handle *handle_of(struct fuse_file_info *fi)
+{
+    return (Handle *)(uintptr_t)fi->fh;
+}
+
+static void handle_set(struct fuse_file_info *fi, Handle *h)
+{
+    fi->fh = (uint64_t)(uintptr_t)h;
+    fi->keep_cache = 0;
+}
+
+static gboolean wants_write(int flags)
+{
+    return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+}
+
+static int open_connection_file(const char *path, const AbfsNode *node, int flags, struct fuse_file_info *fi)
+{
+    AbfsFs *fs = abfs_fs();
+    guint n;
+    const AbfsConnectionFile *row = &abfs_connection_files(&n)[node->file];
+    if (wants_write(flags) && !row->parse)
+        return -EACCES;
+    GError *err = NULL;
+    AbfsEntry *entry = abfs_store_entry(fs->store, node->id, &err);
+    if (!entry)
+        return abfs_fs_fail(err, path);
+    gsize len;
+    const char *text = abfs_entry_render(entry, (guint)node->file, &len);
+    Handle *h;
+    if (wants_write(flags)) {
+        h = handle_new(HANDLE_SETTING, path);
+        h->buf = (flags & O_TRUNC) ? g_string_new(NULL) : g_string_new_len(text, (gssize)len);
+        h->base = entry;
+        g_strlcpy(h->id, node->id, sizeof h->id);
+        h->file = (guint)node->file;
+    } else {
+        h = handle_new(HANDLE_FIXED, path);
+        h->data = g_memdup2(text, len);
+        h->len = len;
+        abfs_entry_unref(entry);
+    }
+    handle_set(fi, h);
+    return 0;
+}
+
+int abfs_op_open(const char *path, struct fuse_file_info *fi)
+{
+    AbfsFs *fs = abfs_fs();
+    AbfsNode node;
+    if (!abfs_tree_parse(path, &node))
+        return -ENOENT;
+    switch (node.kind) {
+    case ABFS_NODE_CONNECTION_FILE:
+        return open_connection_file(path, &node, fi->flags, fi);
+    case ABFS_NODE_ERRORS: {
+        if (wants_write(fi->flags))
+            return -EACCES;
+        Handle *h = handle_new(HANDLE_FIXED, path);
+        h->data = abfs_errlog_text(fs->errlog, NULL);
+        h->len = strlen(h->data);
+        handle_set(fi, h);
+        return 0;
+    }
+    case ABFS_NODE_SCRATCH: {
+        Scratch *s = abfs_scratch_lookup(path);
+        if (!s)
+            return -ENOENT;
+        if (fi->flags & O_TRUNC)
+            abfs_scratch_truncate(s, 0);
+        Handle *h = handle_new(HANDLE_SCRATCH, path);
+        h->scratch = s;
+        handle_set(fi, h);
+        return 0;
+    }
+    default:
+        return -EISDIR;
+    }
+}
+
+int abfs_op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+    AbfsNode node;
+    if (!abfs_tree_parse(path, &node))
+        return -EACCES;
+    if (node.kind == ABFS_NODE_CONNECTION_FILE)
+        return open_connection_file(path, &node, fi->flags | O_TRUNC, fi);
+    if (node.kind != ABFS_NODE_SCRATCH)
+        return -EACCES;
+    if (!abfs_fs_parent_exists(&node))
+        return -ENOENT;
+    Scratch *s = NULL;
+    int rc = abfs_scratch_create(path, mode, &s);
+    if (rc != 0)
+        return rc;
+    Handle *h = handle_new(HANDLE_SCRATCH, path);
+    h->scratch = s;
+    handle_set(fi, h);
+    return 0;
+}
+
+int abfs_op_read(const char *path, char *buf, size_t size, off_t offset, struct fuse_file_info *fi)
+{
+    (void)path;
+    Handle *h = handle_of(fi);
+    if (!h)
+        return -EBADF;
+    if (h->kind == HANDLE_SCRATCH)
+        return abfs_scratch_read(h->scratch, buf, size, offset);
+    g_mutex_lock(&h->lock);
+    const char *data = h->kind == HANDLE_FIXED ? h->data : h->buf->str;
+    gsize len = h->kind == HANDLE_FIXED ? h->len : h->buf->len;
+    int n = 0;
+    if (offset >= 0 && (gsize)offset < len) {
+        n = (int)MIN(size, len - (gsize)offset);
+        memcpy(buf, data + offset, (size_t)n);
+    }
+    g_mutex_unlock(&h->lock);
+    return n;
+}
+
+int abfs_op_write(const char *path, const char *buf, size_t size, off_t offset, struct fuse_file_info *fi)
+{
+    (void)path;
+    Handle *h = handle_of(fi);
+    if (!h)
+        return -EBADF;
+    if (h->kind == HANDLE_SCRATCH)
+        return abfs_scratch_write(h->scratch, buf, size, offset);
+    if (h->kind != HANDLE_SETTING)
+        return -EBADF;
+    if (offset < 0 || (guint64)offset + size > SETTING_MAX_BYTES)
+        return -EFBIG;
+    g_mutex_lock(&h->lock);
+    if ((gsize)offset > h->buf->len) {
+        gsize old = h->buf->len;
+        g_string_set_size(h->buf, (gsize)offset);
+        memset(h->buf->str + old, 0, (gsize)offset - old);
+    }
+    if ((gsize)offset + size > h->buf->len)
+        g_string_set_size(h->buf, (gsize)offset + size);
+    memcpy(h->buf->str + offset, buf, size);
+    h->dirty = TRUE;
+    g_mutex_unlock(&h->lock);
+    return (int)size;
+}
+
+/* Commits text to a connection file; logs and returns -errno on failure. */
+static int commit(const char *path, const char *id, guint file, AbfsEntry *base, char *text, gsize len)
+{
+    AbfsFs *fs = abfs_fs();
+    GError *err = NULL;
+    if (!abfs_commit_connection_file(fs->store, id, file, base, text, len, &err))
+        return abfs_fs_fail(err, path);
+    abfs_invalidate_later(path);
+    return 0;
+}
+
+static int commit_handle(Handle *h)
+{
+    if (h->kind != HANDLE_SETTING)
+        return 0;
+    g_mutex_lock(&h->lock);
+    if (!h->dirty) {
+        g_mutex_unlock(&h->lock);
+        return 0;
+    }
+    /* One commit per batch of writes, even if it fails: a later close must not send it again. */
+    h->dirty = FALSE;
+    gsize len = h->buf->len;
+    char *text = g_strndup(h->buf->str, len);
+    int rc = commit(h->path, h->id, h->file, h->base, text, len);
+    if (rc == 0) {
+        AbfsEntry *now = abfs_store_entry(abfs_fs()->store, h->id, NULL);
+        if (now) {
+            abfs_entry_unref(h->base);
+            h->base = now;
+        }
+    }
+    g_mutex_unlock(&h->lock);
+    g_free(text);
+    return rc;
+}
+
+int abfs_op_flush(const char *path, struct fuse_file_info *fi)
+{
+    (void)path;
+    Handle *h = handle_of(fi);
+    return h ? commit_handle(h) : 0;
+}
+
+int abfs_op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
+{
+    (void)path;
+    (void)datasync;
+    Handle *h = handle_of(fi);
+    return h ? commit_handle(h) : 0;
+}
+
+int abfs_op_release(const char *path, struct fuse_file_info *fi)
+{
+    (void)path;
+    Handle *h = handle_of(fi);
+    if (h)
+        handle_free(h);
+    return 0;
+}
+
+int abfs_op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+    Handle *h = fi ? handle_of(fi) : NULL;
+    if (size < 0)
+        return -EINVAL;
+    if (h && h->kind == HANDLE_SCRATCH)
+        return abfs_scratch_truncate(h->scratch, size);
+    if (h && h->kind == HANDLE_SETTING) {
+        if ((guint64)size > SETTING_MAX_BYTES)
+            return -EFBIG;
+        g_mutex_lock(&h->lock);
+        gsize old = h->buf->len;
+        g_string_set_size(h->buf, (gsize)size);
+        if ((gsize)size > old)
+            memset(h->buf->str + old, 0, (gsize)size - old);
+        g_mutex_unlock(&h->lock);
+        return 0; /* a truncate alone is never sent */
+    }
+    AbfsNode node;
+    if (!abfs_tree_parse(path, &node))
+        return -ENOENT;
+    if (node.kind == ABFS_NODE_SCRATCH) {
+        Scratch *s = abfs_scratch_lookup(path);
+        if (!s)
+            return -ENOENT;
+        int rc = abfs_scratch_truncate(s, size);
+        abfs_scratch_unref(s);
+        return rc;
+    }
+    if (node.kind == ABFS_NODE_CONNECTION_FILE) {
+        guint n;
+        /* Without an open file there is nothing to commit: a truncate alone never sends an
+         * empty value. */
+        return abfs_connection_files(&n)[node.file].parse ? 0 : -EACCES;
+    }
+    return -EISDIR;
+}
+
+int abfs_op_rename(const char *from, const char *to, unsigned int flags)
+{
+    AbfsNode src, dst;
+    if (!abfs_tree_parse(from, &src))
+        return -ENOENT;
+    if (!abfs_tree_parse(to, &dst))
+        return -EACCES;
+    if (flags & RENAME_EXCHANGE)
+        return -EINVAL;
+
+    if (src.kind == ABFS_NODE_SCRATCH && dst.kind == ABFS_NODE_SCRATCH) {
+        if (!abfs_fs_parent_exists(&dst))
+            return -ENOENT;
+        Scratch *existing = abfs_scratch_lookup(to);
+        if (existing) {
+            abfs_scratch_unref(existing);
+            if (flags & RENAME_NOREPLACE)
+                return -EEXIST;
+        }
+        return abfs_scratch_rename(from, to);
+    }
+    if (src.kind == ABFS_NODE_SCRATCH && dst.kind == ABFS_NODE_CONNECTION_FILE) {
+        if (flags & RENAME_NOREPLACE)
+            return -EEXIST;
+        guint n;
+        if (!abfs_connection_files(&n)[dst.file].parse)
+            return -EACCES;
+        Scratch *s = abfs_scratch_lookup(from);
+        if (!s)
+            return -ENOENT;
+        gsize len;
+        char *text = abfs_scratch_content(s, &len);
+        abfs_scratch_unref(s);
+        int rc = commit(to, dst.id, (guint)dst.file, NULL, text, len);
+        g_free(text);
+        if (rc == 0)
+            abfs_scratch_unlink(from);
+        return rc;
+    }
+    if (src.kind == ABFS_NODE_CONNECTION_FILE && dst.kind == ABFS_NODE_SCRATCH) {
+        /* An editor's backup-by-rename: the setting cannot leave, so the backup gets a copy. */
+        GError *err = NULL;
+        AbfsEntry *entry = abfs_store_entry(abfs_fs()->store, src.id, &err);
+        if (!entry)
+            return abfs_fs_fail(err, from);
+        Scratch *s = NULL;
+        int rc = abfs_scratch_create(to, 0644, &s);
+        if (rc == 0) {
+            gsize len;
+            const char *text = abfs_entry_render(entry, (guint)src.file, &len);
+            abfs_scratch_write(s, text, len, 0);
+            abfs_scratch_unref(s);
+        }
+        abfs_entry_unref(entry);
+        return rc;
+    }
+    return -EPERM;
+}
+
+int abfs_op_unlink(const char *path)
+{
+    AbfsNode node;
+    if (!abfs_tree_parse(path, &node))
+        return -ENOENT;
+    if (node.kind == ABFS_NODE_SCRATCH)
+        return abfs_scratch_unlink(path);
+    return node.kind == ABFS_NODE_CONNECTION_FILE || node.kind == ABFS_NODE_ERRORS ? -EPERM : -EISDIR;
+}
