@@ -5,6 +5,7 @@
 import random
 import re
 import threading
+import zlib
 
 KINDS = ("status", "reset", "truncate", "malformed", "wrongtype")
 
@@ -24,7 +25,12 @@ class FaultRule:
         self.ratio = float(1.0 if spec.get("ratio") is None else spec["ratio"])
         self.delay_ms = float(spec.get("delay_ms") or 0)
         self.retry_after = spec.get("retry_after")
-        self.rng = random.Random(1000003 * rule_id + 7)
+        # Seeded from the rule itself, so the same rule always hits the same requests.
+        seed = spec.get("seed")
+        if seed is None:
+            seed = zlib.crc32(("%s %s %s %s %s" % (self.method, self.path, self.kind, self.status,
+                                                   self.ratio)).encode())
+        self.rng = random.Random(seed)
         self.seen = 0
         self.fired = 0
 
