@@ -171,9 +171,7 @@ def get_state(app, req):
     body = body_of(req)
     with app.store.lock:
         c = connection_or_404(app, body)
-        state = app.store.states.get(c["connectionId"]) or {"stateType": "not_set",
-                                                             "connectionId": c["connectionId"]}
-        return Response(200, copy.deepcopy(state))
+        return Response(200, app.store.current_state(c["connectionId"], time.time()))
 
 
 def _check_stream_states(entries, where):

@@ -54,7 +54,7 @@ def render(c):
 
 # --- request body type checks (what Jackson would reject before the controller runs) -------------
 
-def _enum_error(type_name, value, allowed):
+def enum_error(type_name, value, allowed):
     return bad_request("Cannot deserialize value of type `%s` from String \"%s\": not one of the values "
                        "accepted for Enum class: [%s]" % (type_name, value, ", ".join(allowed)))
 
@@ -77,7 +77,7 @@ def _check_stream_body(s, i):
         raise _type_error(where + ".namespace", "String")
     mode = s.get("syncMode")
     if mode is not None and mode not in catalog.SYNC_MODES:
-        raise _enum_error("ConnectionSyncModeEnum", mode, catalog.SYNC_MODES)
+        raise enum_error("ConnectionSyncModeEnum", mode, catalog.SYNC_MODES)
     if s.get("cursorField") is not None and not _is_str_list(s["cursorField"]):
         raise _type_error(where + ".cursorField", "List<String>")
     pk = s.get("primaryKey")
@@ -105,7 +105,7 @@ def check_patch_body(body):
                                        "NonBreakingSchemaUpdatesBehaviorEnum", NON_BREAKING)):
         v = body.get(field)
         if v is not None and v not in allowed:
-            raise _enum_error(type_name, v, allowed)
+            raise enum_error(type_name, v, allowed)
     sched = body.get("schedule")
     if sched is not None:
         if not isinstance(sched, dict):
@@ -115,7 +115,7 @@ def check_patch_body(body):
             raise bad_request("Missing required creator property 'scheduleType' for "
                               "AirbyteApiConnectionSchedule")
         if st not in SCHEDULE_TYPES:
-            raise _enum_error("ScheduleTypeEnum", st, SCHEDULE_TYPES)
+            raise enum_error("ScheduleTypeEnum", st, SCHEDULE_TYPES)
         if sched.get("cronExpression") is not None and not isinstance(sched["cronExpression"], str):
             raise _type_error("schedule.cronExpression", "String")
     confs = body.get("configurations")

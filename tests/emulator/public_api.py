@@ -253,7 +253,7 @@ def create_job(app, req):
     if job_type is None or body.get("connectionId") is None:
         raise bad_request("Missing required creator property 'jobType' or 'connectionId' for JobCreateRequest")
     if job_type not in JOB_TYPES:
-        raise connections._enum_error("JobTypeEnum", job_type, JOB_TYPES)
+        raise connections.enum_error("JobTypeEnum", job_type, JOB_TYPES)
     store = app.store
     with store.lock:
         cid = _connection_or_404(app, body["connectionId"])
@@ -303,10 +303,10 @@ def list_jobs(app, req):
         field, descending = parts[0], parts[1] == "DESC"
     job_type = req.arg("jobType")
     if job_type is not None and job_type not in JOB_TYPES:
-        raise connections._enum_error("JobTypeEnum", job_type, JOB_TYPES)
+        raise connections.enum_error("JobTypeEnum", job_type, JOB_TYPES)
     status = req.arg("status")
     if status is not None and status not in JOB_STATUSES:
-        raise connections._enum_error("JobStatusEnum", status, JOB_STATUSES)
+        raise connections.enum_error("JobStatusEnum", status, JOB_STATUSES)
     bounds = {}
     for name in ("createdAtStart", "createdAtEnd", "updatedAtStart", "updatedAtEnd"):
         v = req.arg(name)

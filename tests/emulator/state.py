@@ -99,6 +99,7 @@ class Store:
                     self._add_job(job)
                     next_id += 1
             self.next_job_id = next_id
+            self.first_live_job_id = next_id
             self.next_job_plan = None
             self._json = {}
             self._lists = {}
@@ -204,6 +205,18 @@ class Store:
         self._add_job(job)
         return job
 
+    def current_state(self, cid, now):
+        """The ConnectionState; a reset/clear that succeeded after the last write empties it."""
+        state = self.states.get(cid) or {"stateType": "not_set", "connectionId": cid}
+        written = self.state_written.get(cid, 0)
+        for job in reversed(self.jobs_of(cid)):
+            if job.id < self.first_live_job_id:
+                break
+            if job.job_type in ("reset", "clear") and job.created + job.duration > written and \
+                    job.snapshot(now, with_logs=False)["status"] == "succeeded":
+                return {"stateType": "not_set", "connectionId": cid}
+        return copy.deepcopy(state)
+
     # --- admin snapshot --------------------------------------------------------------------------
 
     def dump(self, now):
@@ -214,5 +227,5 @@ class Store:
                 "sources": copy.deepcopy(self.sources),
                 "destinations": copy.deepcopy(self.destinations),
                 "jobs": {str(j.id): j.public(now) for j in self.jobs.values()},
-                "states": copy.deepcopy(self.states),
+                "states": {cid: self.current_state(cid, now) for cid in self.conn_order},
             }

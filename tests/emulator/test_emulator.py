@@ -1036,3 +1036,15 @@ def test_sigterm_exits_cleanly():
     e.proc.send_signal(signal.SIGTERM)
     assert e.proc.wait(5) == 0
     e.stop()
+
+
+def test_reset_job_clears_state(emu):
+    pg = by_name(emu, "Postgres → Snowflake")["connectionId"]
+    before = emu.ok("POST", CFG + "/state/get", {"connectionId": pg})
+    assert before["stateType"] == "stream"
+    job = emu.ok("POST", PUB + "/jobs", {"connectionId": pg, "jobType": "reset"})
+    assert emu.ok("POST", CFG + "/state/get", {"connectionId": pg}) == before       # not yet
+    wait_status(emu, job["jobId"], "succeeded")
+    assert emu.ok("POST", CFG + "/state/get", {"connectionId": pg}) == {"stateType": "not_set", "connectionId": pg}
+    emu.ok("POST", CFG + "/state/create_or_update_safe", {"connectionId": pg, "connectionState": before})
+    assert emu.ok("POST", CFG + "/state/get", {"connectionId": pg}) == before
