@@ -72,3 +72,21 @@ gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id
     abfs_store_put_connection(store, updated);
     return TRUE;
 }
+
+gboolean abfs_validate_connection_file(guint file, AbfsEntry *base, const char *text, gsize len,
+                                       GError **error)
+{
+    guint nfiles;
+    const AbfsConnectionFile *row = &abfs_connection_files(&nfiles)[file];
+    if (!row->parse) {
+        g_set_error(error, ABFS_ERROR, EACCES, "%s is read-only", row->name);
+        return FALSE;
+    }
+    char *copy = g_strndup(text, len);
+    abfs_strip_one_newline(copy, &len);
+    json_object *patch = NULL;
+    gboolean ok = row->parse(copy, len, abfs_entry_json(base), &patch, error);
+    json_object_put(patch);
+    g_free(copy);
+    return ok;
+}

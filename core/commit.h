@@ -17,4 +17,9 @@
 gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id, guint file,
                                      AbfsEntry *base, char *text, gsize len, GError **error);
 
+/* Only the first step: checks text (NUL-terminated at len; one trailing newline dropped) as a
+ * value of file against base, without sending anything. */
+gboolean abfs_validate_connection_file(guint file, AbfsEntry *base, const char *text, gsize len,
+                                       GError **error);
+
 #endif

@@ -288,22 +288,22 @@ static gboolean parse_settings(const char *text, gsize len, json_object *conn, j
 }
 
 static const AbfsConnectionFile files[] = {
-    {"name", render_name, parse_name},
-    {"prefix", render_prefix, parse_prefix},
-    {"enabled", render_enabled, parse_enabled},
-    {"status", render_status, NULL},
-    {"schedule", render_schedule, parse_schedule},
-    {"streams", render_streams, parse_streams},
-    {"namespace_definition", render_namespace_definition, parse_namespace_definition},
-    {"namespace_format", render_namespace_format, parse_namespace_format},
-    {"non_breaking_schema_updates_behavior", render_nonbreaking, parse_nonbreaking},
-    {"configurations.json", render_configurations, parse_configurations},
-    {"settings.json", render_settings, parse_settings},
-    {"source_id", render_source_id, NULL},
-    {"destination_id", render_destination_id, NULL},
-    {"workspace_id", render_workspace_id, NULL},
-    {"url", render_url, NULL},
-    {"connection.json", render_connection_json, NULL},
+    {"name", render_name, parse_name, TRUE},
+    {"prefix", render_prefix, parse_prefix, TRUE},
+    {"enabled", render_enabled, parse_enabled, TRUE},
+    {"status", render_status, NULL, FALSE},
+    {"schedule", render_schedule, parse_schedule, TRUE},
+    {"streams", render_streams, parse_streams, FALSE},
+    {"namespace_definition", render_namespace_definition, parse_namespace_definition, TRUE},
+    {"namespace_format", render_namespace_format, parse_namespace_format, TRUE},
+    {"non_breaking_schema_updates_behavior", render_nonbreaking, parse_nonbreaking, TRUE},
+    {"configurations.json", render_configurations, parse_configurations, FALSE},
+    {"settings.json", render_settings, parse_settings, FALSE},
+    {"source_id", render_source_id, NULL, FALSE},
+    {"destination_id", render_destination_id, NULL, FALSE},
+    {"workspace_id", render_workspace_id, NULL, FALSE},
+    {"url", render_url, NULL, FALSE},
+    {"connection.json", render_connection_json, NULL, FALSE},
 };
 
 const AbfsConnectionFile *abfs_connection_files(guint *count)

@@ -24,6 +24,9 @@ typedef struct {
      * text says what conn already says. A bad value: FALSE with an EINVAL error, nothing to send. */
     gboolean (*parse)(const char *text, gsize len, json_object *conn, json_object **patch,
                       GError **error);
+    /* The value is one line: once a write ends with a newline the value is complete, so it can be
+     * validated then and refused by write(2) itself (a shell ignores errors of close(2)). */
+    gboolean single_line;
 } AbfsConnectionFile;
 
 /* The rows, in directory order. */

@@ -198,8 +198,19 @@ int abfs_op_write(const char *path, const char *buf, size_t size, off_t offset, 
         g_string_set_size(h->buf, (gsize)offset + size);
     memcpy(h->buf->str + offset, buf, size);
     h->dirty = TRUE;
+    int rc = (int)size;
+    guint n;
+    const AbfsConnectionFile *row = &abfs_connection_files(&n)[h->file];
+    if (row->single_line && (gsize)offset + size == h->buf->len && h->buf->str[h->buf->len - 1] == '\n') {
+        /* The value is complete: refuse a bad one now, where even a shell sees the error. */
+        GError *err = NULL;
+        if (!abfs_validate_connection_file(h->file, h->base, h->buf->str, h->buf->len, &err)) {
+            h->dirty = FALSE; /* dropped: close must not send or report it again */
+            rc = abfs_fs_fail(err, h->path);
+        }
+    }
     g_mutex_unlock(&h->lock);
-    return (int)size;
+    return rc;
 }
 
 /* Commits text to a connection file; logs and returns -errno on failure. */

@@ -288,7 +288,7 @@ def cancel_job(app, req):
         return Response(200, job.public(now))
 
 
-ORDER_FIELDS = {"createdAt": "created", "updatedAt": "updated"}
+ORDER_FIELDS = ("createdAt", "updatedAt")
 
 
 def list_jobs(app, req):
