@@ -1762,7 +1762,7 @@ static void test_http_timeout_and_refused(void)
     FakeServer *srv = fake_start(api_handler, api);
     AbfsHttpOptions opts = {.connect_timeout_s = 1, .request_timeout_s = 1, .max_body_bytes = 1 << 20};
     AbfsHttp *http = abfs_http_new(&opts);
-    api_push(api, 200, "{}", 1400);
+    api_push(api, 200, "{}", 1100);
     char *url = g_strdup_printf("%s/slow", srv->root);
     AbfsHttpResponse resp;
     GError *err = NULL;
