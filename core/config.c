@@ -78,7 +78,8 @@ char *abfs_config_derive_web_root(const char *api_root)
     return result;
 }
 
-static const char *first_env(const char *a, const char *b)
+/* PyAirbyte's order: the short alias first, then the AIRBYTE_CLOUD_ name. */
+static const char *first_env(const char *b, const char *a)
 {
     const char *v = g_getenv(a);
     if (v && *v)

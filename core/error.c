@@ -72,21 +72,30 @@ char *abfs_server_message(long status, const char *body, gsize len)
     const char *msg = NULL;
     json_object *root = NULL;
     if (body && len > 0) {
+        /* Only a whole JSON object is an error body; "404 page not found" is text. */
         json_tokener *tok = json_tokener_new();
         root = json_tokener_parse_ex(tok, body, (int)MIN(len, (gsize)G_MAXINT));
+        gsize end = json_tokener_get_parse_end(tok);
         json_tokener_free(tok);
+        while (root && end < len && g_ascii_isspace(body[end]))
+            end++;
+        if (root && (!json_object_is_type(root, json_type_object) || end < len)) {
+            json_object_put(root);
+            root = NULL;
+        }
     }
     if (root) {
         json_object *data, *emb, *errs;
         msg = string_member(root, "detail");
         if (!msg && json_object_object_get_ex(root, "data", &data))
             msg = string_member(data, "message");
-        if (!msg)
-            msg = string_member(root, "message");
+        /* Micronaut's top-level message is a generic "Bad Request"; the cause is embedded. */
         if (!msg && json_object_object_get_ex(root, "_embedded", &emb) &&
             json_object_object_get_ex(emb, "errors", &errs) &&
             json_object_is_type(errs, json_type_array) && json_object_array_length(errs) > 0)
             msg = string_member(json_object_array_get_idx(errs, 0), "message");
+        if (!msg)
+            msg = string_member(root, "message");
         if (!msg)
             msg = string_member(root, "title");
     }
@@ -94,7 +103,13 @@ char *abfs_server_message(long status, const char *body, gsize len)
     if (msg)
         result = one_line(msg, 1000);
     else if (body && len > 0 && !root) {
-        char *copy = g_strndup(body, MIN(len, 1000));
+        /* The first non-blank line of a text body. */
+        gsize start = 0, end;
+        while (start < len && g_ascii_isspace(body[start]))
+            start++;
+        for (end = start; end < len && body[end] != '\n' && body[end] != '\r'; end++)
+            ;
+        char *copy = g_strndup(body + start, MIN(end - start, 1000));
         result = one_line(copy, 1000);
         g_free(copy);
     } else

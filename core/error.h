@@ -14,7 +14,7 @@
 GQuark abfs_error_quark(void);
 
 /* The errno for an HTTP status of a request that was not retried further:
- * 400/422 EINVAL, 401 EACCES, 403 EPERM, 404/410 ENOENT, 405/501 ENOTSUP, 408 ETIMEDOUT,
+ * 400/422 EINVAL, 401 EACCES, 403 EPERM, 404/410 ENOENT, 405/501 ENOTSUP, 408/504 ETIMEDOUT,
  * 409/423 EBUSY, 413 EFBIG, 429 EAGAIN, other 5xx EIO, other 4xx EINVAL. 2xx/3xx: 0. */
 int abfs_errno_for_http_status(long status);
 

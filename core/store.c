@@ -38,6 +38,8 @@ struct AbfsStore {
     gboolean stale;     /* current must be refreshed regardless of age */
     GError *last_error; /* of the last failed walk, for waiters */
     guint walks;
+    guint64 put_serial; /* counts abfs_store_put_connection() calls */
+    GHashTable *puts;   /* connection id → put_serial of its last put */
 };
 
 AbfsEntry *abfs_entry_ref(AbfsEntry *e)
@@ -182,6 +184,7 @@ AbfsStore *abfs_store_new(AbfsClient *client, const char *workspace_id, const ch
     store->ttl_us = (gint64)ttl_ms * 1000;
     g_mutex_init(&store->lock);
     g_cond_init(&store->done);
+    store->puts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     return store;
 }
 
@@ -191,6 +194,7 @@ void abfs_store_free(AbfsStore *store)
         return;
     abfs_snapshot_unref(store->current);
     g_clear_error(&store->last_error);
+    g_hash_table_destroy(store->puts);
     g_mutex_clear(&store->lock);
     g_cond_clear(&store->done);
     g_free(store->workspace_id);
@@ -238,6 +242,30 @@ static AbfsSnapshot *snapshot_from_listing(AbfsStore *store, GPtrArray *items, A
     return s;
 }
 
+/* A PATCH answer stored while a walk was in flight is newer than what that walk read: keep it.
+ * Caller holds the lock. */
+static void keep_newer_puts(AbfsStore *store, AbfsSnapshot *fresh, guint64 serial_at_start)
+{
+    if (!store->current || store->put_serial == serial_at_start)
+        return;
+    GHashTableIter it;
+    gpointer id, serial;
+    g_hash_table_iter_init(&it, store->puts);
+    while (g_hash_table_iter_next(&it, &id, &serial)) {
+        if ((guint64)GPOINTER_TO_SIZE(serial) <= serial_at_start)
+            continue;
+        AbfsEntry *newer = abfs_snapshot_lookup(store->current, id);
+        AbfsEntry *walked = abfs_snapshot_lookup(fresh, id);
+        if (newer && walked && newer != walked) {
+            const char *key = abfs_json_string(newer->json, "connectionId");
+            g_hash_table_replace(fresh->by_id, (gpointer)key, abfs_entry_ref(newer));
+            for (guint i = 0; i < fresh->ids->len; i++)
+                if (strcmp(g_ptr_array_index(fresh->ids, i), key) == 0)
+                    fresh->ids->pdata[i] = (gpointer)key;
+        }
+    }
+}
+
 AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error)
 {
     g_mutex_lock(&store->lock);
@@ -268,6 +296,7 @@ AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error)
     }
     store->walking = TRUE;
     AbfsSnapshot *previous = store->current ? snapshot_ref(store->current) : NULL;
+    guint64 serial_at_start = store->put_serial;
     g_mutex_unlock(&store->lock);
 
     GPtrArray *items = NULL;
@@ -284,6 +313,7 @@ AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error)
     AbfsSnapshot *result = NULL;
     g_clear_error(&store->last_error);
     if (fresh) {
+        keep_newer_puts(store, fresh, serial_at_start);
         abfs_snapshot_unref(store->current);
         store->current = fresh;
         store->stale = FALSE;
@@ -338,6 +368,8 @@ void abfs_store_put_connection(AbfsStore *store, json_object *conn)
         snapshot_add(s, entry_new(store, conn, NULL, now));
     g_ptr_array_sort(s->ids, compare_ids);
     store->current = s;
+    store->put_serial++;
+    g_hash_table_replace(store->puts, g_strdup(id), GSIZE_TO_POINTER((gsize)store->put_serial));
     g_mutex_unlock(&store->lock);
     abfs_snapshot_unref(old);
     /* Our reference goes before anyone else can see conn: the entry holds its own. */

@@ -1050,10 +1050,10 @@ static void test_error_errno_table(void)
     }
 }
 
-/* error.h: "408 ETIMEDOUT ... other 5xx EIO": 504 is not in the ETIMEDOUT row. */
+/* error.h: "408/504 ETIMEDOUT": a gateway timeout is a timeout. */
 static void test_error_errno_504(void)
 {
-    g_assert_cmpint(abfs_errno_for_http_status(504), ==, EIO);
+    g_assert_cmpint(abfs_errno_for_http_status(504), ==, ETIMEDOUT);
 }
 
 static char *message_of(long status, const char *body)
@@ -1629,9 +1629,8 @@ static void test_files_streams_empty(void)
 {
     json_object *c = sample_with("configurations", "{\"streams\":[]}");
     char *s = render_row("streams", c, &CLOUD_CTX);
-    g_assert_nonnull(s);
-    if (s)
-        g_assert_true(ends_with_one_newline(s, strlen(s)));
+    /* connection_files.h: a list with no items is an empty file (wc -l says 0). */
+    g_assert_cmpstr(s, ==, "");
     g_free(s);
     json_object_put(c);
 }

@@ -1,0 +1,460 @@
+/* jobs.c — jobs of a connection, their cache and their files (jobs.h). */
+#include "jobs.h"
+#include "error.h"
+#include "json_util.h"
+#include "resources.h"
+
+#include <errno.h>
+#include <string.h>
+
+typedef struct {
+    json_object *job;   /* JobResponse */
+    gint64 fetched;     /* monotonic µs */
+} CachedJob;
+
+typedef struct {
+    GPtrArray *ids;
+    gint64 fetched;
+} CachedList;
+
+struct AbfsJobs {
+    AbfsClient *client;
+    guint keep;
+    gint64 ttl_us;
+    GMutex lock;
+    GHashTable *jobs;   /* job id → CachedJob */
+    GHashTable *lists;  /* connection id → CachedList */
+};
+
+static gpointer copy_string(gconstpointer s, gpointer data)
+{
+    (void)data;
+    return g_strdup(s);
+}
+
+static void cached_job_free(gpointer p)
+{
+    CachedJob *c = p;
+    json_object_put(c->job);
+    g_free(c);
+}
+
+static void cached_list_free(gpointer p)
+{
+    CachedList *c = p;
+    g_ptr_array_free(c->ids, TRUE);
+    g_free(c);
+}
+
+AbfsJobs *abfs_jobs_new(AbfsClient *client, guint keep, guint ttl_ms)
+{
+    AbfsJobs *jobs = g_new0(AbfsJobs, 1);
+    jobs->client = client;
+    jobs->keep = CLAMP(keep, 1, 100);
+    jobs->ttl_us = (gint64)ttl_ms * 1000;
+    g_mutex_init(&jobs->lock);
+    jobs->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_job_free);
+    jobs->lists = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_list_free);
+    return jobs;
+}
+
+void abfs_jobs_free(AbfsJobs *jobs)
+{
+    if (!jobs)
+        return;
+    g_hash_table_destroy(jobs->jobs);
+    g_hash_table_destroy(jobs->lists);
+    g_mutex_clear(&jobs->lock);
+    g_free(jobs);
+}
+
+gboolean abfs_job_status_is_final(const char *status)
+{
+    return g_strcmp0(status, "succeeded") == 0 || g_strcmp0(status, "failed") == 0 ||
+           g_strcmp0(status, "cancelled") == 0;
+}
+
+static char *job_id_of(json_object *job)
+{
+    json_object *id = json_object_object_get(job, "jobId");
+    if (json_object_is_type(id, json_type_int))
+        return g_strdup_printf("%" G_GINT64_FORMAT, json_object_get_int64(id));
+    return NULL;
+}
+
+/* Stores job (consumed) in the cache; caller holds the lock. */
+static void remember(AbfsJobs *jobs, json_object *job)
+{
+    char *id = job_id_of(job);
+    if (!id) {
+        json_object_put(job);
+        return;
+    }
+    CachedJob *c = g_new0(CachedJob, 1);
+    c->job = job;
+    c->fetched = g_get_monotonic_time();
+    g_hash_table_replace(jobs->jobs, id, c);
+}
+
+GPtrArray *abfs_jobs_recent(AbfsJobs *jobs, const char *connection_id, GError **error)
+{
+    g_mutex_lock(&jobs->lock);
+    CachedList *cl = g_hash_table_lookup(jobs->lists, connection_id);
+    if (cl && g_get_monotonic_time() - cl->fetched < jobs->ttl_us) {
+        GPtrArray *copy = g_ptr_array_copy(cl->ids, copy_string, NULL);
+        g_ptr_array_set_free_func(copy, g_free);
+        g_mutex_unlock(&jobs->lock);
+        return copy;
+    }
+    g_mutex_unlock(&jobs->lock);
+
+    char *path = g_strdup_printf("/jobs?connectionId=%s&orderBy=createdAt%%7CDESC&limit=%u&offset=0",
+                                 connection_id, jobs->keep);
+    json_object *page = NULL;
+    gboolean ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT,
+                                   &page, error);
+    g_free(path);
+    if (!ok)
+        return NULL;
+    json_object *data = json_object_object_get(page, "data");
+    if (!json_object_is_type(data, json_type_array)) {
+        g_set_error(error, ABFS_ERROR, EIO, "GET /jobs: the answer has no `data` array");
+        json_object_put(page);
+        return NULL;
+    }
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+    g_mutex_lock(&jobs->lock);
+    for (size_t i = 0; i < json_object_array_length(data); i++) {
+        json_object *job = json_object_array_get_idx(data, i);
+        char *id = job_id_of(job);
+        if (!id || g_strcmp0(abfs_json_string(job, "connectionId"), connection_id) != 0) {
+            g_free(id);
+            continue;
+        }
+        g_ptr_array_add(ids, id);
+        json_object *copy = NULL;
+        json_object_deep_copy(job, &copy, NULL);
+        remember(jobs, copy);
+    }
+    CachedList *fresh = g_new0(CachedList, 1);
+    fresh->ids = g_ptr_array_copy(ids, copy_string, NULL);
+    g_ptr_array_set_free_func(fresh->ids, g_free);
+    fresh->fetched = g_get_monotonic_time();
+    g_hash_table_replace(jobs->lists, g_strdup(connection_id), fresh);
+    g_mutex_unlock(&jobs->lock);
+    json_object_put(page);
+    return ids;
+}
+
+/* A deep copy of the job (fresh if not final and older than the TTL), or NULL. */
+static json_object *job_get(AbfsJobs *jobs, const char *connection_id, const char *job_id, gboolean force,
+                            GError **error)
+{
+    if (!abfs_id_is_safe(job_id)) {
+        g_set_error(error, ABFS_ERROR, ENOENT, "%s is not a job id", job_id);
+        return NULL;
+    }
+    json_object *copy = NULL;
+    g_mutex_lock(&jobs->lock);
+    CachedJob *c = g_hash_table_lookup(jobs->jobs, job_id);
+    if (c && !force && (abfs_job_status_is_final(abfs_json_string(c->job, "status")) ||
+                        g_get_monotonic_time() - c->fetched < jobs->ttl_us))
+        json_object_deep_copy(c->job, &copy, NULL);
+    g_mutex_unlock(&jobs->lock);
+    if (!copy) {
+        char *path = g_strdup_printf("/jobs/%s", job_id);
+        json_object *job = NULL;
+        gboolean ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT,
+                                       &job, error);
+        g_free(path);
+        if (!ok)
+            return NULL;
+        if (!json_object_is_type(job, json_type_object)) {
+            json_object_put(job);
+            g_set_error(error, ABFS_ERROR, EIO, "GET /jobs/%s: the answer is not a job", job_id);
+            return NULL;
+        }
+        json_object_deep_copy(job, &copy, NULL);
+        g_mutex_lock(&jobs->lock);
+        remember(jobs, job);
+        g_mutex_unlock(&jobs->lock);
+    }
+    if (g_strcmp0(abfs_json_string(copy, "connectionId"), connection_id) != 0) {
+        json_object_put(copy);
+        g_set_error(error, ABFS_ERROR, ENOENT, "job %s belongs to another connection", job_id);
+        return NULL;
+    }
+    return copy;
+}
+
+char *abfs_job_json_text(AbfsJobs *jobs, const char *connection_id, const char *job_id, GError **error)
+{
+    json_object *job = job_get(jobs, connection_id, job_id, FALSE, error);
+    if (!job)
+        return NULL;
+    char *text = abfs_json_pretty(job);
+    json_object_put(job);
+    return text;
+}
+
+char *abfs_time_iso(const char *text)
+{
+    if (!text)
+        return NULL;
+    /* The server omits ":00" seconds (Java's OffsetDateTime.toString()); GLib wants them. */
+    char *fixed = g_strdup(text);
+    const char *t = strchr(fixed, 'T');
+    if (t && strlen(t) >= 6 && t[3] == ':' && (t[6] == 'Z' || t[6] == '+' || t[6] == '-' || t[6] == '\0')) {
+        char *with = g_strdup_printf("%.*s:00%s", (int)(t - fixed + 6), fixed, t + 6);
+        g_free(fixed);
+        fixed = with;
+    }
+    GTimeZone *utc = g_time_zone_new_utc();
+    GDateTime *dt = g_date_time_new_from_iso8601(fixed, utc);
+    g_time_zone_unref(utc);
+    g_free(fixed);
+    if (!dt)
+        return NULL;
+    GDateTime *u = g_date_time_to_utc(dt);
+    char *out = g_date_time_format(u, "%Y-%m-%dT%H:%M:%SZ");
+    g_date_time_unref(u);
+    g_date_time_unref(dt);
+    return out;
+}
+
+gint64 abfs_duration_seconds(const char *text)
+{
+    if (!text || text[0] != 'P')
+        return -1;
+    gint64 total = 0;
+    gboolean in_time = FALSE;
+    const char *p = text + 1;
+    while (*p) {
+        if (*p == 'T') {
+            in_time = TRUE;
+            p++;
+            continue;
+        }
+        char *end;
+        double v = g_ascii_strtod(p, &end);
+        if (end == p)
+            return -1;
+        switch (*end) {
+        case 'D': total += (gint64)(v * 86400); break;
+        case 'H': total += (gint64)(v * 3600); break;
+        case 'M': total += (gint64)(v * (in_time ? 60 : 2592000)); break;
+        case 'S': total += (gint64)v; break;
+        case 'W': total += (gint64)(v * 604800); break;
+        default: return -1;
+        }
+        p = end + 1;
+    }
+    return total;
+}
+
+char *abfs_job_log_text(json_object *info)
+{
+    GString *out = g_string_new(NULL);
+    json_object *attempts = json_object_object_get(info, "attempts");
+    for (size_t i = 0; json_object_is_type(attempts, json_type_array) && i < json_object_array_length(attempts); i++) {
+        json_object *a = json_object_array_get_idx(attempts, i);
+        json_object *attempt = json_object_object_get(a, "attempt");
+        json_object *logs = json_object_object_get(a, "logs");
+        g_string_append_printf(out, "==== attempt %zu (%s) ====\n", i,
+                               abfs_json_string(attempt, "status") ? abfs_json_string(attempt, "status") : "?");
+        json_object *events = json_object_object_get(logs, "events");
+        json_object *lines = json_object_object_get(logs, "logLines");
+        if (json_object_is_type(events, json_type_array)) {
+            for (size_t k = 0; k < json_object_array_length(events); k++) {
+                json_object *e = json_object_array_get_idx(events, k);
+                const char *level = abfs_json_string(e, "level");
+                const char *msg = abfs_json_string(e, "message");
+                g_string_append_printf(out, "[%" G_GINT64_FORMAT "] %s: %s\n",
+                                       json_object_get_int64(json_object_object_get(e, "timestamp")),
+                                       level ? level : "INFO", msg ? msg : "");
+            }
+        } else if (json_object_is_type(lines, json_type_array)) {
+            for (size_t k = 0; k < json_object_array_length(lines); k++) {
+                json_object *l = json_object_array_get_idx(lines, k);
+                g_string_append_printf(out, "%s\n", json_object_is_type(l, json_type_string) ? json_object_get_string(l) : "");
+            }
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+static char *line_of(const char *value)
+{
+    return g_strconcat(value ? value : "", "\n", NULL);
+}
+
+static char *int_line(json_object *job, const char *key)
+{
+    json_object *v = json_object_object_get(job, key);
+    return g_strdup_printf("%" G_GINT64_FORMAT "\n", json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0);
+}
+
+static const char *const job_files[] = {"status", "type", "started_at", "updated_at", "duration",
+                                        "bytes_synced", "rows_synced", "job.json", "log", "cancel", "wait", NULL};
+
+gboolean abfs_job_file_exists(const char *name)
+{
+    return g_strv_contains(job_files, name);
+}
+
+char *abfs_job_file(AbfsJobs *jobs, const char *connection_id, const char *job_id, const char *file,
+                    GError **error)
+{
+    if (strcmp(file, "log") == 0) {
+        json_object *job = job_get(jobs, connection_id, job_id, FALSE, error);
+        if (!job)
+            return NULL;
+        json_object_put(job);
+        json_object *body = json_object_new_object(), *info = NULL;
+        json_object_object_add(body, "id", json_object_new_int64(g_ascii_strtoll(job_id, NULL, 10)));
+        gboolean ok = abfs_client_call(jobs->client, ABFS_API_CONFIG, "POST", "/jobs/get", body,
+                                       ABFS_CALL_IDEMPOTENT, &info, error);
+        json_object_put(body);
+        if (!ok) {
+            if (error && *error && ((*error)->code == ENOENT || (*error)->code == ENOTSUP))
+                g_prefix_error(error, "logs need the Config API (%s): ",
+                               abfs_client_config(jobs->client)->config_api_root
+                                   ? abfs_client_config(jobs->client)->config_api_root : "unknown");
+            return NULL;
+        }
+        char *text = abfs_job_log_text(info);
+        json_object_put(info);
+        return text;
+    }
+    json_object *job = job_get(jobs, connection_id, job_id, FALSE, error);
+    if (!job)
+        return NULL;
+    char *out;
+    if (strcmp(file, "status") == 0)
+        out = line_of(abfs_json_string(job, "status"));
+    else if (strcmp(file, "type") == 0)
+        out = line_of(abfs_json_string(job, "jobType"));
+    else if (strcmp(file, "started_at") == 0 || strcmp(file, "updated_at") == 0) {
+        char *iso = abfs_time_iso(abfs_json_string(job, file[0] == 's' ? "startTime" : "lastUpdatedAt"));
+        out = line_of(iso);
+        g_free(iso);
+    } else if (strcmp(file, "duration") == 0) {
+        gint64 s = abfs_duration_seconds(abfs_json_string(job, "duration"));
+        out = s >= 0 ? g_strdup_printf("%" G_GINT64_FORMAT "\n", s) : g_strdup("\n");
+    } else if (strcmp(file, "bytes_synced") == 0)
+        out = int_line(job, "bytesSynced");
+    else if (strcmp(file, "rows_synced") == 0)
+        out = int_line(job, "rowsSynced");
+    else if (strcmp(file, "job.json") == 0)
+        out = abfs_json_pretty(job);
+    else
+        out = g_strdup("");
+    json_object_put(job);
+    return out;
+}
+
+static void forget_list(AbfsJobs *jobs, const char *connection_id)
+{
+    g_mutex_lock(&jobs->lock);
+    g_hash_table_remove(jobs->lists, connection_id);
+    g_mutex_unlock(&jobs->lock);
+}
+
+gboolean abfs_jobs_run(AbfsJobs *jobs, const char *connection_id, const char *text, char **job_id,
+                       GError **error)
+{
+    char *word = g_ascii_strdown(text, -1);
+    g_strstrip(word);
+    const char *type = NULL;
+    if (!*word || strcmp(word, "sync") == 0 || strcmp(word, "1") == 0)
+        type = "sync";
+    else if (strcmp(word, "reset") == 0 || strcmp(word, "clear") == 0)
+        type = word;
+    else if (strcmp(word, "refresh") != 0) {
+        g_set_error(error, ABFS_ERROR, EINVAL, "run takes sync, reset, clear or refresh, not \"%s\"", text);
+        g_free(word);
+        return FALSE;
+    }
+    json_object *body = json_object_new_object(), *answer = NULL;
+    json_object_object_add(body, "connectionId", json_object_new_string(connection_id));
+    gboolean ok;
+    if (type) {
+        json_object_object_add(body, "jobType", json_object_new_string(type));
+        /* Never retried: a retry could start a second sync. */
+        ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "POST", "/jobs", body, ABFS_CALL_DEFAULT, &answer, error);
+    } else {
+        json_object_object_add(body, "streams", json_object_new_array());
+        ok = abfs_client_call(jobs->client, ABFS_API_CONFIG, "POST", "/connections/refresh", body,
+                              ABFS_CALL_DEFAULT, &answer, error);
+        if (!ok && error && *error && ((*error)->code == ENOENT || (*error)->code == ENOTSUP))
+            g_prefix_error(error, "refresh needs the Config API, which is not available here: ");
+    }
+    json_object_put(body);
+    g_free(word);
+    if (!ok)
+        return FALSE;
+    char *id = type ? job_id_of(answer) : NULL;
+    if (id) {
+        g_mutex_lock(&jobs->lock);
+        remember(jobs, answer);
+        answer = NULL;
+        g_mutex_unlock(&jobs->lock);
+    }
+    json_object_put(answer);
+    forget_list(jobs, connection_id); /* the next listing shows the new job */
+    if (job_id)
+        *job_id = id;
+    else
+        g_free(id);
+    return TRUE;
+}
+
+gboolean abfs_jobs_cancel(AbfsJobs *jobs, const char *connection_id, const char *job_id, GError **error)
+{
+    json_object *job = job_get(jobs, connection_id, job_id, FALSE, error);
+    if (!job)
+        return FALSE;
+    json_object_put(job);
+    char *path = g_strdup_printf("/jobs/%s", job_id);
+    json_object *answer = NULL;
+    gboolean ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "DELETE", path, NULL, ABFS_CALL_DEFAULT,
+                                   &answer, error);
+    g_free(path);
+    if (ok && answer) {
+        g_mutex_lock(&jobs->lock);
+        remember(jobs, answer);
+        g_mutex_unlock(&jobs->lock);
+    } else
+        json_object_put(answer);
+    forget_list(jobs, connection_id);
+    return ok;
+}
+
+char *abfs_jobs_wait(AbfsJobs *jobs, const char *connection_id, const char *job_id, guint timeout_s,
+                     gboolean (*interrupted)(void), GError **error)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
+    for (gboolean first = TRUE;; first = FALSE) {
+        json_object *job = job_get(jobs, connection_id, job_id, !first, error);
+        if (!job)
+            return NULL;
+        const char *status = abfs_json_string(job, "status");
+        if (abfs_job_status_is_final(status)) {
+            char *out = g_strdup(status);
+            json_object_put(job);
+            return out;
+        }
+        json_object_put(job);
+        for (int i = 0; i < 10; i++) { /* one poll a second, interruptible every 100 ms */
+            if (interrupted && interrupted()) {
+                g_set_error(error, ABFS_ERROR, EINTR, "waiting for job %s was interrupted", job_id);
+                return NULL;
+            }
+            if (g_get_monotonic_time() > deadline) {
+                g_set_error(error, ABFS_ERROR, ETIMEDOUT, "job %s did not finish within %u s", job_id, timeout_s);
+                return NULL;
+            }
+            g_usleep(100 * 1000);
+        }
+    }
+}
