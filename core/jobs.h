@@ -54,8 +54,8 @@ char *abfs_time_iso(const char *text);
 /* Seconds of an ISO 8601 duration ("PT8M31S", "P1DT2H"); -1 if unparsable. */
 gint64 abfs_duration_seconds(const char *text);
 
-/* PyAirbyte's full log text from a Config API JobInfoRead: every attempt in order, each line of
- * structured events as "[<timestamp>] <level>: <message>", formatted logs line by line. */
+/* PyAirbyte's full log text from a Config API JobInfoRead: every attempt in order, each under a
+ * "==== attempt N ====" line (append-only while the job runs), each line of structured events as "[<timestamp>] <level>: <message>", formatted logs line by line. */
 char *abfs_job_log_text(json_object *job_info);
 
 #endif

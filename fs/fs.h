@@ -14,6 +14,7 @@
 #include "errlog.h"
 #include "store.h"
 #include "tree.h"
+#include "jobs.h"
 
 typedef struct {
     AbfsClient *client;
@@ -24,6 +25,8 @@ typedef struct {
     uid_t uid;
     gid_t gid;
     gint64 mount_time;        /* wall-clock seconds */
+    struct AbfsJobs *jobs;
+    guint wait_timeout_s;     /* bound on reading a job's `wait` */
 } AbfsFs;
 
 /* The FUSE operations table (ops.c). */
@@ -46,6 +49,14 @@ int abfs_op_release(const char *path, struct fuse_file_info *fi);
 int abfs_op_truncate(const char *path, off_t size, struct fuse_file_info *fi);
 int abfs_op_rename(const char *from, const char *to, unsigned int flags);
 int abfs_op_unlink(const char *path);
+
+/* jobs_ops.c: the jobs part of a connection directory. */
+int abfs_jobs_getattr(const char *path, const AbfsNode *node, struct stat *st);
+int abfs_jobs_readdir(const char *path, const AbfsNode *node, void *buf, fuse_fill_dir_t fill);
+int abfs_op_readlink(const char *path, char *buf, size_t size);
+/* The text of a job file (newly allocated) or NULL with *rc = -errno. */
+char *abfs_job_node_content(const char *path, const AbfsNode *node, int *rc);
+char *abfs_jobs_url_text(const char *connection_id);
 
 /* Asks the kernel to forget what it cached of path, from the invalidation thread (never from a
  * request handler, where it could deadlock). */

@@ -14,7 +14,7 @@
 
 #define SETTING_MAX_BYTES (4u * 1024 * 1024)
 
-typedef enum { HANDLE_FIXED, HANDLE_SETTING, HANDLE_SCRATCH } HandleKind;
+typedef enum { HANDLE_FIXED, HANDLE_SETTING, HANDLE_SCRATCH, HANDLE_CONTROL, HANDLE_LOG } HandleKind;
 
 typedef struct {
     HandleKind kind;
@@ -31,6 +31,9 @@ typedef struct {
     guint file;
     /* HANDLE_SCRATCH */
     Scratch *scratch;
+    /* HANDLE_CONTROL (run, cancel): acts once, on the first flush; HANDLE_LOG: node to re-read */
+    AbfsNode node;
+    gboolean acted;
 } Handle;
 
 static Handle *handle_new(HandleKind kind, const char *path)
@@ -101,6 +104,57 @@ static int open_connection_file(const char *path, const AbfsNode *node, int flag
     return 0;
 }
 
+static gboolean request_interrupted(void)
+{
+    return fuse_interrupted() != 0;
+}
+
+static int open_job_node(const char *path, const AbfsNode *node, struct fuse_file_info *fi)
+{
+    AbfsFs *fs = abfs_fs();
+    gboolean is_control = node->kind == ABFS_NODE_RUN ||
+                          (node->kind == ABFS_NODE_JOB_FILE && strcmp(node->job_file, "cancel") == 0);
+    if (is_control) {
+        if ((fi->flags & O_ACCMODE) != O_WRONLY)
+            return -EACCES;
+        Handle *h = handle_new(HANDLE_CONTROL, path);
+        h->node = *node;
+        h->buf = g_string_new(NULL);
+        handle_set(fi, h);
+        fi->direct_io = 1;
+        return 0;
+    }
+    if (wants_write(fi->flags))
+        return -EACCES;
+    Handle *h = handle_new(HANDLE_FIXED, path);
+    int rc = 0;
+    if (node->kind == ABFS_NODE_JOBS_URL) {
+        h->data = abfs_jobs_url_text(node->id);
+    } else if (strcmp(node->job_file, "wait") == 0) {
+        GError *err = NULL;
+        char *status = abfs_jobs_wait(fs->jobs, node->id, node->job, fs->wait_timeout_s, request_interrupted, &err);
+        if (status) {
+            h->data = g_strconcat(status, "\n", NULL);
+            g_free(status);
+        } else
+            rc = err->code == EINTR ? (g_error_free(err), -EINTR) : abfs_fs_fail(err, path);
+    } else {
+        h->data = abfs_job_node_content(path, node, &rc);
+        if (strcmp(node->job_file, "log") == 0) {
+            h->kind = HANDLE_LOG; /* re-read at its end: tail -f sees new lines */
+            h->node = *node;
+        }
+    }
+    if (rc != 0) {
+        handle_free(h);
+        return rc;
+    }
+    h->len = strlen(h->data);
+    handle_set(fi, h);
+    fi->direct_io = 1; /* sizes of job files move while a job runs */
+    return 0;
+}
+
 int abfs_op_open(const char *path, struct fuse_file_info *fi)
 {
     AbfsFs *fs = abfs_fs();
@@ -108,6 +162,12 @@ int abfs_op_open(const char *path, struct fuse_file_info *fi)
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
     switch (node.kind) {
+    case ABFS_NODE_RUN:
+    case ABFS_NODE_JOBS_URL:
+    case ABFS_NODE_JOB_FILE:
+        if (!abfs_fs_parent_exists(&node))
+            return -ENOENT;
+        return open_job_node(path, &node, fi);
     case ABFS_NODE_CONNECTION_FILE:
         return open_connection_file(path, &node, fi->flags, fi);
     case ABFS_NODE_ERRORS: {
@@ -164,9 +224,21 @@ int abfs_op_read(const char *path, char *buf, size_t size, off_t offset, struct 
         return -EBADF;
     if (h->kind == HANDLE_SCRATCH)
         return abfs_scratch_read(h->scratch, buf, size, offset);
+    if (h->kind == HANDLE_CONTROL)
+        return -EBADF;
     g_mutex_lock(&h->lock);
-    const char *data = h->kind == HANDLE_FIXED ? h->data : h->buf->str;
-    gsize len = h->kind == HANDLE_FIXED ? h->len : h->buf->len;
+    if (h->kind == HANDLE_LOG && offset >= 0 && (gsize)offset + size > h->len) {
+        int rc;
+        char *fresh = abfs_job_node_content(h->path, &h->node, &rc);
+        if (fresh && strlen(fresh) >= h->len) {
+            g_free(h->data);
+            h->data = fresh;
+            h->len = strlen(fresh);
+        } else
+            g_free(fresh);
+    }
+    const char *data = h->kind == HANDLE_SETTING ? h->buf->str : h->data;
+    gsize len = h->kind == HANDLE_SETTING ? h->buf->len : h->len;
     int n = 0;
     if (offset >= 0 && (gsize)offset < len) {
         n = (int)MIN(size, len - (gsize)offset);
@@ -184,6 +256,13 @@ int abfs_op_write(const char *path, const char *buf, size_t size, off_t offset, 
         return -EBADF;
     if (h->kind == HANDLE_SCRATCH)
         return abfs_scratch_write(h->scratch, buf, size, offset);
+    if (h->kind == HANDLE_CONTROL) {
+        g_mutex_lock(&h->lock);
+        if (h->buf->len + size <= 4096)
+            g_string_append_len(h->buf, buf, (gssize)size);
+        g_mutex_unlock(&h->lock);
+        return (int)size;
+    }
     if (h->kind != HANDLE_SETTING)
         return -EBADF;
     if (offset < 0 || (guint64)offset + size > SETTING_MAX_BYTES)
@@ -224,8 +303,40 @@ static int commit(const char *path, const char *id, guint file, AbfsEntry *base,
     return 0;
 }
 
+/* run: start a job; cancel: cancel one. Once per open file, on its first flush. */
+static int act(Handle *h)
+{
+    AbfsFs *fs = abfs_fs();
+    g_mutex_lock(&h->lock);
+    if (h->acted) {
+        g_mutex_unlock(&h->lock);
+        return 0;
+    }
+    h->acted = TRUE;
+    char *text = g_strndup(h->buf->str, h->buf->len);
+    gsize len = h->buf->len;
+    g_mutex_unlock(&h->lock);
+    abfs_strip_one_newline(text, &len);
+    GError *err = NULL;
+    gboolean ok = h->node.kind == ABFS_NODE_RUN
+                      ? abfs_jobs_run(fs->jobs, h->node.id, text, NULL, &err)
+                      : abfs_jobs_cancel(fs->jobs, h->node.id, h->node.job, &err);
+    g_free(text);
+    if (!ok)
+        return abfs_fs_fail(err, h->path);
+    char *jobs_dir = g_strdup_printf("/connections/%s/jobs", h->node.id);
+    abfs_invalidate_later(jobs_dir);
+    char *latest = g_strconcat(jobs_dir, "/latest", NULL);
+    abfs_invalidate_later(latest);
+    g_free(latest);
+    g_free(jobs_dir);
+    return 0;
+}
+
 static int commit_handle(Handle *h)
 {
+    if (h->kind == HANDLE_CONTROL)
+        return act(h);
     if (h->kind != HANDLE_SETTING)
         return 0;
     g_mutex_lock(&h->lock);

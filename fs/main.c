@@ -29,6 +29,8 @@ typedef struct {
     unsigned cache_ttl;
     unsigned timeout;
     unsigned connect_timeout;
+    unsigned jobs;
+    unsigned wait_timeout;
 } Options;
 
 #define OPT(t, p) {t, offsetof(Options, p), 1}
@@ -43,6 +45,8 @@ static const struct fuse_opt option_spec[] = {
     OPT("cache_ttl=%u", cache_ttl),
     OPT("timeout=%u", timeout),
     OPT("connect_timeout=%u", connect_timeout),
+    OPT("jobs=%u", jobs),
+    OPT("wait_timeout=%u", wait_timeout),
     FUSE_OPT_END,
 };
 
@@ -86,6 +90,8 @@ static void usage(const char *prog)
            "    -o cache_ttl=SECONDS     how long a listing is trusted (default 30)\n"
            "    -o timeout=SECONDS       bound on one API operation (default 60)\n"
            "    -o connect_timeout=SECONDS  bound on connecting (default 10)\n"
+           "    -o jobs=N                how many recent jobs jobs/ shows (default 25, max 100)\n"
+           "    -o wait_timeout=SECONDS  bound on reading a job's wait file (default 3600)\n"
            "\nCredentials: AIRBYTE_CLOUD_CLIENT_ID + AIRBYTE_CLOUD_CLIENT_SECRET, or\n"
            "AIRBYTE_CLOUD_BEARER_TOKEN (or the same keys in the config file).\n\n",
            prog, ABFS_CLOUD_API_ROOT);
@@ -147,7 +153,8 @@ int main(int argc, char *argv[])
 {
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
     struct fuse_cmdline_opts cmd = {0};
-    Options opts = {.cache_ttl = UNSET_UINT, .timeout = UNSET_UINT, .connect_timeout = UNSET_UINT};
+    Options opts = {.cache_ttl = UNSET_UINT, .timeout = UNSET_UINT, .connect_timeout = UNSET_UINT,
+                    .jobs = 25, .wait_timeout = 3600};
     int status = 1;
     AbfsFs fs = {0};
     struct fuse *fuse = NULL;
@@ -194,6 +201,8 @@ int main(int argc, char *argv[])
     }
     fs.store = abfs_store_new(fs.client, fs.cfg->workspace_id, fs.cfg->web_root, fs.cfg->cache_ttl_s * 1000);
     fs.errlog = abfs_errlog_new(100);
+    fs.jobs = abfs_jobs_new(fs.client, opts.jobs, 1000);
+    fs.wait_timeout_s = opts.wait_timeout;
     abfs_scratch_init();
     fs.uid = getuid();
     fs.gid = getgid();
@@ -238,6 +247,7 @@ out_fuse:
 out_store:
     abfs_store_free(fs.store);
     abfs_errlog_free(fs.errlog);
+    abfs_jobs_free(fs.jobs);
     if (fs.errlog)
         abfs_scratch_cleanup();
     json_object_put(fs.workspace);

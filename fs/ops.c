@@ -122,6 +122,13 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
     case ABFS_NODE_CONNECTION:
     case ABFS_NODE_CONNECTION_FILE:
         break;
+    case ABFS_NODE_RUN:
+    case ABFS_NODE_JOBS:
+    case ABFS_NODE_JOBS_LATEST:
+    case ABFS_NODE_JOBS_URL:
+    case ABFS_NODE_JOB:
+    case ABFS_NODE_JOB_FILE:
+        return abfs_jobs_getattr(path, &node, st);
     }
     GError *err = NULL;
     AbfsEntry *entry = abfs_store_entry(fs->store, node.id, &err);
@@ -159,8 +166,20 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
     struct stat st;
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
-    if (node.kind == ABFS_NODE_CONNECTION_FILE || node.kind == ABFS_NODE_SCRATCH || node.kind == ABFS_NODE_ERRORS)
+    switch (node.kind) {
+    case ABFS_NODE_JOBS:
+    case ABFS_NODE_JOB:
+        fill(buf, ".", NULL, 0, 0);
+        fill(buf, "..", NULL, 0, 0);
+        return abfs_jobs_readdir(path, &node, buf, fill);
+    case ABFS_NODE_ROOT:
+    case ABFS_NODE_CONNECTIONS:
+    case ABFS_NODE_CONNECTION:
+    case ABFS_NODE_SETTINGS:
+        break;
+    default:
         return -ENOTDIR;
+    }
 
     fill(buf, ".", NULL, 0, 0);
     fill(buf, "..", NULL, 0, 0);
@@ -210,6 +229,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
                 if (fill(buf, files[i].name, &st, 0, FUSE_FILL_DIR_PLUS))
                     break;
             }
+            fill(buf, "run", NULL, 0, 0);
+            fill(buf, "jobs", NULL, 0, 0);
             fill_scratches(fs, path, buf, fill);
         }
     }
@@ -317,6 +338,7 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 static const struct fuse_operations operations = {
     .init = op_init,
     .getattr = op_getattr,
+    .readlink = abfs_op_readlink,
     .readdir = op_readdir,
     .open = abfs_op_open,
     .create = abfs_op_create,

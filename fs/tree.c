@@ -1,6 +1,7 @@
 /* tree.c — path names → nodes of the mounted tree (tree.h). */
 #include "tree.h"
 #include "connection_files.h"
+#include "jobs.h"
 #include "resources.h"
 
 #include <string.h>
@@ -19,6 +20,40 @@ static gboolean set_id(AbfsNode *node, const char *id, gsize len)
     return abfs_id_is_safe(node->id);
 }
 
+/* The part of a path below /connections/<id>/jobs. */
+static gboolean parse_jobs(char **rest, guint n, AbfsNode *node)
+{
+    if (n == 0) {
+        node->kind = ABFS_NODE_JOBS;
+        return TRUE;
+    }
+    if (n == 1 && strcmp(rest[0], "latest") == 0) {
+        node->kind = ABFS_NODE_JOBS_LATEST;
+        return TRUE;
+    }
+    if (n == 1 && strcmp(rest[0], "url") == 0) {
+        node->kind = ABFS_NODE_JOBS_URL;
+        return TRUE;
+    }
+    gsize len = strlen(rest[0]);
+    if (len == 0 || len >= sizeof node->job)
+        return FALSE;
+    for (gsize i = 0; i < len; i++)
+        if (!g_ascii_isdigit(rest[0][i]))
+            return FALSE;
+    g_strlcpy(node->job, rest[0], sizeof node->job);
+    if (n == 1) {
+        node->kind = ABFS_NODE_JOB;
+        return TRUE;
+    }
+    if (n == 2 && abfs_job_file_exists(rest[1]) && strlen(rest[1]) < sizeof node->job_file) {
+        node->kind = ABFS_NODE_JOB_FILE;
+        g_strlcpy(node->job_file, rest[1], sizeof node->job_file);
+        return TRUE;
+    }
+    return FALSE;
+}
+
 gboolean abfs_tree_parse(const char *path, AbfsNode *node)
 {
     memset(node, 0, sizeof *node);
@@ -27,7 +62,7 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
         node->kind = ABFS_NODE_ROOT;
         return TRUE;
     }
-    char **parts = g_strsplit(path + 1, "/", 4);
+    char **parts = g_strsplit(path + 1, "/", 6);
     guint n = g_strv_length(parts);
     gboolean ok = FALSE;
     if (n == 1 && strcmp(parts[0], "errors") == 0) {
@@ -56,6 +91,11 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
             if (n == 2) {
                 node->kind = ABFS_NODE_CONNECTION;
                 ok = TRUE;
+            } else if (n == 3 && strcmp(parts[2], "run") == 0) {
+                node->kind = ABFS_NODE_RUN;
+                ok = TRUE;
+            } else if (strcmp(parts[2], "jobs") == 0) {
+                ok = parse_jobs(parts + 3, n - 3, node);
             } else if (n == 3) {
                 node->file = abfs_connection_file_index(parts[2]);
                 node->kind = node->file >= 0 ? ABFS_NODE_CONNECTION_FILE : ABFS_NODE_SCRATCH;

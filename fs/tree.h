@@ -5,6 +5,12 @@
  *   /connections                  CONNECTIONS
  *   /connections/<id>             CONNECTION          (id: a UUID or an integer)
  *   /connections/<id>/<file>      CONNECTION_FILE     (file: a row of connection_files.h)
+ *   /connections/<id>/run         RUN                 write-only: sync, reset, clear, refresh
+ *   /connections/<id>/jobs        JOBS                recent jobs, newest first
+ *   /connections/<id>/jobs/latest JOBS_LATEST         symlink to the newest job
+ *   /connections/<id>/jobs/url    JOBS_URL            the connection's timeline URL
+ *   /connections/<id>/jobs/<job>  JOB
+ *   /connections/<id>/jobs/<job>/<file>  JOB_FILE    (file: jobs.h's job files)
  *   /connections/<id>/<other>     SCRATCH             (exists only if created)
  *   /settings                     SETTINGS            one settings.json per connection, for GitOps
  *   /settings/<id>.json           CONNECTION_FILE     (the row of settings.json)
@@ -22,6 +28,12 @@ typedef enum {
     ABFS_NODE_CONNECTION_FILE,
     ABFS_NODE_SETTINGS,
     ABFS_NODE_SCRATCH,
+    ABFS_NODE_RUN,
+    ABFS_NODE_JOBS,
+    ABFS_NODE_JOBS_LATEST,
+    ABFS_NODE_JOBS_URL,
+    ABFS_NODE_JOB,
+    ABFS_NODE_JOB_FILE,
 } AbfsNodeKind;
 
 typedef struct {
@@ -29,6 +41,8 @@ typedef struct {
     char id[40];  /* connection id, for CONNECTION, CONNECTION_FILE and SCRATCH in a connection */
     int file;     /* connection file row, for CONNECTION_FILE */
     char parent[64]; /* for SCRATCH: the directory's path ("/settings" or "/connections/<id>") */
+    char job[24];    /* job id, for JOB and JOB_FILE */
+    char job_file[16]; /* for JOB_FILE */
 } AbfsNode;
 
 /* Fills *node for path. FALSE when no node can have that path (ENOENT without asking the API). */

@@ -114,7 +114,8 @@ class Mount:
             time.sleep(0.02)
 
     def log(self):
-        self.stderr.flush()
+        if not self.stderr.closed:
+            self.stderr.flush()
         return self.stderr_path.read_text()
 
     def __truediv__(self, other):

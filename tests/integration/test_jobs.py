@@ -1,0 +1,139 @@
+"""Syncs and jobs through a real mount: `run` starts a job, `jobs/` lists them newest first with
+`latest`, each job's files match the emulator, `wait` blocks until the job is final, `cancel`
+cancels, a second sync is EBUSY, and `tail -f` of a running job's log sees new lines."""
+import errno
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import Emulator, Mount, run
+
+
+@pytest.fixture(scope="module")
+def job_emulator():
+    emu = Emulator("--job-duration", "2")
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def jmount(job_emulator):
+    job_emulator.reset()
+    m = Mount(job_emulator)
+    yield m
+    assert m.unmount() == 0, m.log()
+
+
+def conn_named(emu, name):
+    return next(c for c in emu.connections().values() if c["name"] == name)["connectionId"]
+
+
+def public_jobs(emu, cid):
+    return sorted((j for j in emu.state()["jobs"].values() if j.get("connectionId", j.get("configId")) == cid),
+                  key=lambda j: -int(j.get("jobId", j.get("id", 0))))
+
+
+def test_run_sync_and_wait(jmount, job_emulator):
+    cid = conn_named(job_emulator, "Faker Demo")
+    d = jmount / "connections" / cid
+    before = set(os.listdir(d / "jobs"))
+    assert run(f"echo sync > {d}/run").returncode == 0
+    after = set(os.listdir(d / "jobs"))
+    new = after - before
+    assert len(new) == 1
+    job = new.pop()
+    assert os.readlink(d / "jobs" / "latest") == job
+    assert (d / "jobs" / "latest" / "type").read_text() == "sync\n"
+    assert run(f"cat {d}/jobs/latest/wait").stdout == "succeeded\n"
+    j = d / "jobs" / job
+    api = json.loads((j / "job.json").read_text())
+    assert api["jobId"] == int(job) and api["status"] == "succeeded"
+    assert (j / "status").read_text() == "succeeded\n"
+    assert (j / "bytes_synced").read_text() == f"{api.get('bytesSynced', 0)}\n"
+    assert (j / "rows_synced").read_text() == f"{api.get('rowsSynced', 0)}\n"
+    started = (j / "started_at").read_text()
+    assert len(started) == len("2026-01-01T00:00:00Z\n") and started.endswith("Z\n")
+    assert int((j / "duration").read_text()) >= 1
+    log = (j / "log").read_text()
+    assert "==== attempt 0 ====" in log and len(log.splitlines()) > 3
+    assert os.stat(j / "status").st_size == len("succeeded\n")
+
+
+def test_jobs_listing_newest_first_and_url(jmount, job_emulator):
+    cid = conn_named(job_emulator, "Postgres → Snowflake")
+    d = jmount / "connections" / cid / "jobs"
+    ids = [n for n in os.listdir(d) if n.isdigit()]
+    assert ids and ids == sorted(ids, key=int, reverse=True)
+    assert (d / "url").read_text().endswith(f"/connections/{cid}/timeline\n")
+    assert os.readlink(d / "latest") == ids[0]
+    q = [r["query"] for r in job_emulator.requests()["log"] if r["path"] == "/api/public/v1/jobs"]
+    assert q and all("orderBy=createdAt%7CDESC" in x and f"connectionId={cid}" in x for x in q)
+
+
+def test_failed_job_waits_failed_with_every_attempt(jmount, job_emulator):
+    cid = conn_named(job_emulator, "Faker Demo")
+    d = jmount / "connections" / cid
+    job_emulator.admin("POST", "/_emulator/next-job", {"outcome": "failed", "attempts": 2, "duration": 1})
+    assert run(f"echo sync > {d}/run").returncode == 0
+    assert run(f"cat {d}/jobs/latest/wait").stdout == "failed\n"
+    log = (d / "jobs" / "latest" / "log").read_text()
+    assert "==== attempt 0 ====" in log and "==== attempt 1 ====" in log
+
+
+def test_second_sync_is_ebusy_and_cancel(jmount, job_emulator):
+    cid = conn_named(job_emulator, "GitHub → Postgres")
+    d = jmount / "connections" / cid
+    job_emulator.admin("POST", "/_emulator/config", {"job_duration": 30})
+    assert run(f"echo sync > {d}/run").returncode == 0
+    with pytest.raises(OSError) as exc:
+        with open(d / "run", "w") as f:
+            f.write("sync\n")
+    assert exc.value.errno == errno.EBUSY
+    assert "EBUSY: HTTP 409" in (jmount / "errors").read_text().splitlines()[-1]
+    job = os.readlink(d / "jobs" / "latest")
+    assert run(f"echo > {d}/jobs/{job}/cancel").returncode == 0
+    assert run(f"cat {d}/jobs/{job}/wait").stdout == "cancelled\n"
+    with pytest.raises(OSError) as exc:
+        with open(d / "jobs" / job / "cancel", "w") as f:
+            f.write("1")
+    assert exc.value.errno == errno.EBUSY
+
+
+def test_run_rejects_unknown_word(jmount, job_emulator):
+    cid = conn_named(job_emulator, "Faker Demo")
+    job_emulator.reset_requests()
+    with pytest.raises(OSError) as exc:
+        with open(jmount / "connections" / cid / "run", "w") as f:
+            f.write("explode\n")
+    assert exc.value.errno == errno.EINVAL
+    assert not [r for r in job_emulator.requests()["log"] if r["method"] == "POST" and r["path"].endswith("/jobs")]
+    with pytest.raises(PermissionError):
+        open(jmount / "connections" / cid / "run").read()
+
+
+def test_tail_follows_a_running_log(jmount, job_emulator):
+    cid = conn_named(job_emulator, "Faker Demo")
+    d = jmount / "connections" / cid
+    job_emulator.admin("POST", "/_emulator/config", {"job_duration": 6})
+    assert run(f"echo sync > {d}/run").returncode == 0
+    job = os.readlink(d / "jobs" / "latest")
+    tail = subprocess.Popen(["tail", "-n", "+1", "-s", "0.3", "-f", str(d / "jobs" / job / "log")],
+                            stdout=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    tail_lines = []
+    import select
+    deadline = time.time() + 8
+    while time.time() < deadline:
+        r, _, _ = select.select([tail.stdout], [], [], 0.5)
+        if r:
+            tail_lines.append(tail.stdout.readline())
+    tail.kill()
+    final = (d / "jobs" / job / "log").read_text().splitlines()
+    assert run(f"cat {d}/jobs/{job}/wait").stdout == "succeeded\n"
+    assert len(tail_lines) > 10
+    early = os.stat(d / "jobs" / job / "log").st_size
+    assert early == len((d / "jobs" / job / "log").read_bytes())
+    assert [l.rstrip("\n") for l in tail_lines[:5]] == final[:5]
