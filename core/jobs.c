@@ -341,10 +341,12 @@ char *abfs_job_file(AbfsJobs *jobs, const char *connection_id, const char *job_i
                                        ABFS_CALL_IDEMPOTENT, &info, error);
         json_object_put(body);
         if (!ok) {
-            if (error && *error && ((*error)->code == ENOENT || (*error)->code == ENOTSUP))
+            if (error && *error && ((*error)->code == ENOENT || (*error)->code == ENOTSUP)) {
                 g_prefix_error(error, "logs need the Config API (%s): ",
                                abfs_client_config(jobs->client)->config_api_root
                                    ? abfs_client_config(jobs->client)->config_api_root : "unknown");
+                (*error)->code = ENOTSUP;
+            }
             return NULL;
         }
         char *text = abfs_job_log_text(info);
@@ -418,8 +420,10 @@ gboolean abfs_jobs_run(AbfsJobs *jobs, const char *connection_id, const char *te
         json_object_object_add(body, "streams", json_object_new_array());
         ok = abfs_client_call(jobs->client, ABFS_API_CONFIG, "POST", "/connections/refresh", body,
                               ABFS_CALL_DEFAULT, &answer, error);
-        if (!ok && error && *error && ((*error)->code == ENOENT || (*error)->code == ENOTSUP))
+        if (!ok && error && *error && ((*error)->code == ENOENT || (*error)->code == ENOTSUP)) {
             g_prefix_error(error, "refresh needs the Config API, which is not available here: ");
+            (*error)->code = ENOTSUP;
+        }
     }
     json_object_put(body);
     g_free(word);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "artifacts.h"
 #include "commit.h"
 #include "connection_files.h"
 #include "error.h"
@@ -14,7 +15,7 @@
 
 #define SETTING_MAX_BYTES (4u * 1024 * 1024)
 
-typedef enum { HANDLE_FIXED, HANDLE_SETTING, HANDLE_SCRATCH, HANDLE_CONTROL, HANDLE_LOG } HandleKind;
+typedef enum { HANDLE_FIXED, HANDLE_SETTING, HANDLE_SCRATCH, HANDLE_CONTROL, HANDLE_LOG, HANDLE_ARTIFACT } HandleKind;
 
 typedef struct {
     HandleKind kind;
@@ -162,6 +163,33 @@ int abfs_op_open(const char *path, struct fuse_file_info *fi)
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
     switch (node.kind) {
+    case ABFS_NODE_ARTIFACT: {
+        if (!abfs_fs_parent_exists(&node))
+            return -ENOENT;
+        Handle *h;
+        if (wants_write(fi->flags)) {
+            h = handle_new(HANDLE_ARTIFACT, path);
+            h->node = node;
+            h->buf = g_string_new(NULL);
+            if (!(fi->flags & O_TRUNC)) {
+                char *text = abfs_artifact_read(fs->client, node.id, (AbfsArtifact)node.file, NULL);
+                if (text)
+                    g_string_assign(h->buf, text);
+                g_free(text);
+            }
+        } else {
+            GError *err = NULL;
+            char *text = abfs_artifact_read(fs->client, node.id, (AbfsArtifact)node.file, &err);
+            if (!text)
+                return abfs_fs_fail(err, path);
+            h = handle_new(HANDLE_FIXED, path);
+            h->data = text;
+            h->len = strlen(text);
+        }
+        handle_set(fi, h);
+        fi->direct_io = 1;
+        return 0;
+    }
     case ABFS_NODE_RUN:
     case ABFS_NODE_JOBS_URL:
     case ABFS_NODE_JOB_FILE:
@@ -237,8 +265,9 @@ int abfs_op_read(const char *path, char *buf, size_t size, off_t offset, struct 
         } else
             g_free(fresh);
     }
-    const char *data = h->kind == HANDLE_SETTING ? h->buf->str : h->data;
-    gsize len = h->kind == HANDLE_SETTING ? h->buf->len : h->len;
+    gboolean buffered = h->kind == HANDLE_SETTING || h->kind == HANDLE_ARTIFACT;
+    const char *data = buffered ? h->buf->str : h->data;
+    gsize len = buffered ? h->buf->len : h->len;
     int n = 0;
     if (offset >= 0 && (gsize)offset < len) {
         n = (int)MIN(size, len - (gsize)offset);
@@ -263,7 +292,7 @@ int abfs_op_write(const char *path, const char *buf, size_t size, off_t offset, 
         g_mutex_unlock(&h->lock);
         return (int)size;
     }
-    if (h->kind != HANDLE_SETTING)
+    if (h->kind != HANDLE_SETTING && h->kind != HANDLE_ARTIFACT)
         return -EBADF;
     if (offset < 0 || (guint64)offset + size > SETTING_MAX_BYTES)
         return -EFBIG;
@@ -280,7 +309,7 @@ int abfs_op_write(const char *path, const char *buf, size_t size, off_t offset, 
     int rc = (int)size;
     guint n;
     const AbfsConnectionFile *row = &abfs_connection_files(&n)[h->file];
-    if (row->single_line && (gsize)offset + size == h->buf->len && h->buf->str[h->buf->len - 1] == '\n') {
+    if (h->kind == HANDLE_SETTING && row->single_line && (gsize)offset + size == h->buf->len && h->buf->str[h->buf->len - 1] == '\n') {
         /* The value is complete: refuse a bad one now, where even a shell sees the error. */
         GError *err = NULL;
         if (!abfs_validate_connection_file(h->file, h->base, h->buf->str, h->buf->len, &err)) {
@@ -333,10 +362,32 @@ static int act(Handle *h)
     return 0;
 }
 
+static int commit_artifact(Handle *h)
+{
+    AbfsFs *fs = abfs_fs();
+    g_mutex_lock(&h->lock);
+    if (!h->dirty) {
+        g_mutex_unlock(&h->lock);
+        return 0;
+    }
+    h->dirty = FALSE;
+    GError *err = NULL;
+    gboolean ok = abfs_artifact_write(fs->client, h->node.id, (AbfsArtifact)h->node.file, h->buf->str,
+                                      h->buf->len, &err);
+    g_mutex_unlock(&h->lock);
+    if (!ok)
+        return abfs_fs_fail(err, h->path);
+    if (h->node.file == ABFS_ARTIFACT_CATALOG)
+        abfs_store_invalidate(fs->store); /* the catalog is the connection's streams */
+    return 0;
+}
+
 static int commit_handle(Handle *h)
 {
     if (h->kind == HANDLE_CONTROL)
         return act(h);
+    if (h->kind == HANDLE_ARTIFACT)
+        return commit_artifact(h);
     if (h->kind != HANDLE_SETTING)
         return 0;
     g_mutex_lock(&h->lock);
@@ -392,7 +443,7 @@ int abfs_op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
         return -EINVAL;
     if (h && h->kind == HANDLE_SCRATCH)
         return abfs_scratch_truncate(h->scratch, size);
-    if (h && h->kind == HANDLE_SETTING) {
+    if (h && (h->kind == HANDLE_SETTING || h->kind == HANDLE_ARTIFACT)) {
         if ((guint64)size > SETTING_MAX_BYTES)
             return -EFBIG;
         g_mutex_lock(&h->lock);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "connection_files.h"
+#include "artifacts.h"
 #include "error.h"
 #include "scratch.h"
 
@@ -122,6 +123,16 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
     case ABFS_NODE_CONNECTION:
     case ABFS_NODE_CONNECTION_FILE:
         break;
+    case ABFS_NODE_ARTIFACT: {
+        if (!abfs_fs_parent_exists(&node))
+            return -ENOENT;
+        /* Sized by reading it; if the Config API cannot say, the file still lists (size 0) and
+         * opening it reports why. */
+        char *text = abfs_artifact_read(fs->client, node.id, (AbfsArtifact)node.file, NULL);
+        stat_file(fs, st, 0644, text ? strlen(text) : 0, fs->mount_time);
+        g_free(text);
+        return 0;
+    }
     case ABFS_NODE_RUN:
     case ABFS_NODE_JOBS:
     case ABFS_NODE_JOBS_LATEST:
@@ -229,6 +240,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
                 if (fill(buf, files[i].name, &st, 0, FUSE_FILL_DIR_PLUS))
                     break;
             }
+            fill(buf, "state.json", NULL, 0, 0);
+            fill(buf, "catalog.json", NULL, 0, 0);
             fill(buf, "run", NULL, 0, 0);
             fill(buf, "jobs", NULL, 0, 0);
             fill_scratches(fs, path, buf, fill);

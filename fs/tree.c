@@ -91,6 +91,10 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
             if (n == 2) {
                 node->kind = ABFS_NODE_CONNECTION;
                 ok = TRUE;
+            } else if (n == 3 && (strcmp(parts[2], "state.json") == 0 || strcmp(parts[2], "catalog.json") == 0)) {
+                node->kind = ABFS_NODE_ARTIFACT;
+                node->file = parts[2][0] == 's' ? 0 : 1;
+                ok = TRUE;
             } else if (n == 3 && strcmp(parts[2], "run") == 0) {
                 node->kind = ABFS_NODE_RUN;
                 ok = TRUE;

@@ -5,6 +5,8 @@
  *   /connections                  CONNECTIONS
  *   /connections/<id>             CONNECTION          (id: a UUID or an integer)
  *   /connections/<id>/<file>      CONNECTION_FILE     (file: a row of connection_files.h)
+ *   /connections/<id>/state.json  ARTIFACT (file 0)   Config API state
+ *   /connections/<id>/catalog.json ARTIFACT (file 1)  Config API sync catalog
  *   /connections/<id>/run         RUN                 write-only: sync, reset, clear, refresh
  *   /connections/<id>/jobs        JOBS                recent jobs, newest first
  *   /connections/<id>/jobs/latest JOBS_LATEST         symlink to the newest job
@@ -34,6 +36,7 @@ typedef enum {
     ABFS_NODE_JOBS_URL,
     ABFS_NODE_JOB,
     ABFS_NODE_JOB_FILE,
+    ABFS_NODE_ARTIFACT,
 } AbfsNodeKind;
 
 typedef struct {

@@ -137,3 +137,66 @@ def test_tail_follows_a_running_log(jmount, job_emulator):
     early = os.stat(d / "jobs" / job / "log").st_size
     assert early == len((d / "jobs" / job / "log").read_bytes())
     assert [l.rstrip("\n") for l in tail_lines[:5]] == final[:5]
+
+
+def test_state_and_catalog_round_trip(jmount, job_emulator):
+    cid = conn_named(job_emulator, "Postgres → Snowflake")
+    d = jmount / "connections" / cid
+    state = json.loads((d / "state.json").read_text())
+    assert state["connectionId"] == cid and "stateType" in state
+    assert os.stat(d / "state.json").st_size == len((d / "state.json").read_bytes())
+    catalog = json.loads((d / "catalog.json").read_text())
+    assert catalog["streams"] and all("stream" in s and "config" in s for s in catalog["streams"])
+    job_emulator.reset_requests()
+    run(f"cat {d}/state.json > /tmp/abfs-st && cp /tmp/abfs-st {d}/state.json")
+    run(f"cat {d}/catalog.json > /tmp/abfs-cat && cp /tmp/abfs-cat {d}/catalog.json")
+    writes = [r for r in job_emulator.requests()["log"]
+              if r["path"].endswith(("create_or_update_safe", "connections/update"))]
+    assert writes == []
+    if state["stateType"] == "stream":
+        state["streamState"][0]["streamState"] = {"cursor": "2001-01-01"}
+    else:
+        state = {"stateType": "stream", "connectionId": cid, "streamState": [
+            {"streamDescriptor": {"name": "users", "namespace": "public"}, "streamState": {"cursor": "2001-01-01"}}]}
+    (d / "state.json").write_text(json.dumps(state))
+    assert json.loads((d / "state.json").read_text())["streamState"][0]["streamState"] == {"cursor": "2001-01-01"}
+    with pytest.raises(OSError) as exc:
+        (d / "state.json").write_text('{"stateType": "sideways"}')
+    assert exc.value.errno == errno.EINVAL
+
+
+def test_state_write_during_sync_is_ebusy(jmount, job_emulator):
+    cid = conn_named(job_emulator, "Postgres → Snowflake")
+    d = jmount / "connections" / cid
+    job_emulator.admin("POST", "/_emulator/config", {"job_duration": 30})
+    before = (d / "state.json").read_text()
+    assert run(f"echo sync > {d}/run").returncode == 0
+    with pytest.raises(OSError) as exc:
+        (d / "state.json").write_text('{"stateType": "not_set", "connectionId": "%s"}' % cid)
+    assert exc.value.errno == errno.EBUSY
+    assert (d / "state.json").read_text() == before
+    assert "EBUSY: HTTP 423" in (jmount / "errors").read_text().splitlines()[-1]
+    run(f"echo > {d}/jobs/latest/cancel")
+
+
+def test_without_config_api(tmp_path):
+    emu = Emulator("--no-config-api", "--job-duration", "1")
+    m = Mount(emu)
+    try:
+        cid = conn_named(emu, "Faker Demo")
+        d = m / "connections" / cid
+        assert "state.json" in os.listdir(d)
+        for name in ("state.json", "catalog.json"):
+            r = run(f"cat {d}/{name}")
+            assert r.returncode != 0
+        job = os.readlink(d / "jobs" / "latest")
+        assert run(f"cat {d}/jobs/{job}/log").returncode != 0
+        errors = (m / "errors").read_text()
+        assert "Config API" in errors and "state.json" in errors and "/log" in errors
+        # Everything else keeps working.
+        assert (d / "name").read_text() == "Faker Demo\n"
+        assert run(f"echo sync > {d}/run").returncode == 0
+        assert run(f"cat {d}/jobs/latest/wait").stdout == "succeeded\n"
+    finally:
+        assert m.unmount() == 0
+        emu.stop()

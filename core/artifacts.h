@@ -1,0 +1,23 @@
+/* artifacts.h — what Airbyte keeps for a connection besides its settings, through the Config API:
+ * its state (state.json: POST /state/get, written with /state/create_or_update_safe) and its
+ * catalog (catalog.json: the syncCatalog of /web_backend/connections/get, written with
+ * /web_backend/connections/update and skipReset). Where the Config API is missing, every call
+ * fails with a message that says so. */
+#ifndef ABFS_ARTIFACTS_H
+#define ABFS_ARTIFACTS_H
+
+#include <glib.h>
+#include "client.h"
+
+typedef enum { ABFS_ARTIFACT_STATE, ABFS_ARTIFACT_CATALOG } AbfsArtifact;
+
+/* The file's text: pretty JSON with a final newline. */
+char *abfs_artifact_read(AbfsClient *client, const char *connection_id, AbfsArtifact kind, GError **error);
+
+/* Validates text (one JSON object: a ConnectionState with stateType, or a catalog with a streams
+ * array), sends nothing when it equals the current value, otherwise replaces it. A state write
+ * while a sync runs (423) is EBUSY and changes nothing. */
+gboolean abfs_artifact_write(AbfsClient *client, const char *connection_id, AbfsArtifact kind,
+                             const char *text, gsize len, GError **error);
+
+#endif
