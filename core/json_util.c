@@ -19,7 +19,8 @@ json_object *abfs_json_sorted_copy(json_object *value)
             (void)child;
             g_ptr_array_add(keys, key);
         }
-        qsort(keys->pdata, keys->len, sizeof(gpointer), compare_keys);
+        if (keys->len > 1) /* pdata is NULL when empty */
+            qsort(keys->pdata, keys->len, sizeof(gpointer), compare_keys);
         json_object *copy = json_object_new_object();
         for (guint i = 0; i < keys->len; i++) {
             const char *key = g_ptr_array_index(keys, i);
