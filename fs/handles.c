@@ -332,12 +332,14 @@ static int commit(const char *path, const char *id, guint file, AbfsEntry *base,
     return 0;
 }
 
-/* run: start a job; cancel: cancel one. Once per open file, on its first flush. */
-static int act(Handle *h)
+/* run: start a job; cancel: cancel one. Once per open file: on the first flush after something was
+ * written (a shell's dup2-then-close flushes before the command writes), or at release when nothing
+ * was written at all (`: > run`). */
+static int act(Handle *h, gboolean last)
 {
     AbfsFs *fs = abfs_fs();
     g_mutex_lock(&h->lock);
-    if (h->acted) {
+    if (h->acted || (!last && h->buf->len == 0)) {
         g_mutex_unlock(&h->lock);
         return 0;
     }
@@ -385,7 +387,7 @@ static int commit_artifact(Handle *h)
 static int commit_handle(Handle *h)
 {
     if (h->kind == HANDLE_CONTROL)
-        return act(h);
+        return act(h, FALSE);
     if (h->kind == HANDLE_ARTIFACT)
         return commit_artifact(h);
     if (h->kind != HANDLE_SETTING)
@@ -431,6 +433,8 @@ int abfs_op_release(const char *path, struct fuse_file_info *fi)
 {
     (void)path;
     Handle *h = handle_of(fi);
+    if (h && h->kind == HANDLE_CONTROL)
+        act(h, TRUE); /* nothing was written: an empty write means sync; errors go to `errors` */
     if (h)
         handle_free(h);
     return 0;

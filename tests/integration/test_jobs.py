@@ -102,6 +102,18 @@ def test_second_sync_is_ebusy_and_cancel(jmount, job_emulator):
     assert exc.value.errno == errno.EBUSY
 
 
+def test_shell_redirection_runs_the_written_word(jmount, job_emulator):
+    # bash opens, dup2()s and closes the file before echo writes: that early close must not act.
+    cid = conn_named(job_emulator, "Faker Demo")
+    d = jmount / "connections" / cid
+    assert run(f"bash -c 'echo reset > {d}/run'").returncode == 0
+    assert (d / "jobs" / "latest" / "type").read_text() == "reset\n"
+    assert run(f"cat {d}/jobs/latest/wait").stdout == "succeeded\n"
+    assert run(f": > {d}/run").returncode == 0  # nothing written: a sync
+    time.sleep(0.2)
+    assert (d / "jobs" / "latest" / "type").read_text() == "sync\n"
+
+
 def test_run_rejects_unknown_word(jmount, job_emulator):
     cid = conn_named(job_emulator, "Faker Demo")
     job_emulator.reset_requests()
