@@ -101,6 +101,13 @@ void abfs_config_load_env(AbfsConfig *cfg)
         {"AIRBYTE_CLOUD_API_URL", "AIRBYTE_API_ROOT", G_STRUCT_OFFSET(AbfsConfig, api_root)},
         {"AIRBYTE_CLOUD_CONFIG_API_URL", "AIRBYTE_CONFIG_API_ROOT", G_STRUCT_OFFSET(AbfsConfig, config_api_root)},
     };
+    /* The environment outranks the config file: one kind of credential replaces the other. */
+    if (first_env("AIRBYTE_CLOUD_BEARER_TOKEN", "AIRBYTE_BEARER_TOKEN")) {
+        abfs_config_set(&cfg->client_id, NULL);
+        abfs_config_set(&cfg->client_secret, NULL);
+    } else if (first_env("AIRBYTE_CLOUD_CLIENT_ID", "AIRBYTE_CLIENT_ID") ||
+               first_env("AIRBYTE_CLOUD_CLIENT_SECRET", "AIRBYTE_CLIENT_SECRET"))
+        abfs_config_set(&cfg->bearer_token, NULL);
     for (gsize i = 0; i < G_N_ELEMENTS(vars); i++) {
         const char *v = first_env(vars[i].name, vars[i].alias);
         if (v)

@@ -40,7 +40,9 @@ void abfs_config_set(char **field, const char *value);
  * others may read is refused, as ssh refuses such keys. */
 gboolean abfs_config_load_file(AbfsConfig *cfg, const char *path, GError **error);
 
-/* Reads AIRBYTE_CLOUD_* (and PyAirbyte's AIRBYTE_* aliases; first non-empty wins). */
+/* Reads the AIRBYTE_* names and their AIRBYTE_CLOUD_* forms, in PyAirbyte's order (the short
+ * alias first; the first non-empty one wins). A source that gives a bearer token drops client
+ * credentials from lower-precedence sources, and the other way round. */
 void abfs_config_load_env(AbfsConfig *cfg);
 
 /* Derives config_api_root (unless set) and web_root (unless set) from api_root, trims trailing

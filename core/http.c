@@ -149,7 +149,7 @@ static int errno_for_curl(CURLcode rc)
     }
 }
 
-/* The path of a URL, without query, for trace lines (never the query: it may be long). */
+/* The path of a URL (with its query) for trace and error lines: never the scheme and host. */
 static const char *url_path(const char *url)
 {
     const char *p = strstr(url, "://");

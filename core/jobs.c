@@ -417,6 +417,8 @@ gboolean abfs_jobs_run(AbfsJobs *jobs, const char *connection_id, const char *te
         /* Never retried: a retry could start a second sync. */
         ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "POST", "/jobs", body, ABFS_CALL_DEFAULT, &answer, error);
     } else {
+        /* Merge keeps the destination's records; every stream (an empty list means all). */
+        json_object_object_add(body, "refreshMode", json_object_new_string("Merge"));
         json_object_object_add(body, "streams", json_object_new_array());
         ok = abfs_client_call(jobs->client, ABFS_API_CONFIG, "POST", "/connections/refresh", body,
                               ABFS_CALL_DEFAULT, &answer, error);

@@ -356,10 +356,16 @@ json_object *abfs_settings_object(json_object *conn)
     return out;
 }
 
+static gboolean is_empty_string(json_object *v)
+{
+    return json_object_is_type(v, json_type_string) && json_object_get_string_len(v) == 0;
+}
+
 static gboolean values_equal(const Setting *s, json_object *a, json_object *b)
 {
+    /* A member the API left out shows as an empty line; writing that line back is no change. */
     if (!a || !b)
-        return a == b;
+        return a == b || (!a && is_empty_string(b)) || (!b && is_empty_string(a));
     if (strcmp(s->key, "configurations") == 0)
         return streams_equal(json_object_object_get(a, "streams"), json_object_object_get(b, "streams"));
     return json_object_equal(a, b);

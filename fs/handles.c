@@ -469,6 +469,8 @@ int abfs_op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
         abfs_scratch_unref(s);
         return rc;
     }
+    if (node.kind == ABFS_NODE_ARTIFACT)
+        return 0; /* as for settings: a truncate alone is never sent */
     if (node.kind == ABFS_NODE_CONNECTION_FILE) {
         guint n;
         /* Without an open file there is nothing to commit: a truncate alone never sends an
@@ -517,21 +519,48 @@ int abfs_op_rename(const char *from, const char *to, unsigned int flags)
             abfs_scratch_unlink(from);
         return rc;
     }
-    if (src.kind == ABFS_NODE_CONNECTION_FILE && dst.kind == ABFS_NODE_SCRATCH) {
+    if (src.kind == ABFS_NODE_SCRATCH && dst.kind == ABFS_NODE_ARTIFACT) {
+        if (flags & RENAME_NOREPLACE)
+            return -EEXIST;
+        Scratch *s = abfs_scratch_lookup(from);
+        if (!s)
+            return -ENOENT;
+        gsize len;
+        char *text = abfs_scratch_content(s, &len);
+        abfs_scratch_unref(s);
+        AbfsFs *fs = abfs_fs();
+        GError *err = NULL;
+        gboolean ok = abfs_artifact_write(fs->client, dst.id, (AbfsArtifact)dst.file, text, len, &err);
+        g_free(text);
+        if (!ok)
+            return abfs_fs_fail(err, to);
+        if (dst.file == ABFS_ARTIFACT_CATALOG)
+            abfs_store_invalidate(fs->store);
+        abfs_scratch_unlink(from);
+        abfs_invalidate_later(to);
+        return 0;
+    }
+    if ((src.kind == ABFS_NODE_CONNECTION_FILE || src.kind == ABFS_NODE_ARTIFACT) && dst.kind == ABFS_NODE_SCRATCH) {
         /* An editor's backup-by-rename: the setting cannot leave, so the backup gets a copy. */
         GError *err = NULL;
-        AbfsEntry *entry = abfs_store_entry(abfs_fs()->store, src.id, &err);
-        if (!entry)
+        char *text;
+        if (src.kind == ABFS_NODE_ARTIFACT) {
+            text = abfs_artifact_read(abfs_fs()->client, src.id, (AbfsArtifact)src.file, &err);
+        } else {
+            AbfsEntry *entry = abfs_store_entry(abfs_fs()->store, src.id, &err);
+            text = entry ? g_strdup(abfs_entry_render(entry, (guint)src.file, NULL)) : NULL;
+            if (entry)
+                abfs_entry_unref(entry);
+        }
+        if (!text)
             return abfs_fs_fail(err, from);
         Scratch *s = NULL;
         int rc = abfs_scratch_create(to, 0644, &s);
         if (rc == 0) {
-            gsize len;
-            const char *text = abfs_entry_render(entry, (guint)src.file, &len);
-            abfs_scratch_write(s, text, len, 0);
+            abfs_scratch_write(s, text, strlen(text), 0);
             abfs_scratch_unref(s);
         }
-        abfs_entry_unref(entry);
+        g_free(text);
         return rc;
     }
     return -EPERM;
@@ -542,7 +571,17 @@ int abfs_op_unlink(const char *path)
     AbfsNode node;
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
-    if (node.kind == ABFS_NODE_SCRATCH)
+    switch (node.kind) {
+    case ABFS_NODE_SCRATCH:
         return abfs_scratch_unlink(path);
-    return node.kind == ABFS_NODE_CONNECTION_FILE || node.kind == ABFS_NODE_ERRORS ? -EPERM : -EISDIR;
+    case ABFS_NODE_ROOT:
+    case ABFS_NODE_CONNECTIONS:
+    case ABFS_NODE_CONNECTION:
+    case ABFS_NODE_SETTINGS:
+    case ABFS_NODE_JOBS:
+    case ABFS_NODE_JOB:
+        return -EISDIR;
+    default:
+        return -EPERM; /* API-backed files cannot be removed */
+    }
 }

@@ -1,5 +1,5 @@
 /* invalidate.c — a thread that tells the kernel to drop cached attributes and pages of paths whose
- * content changed (after a commit, or when a refresh found a remote change). Request handlers
+ * content changed (after a commit, a job start or cancel, or a new line in `errors`). Request handlers
  * only queue paths: calling into the kernel from inside a handler can deadlock. */
 #include "fs.h"
 

@@ -19,8 +19,10 @@ AbfsFs *abfs_fs(void)
 int abfs_fs_fail(GError *err, const char *path)
 {
     int code = err->domain == ABFS_ERROR && err->code > 0 ? err->code : EIO;
-    if (code != ENOENT)
+    if (code != ENOENT) {
         abfs_errlog_add(abfs_fs()->errlog, path, code, err->message);
+        abfs_invalidate_later("/errors"); /* its size just changed */
+    }
     g_error_free(err);
     return -code;
 }

@@ -43,6 +43,7 @@ def routes(router):
     r("POST", ROOT + "/web_backend/connections/get", web_backend_get)
     r("POST", ROOT + "/web_backend/connections/update", web_backend_update)
     r("POST", ROOT + "/connections/get", get_connection)
+    r("POST", ROOT + "/connections/refresh", refresh_connection)
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -245,7 +246,7 @@ def _schedule_fields(c):
 
 def _common(store, c, sync_catalog):
     out = {"connectionId": c["connectionId"], "name": c["name"],
-           "namespaceDefinition": _namespace_definition(c["namespaceDefinition"])}
+           "namespaceDefinition": _namespace_definition(c.get("namespaceDefinition") or "destination")}
     if c.get("namespaceFormat") is not None:
         out["namespaceFormat"] = c["namespaceFormat"]
     out.update({"prefix": c.get("prefix") or "", "sourceId": c["sourceId"],
@@ -255,7 +256,7 @@ def _common(store, c, sync_catalog):
     if c.get("statusReason"):
         out["statusReason"] = c["statusReason"]
     out.update({"notifySchemaChanges": False, "notifySchemaChangesByEmail": False,
-                "nonBreakingChangesPreference": _non_breaking(c["nonBreakingSchemaUpdatesBehavior"]),
+                "nonBreakingChangesPreference": _non_breaking(c.get("nonBreakingSchemaUpdatesBehavior") or "ignore"),
                 "backfillPreference": "disabled", "tags": copy.deepcopy(c["tags"]),
                 "onDemandEnabled": False})
     return out
@@ -404,3 +405,20 @@ def web_backend_update(app, req):
                 raise config_invalid_input("scheduleData does not match scheduleType %s" % st, "scheduleData")
         store.apply_changes(cid, changes)
         return Response(200, web_backend_connection(store, store.connection(cid), time.time()))
+
+
+def refresh_connection(app, req):
+    """refreshConnectionStream: starts a refresh job (the public API refuses refreshes)."""
+    body = body_of(req)
+    mode = body.get("refreshMode")
+    if mode not in ("Truncate", "Merge"):
+        raise config_error(422, "refreshMode must be Truncate or Merge",
+                           "io.airbyte.commons.server.errors.BadObjectSchemaKnownException")
+    with app.store.lock:
+        cid = connection_or_404(app, body)["connectionId"]
+        now = time.time()
+        if app.store.running_job(cid, now) is not None:
+            raise config_error(409, "A sync is already running for: %s" % cid,
+                               "io.airbyte.commons.server.errors.ValueConflictKnownException")
+        job = app.store.create_job(cid, "refresh", now)
+        return Response(200, {"job": job.config_job(job.snapshot(now, with_logs=False))})

@@ -38,9 +38,11 @@ def render(c):
     """ConnectionResponse."""
     out = {"connectionId": c["connectionId"], "name": c["name"], "sourceId": c["sourceId"],
            "destinationId": c["destinationId"], "workspaceId": c["workspaceId"], "status": c["status"],
-           "schedule": render_schedule(c["schedule"]),
-           "nonBreakingSchemaUpdatesBehavior": c["nonBreakingSchemaUpdatesBehavior"],
-           "namespaceDefinition": c["namespaceDefinition"]}
+           "schedule": render_schedule(c["schedule"])}
+    # Optional in ConnectionResponse; an admin edit can remove them to mimic older servers.
+    for key in ("nonBreakingSchemaUpdatesBehavior", "namespaceDefinition"):
+        if c.get(key) is not None:
+            out[key] = c[key]
     if c.get("namespaceFormat") is not None:
         out["namespaceFormat"] = c["namespaceFormat"]
     out["prefix"] = c.get("prefix") or ""

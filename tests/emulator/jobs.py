@@ -204,7 +204,8 @@ class Job:
         return out
 
     def config_type(self):
-        return {"sync": "sync", "reset": "reset_connection", "clear": "clear"}[self.job_type]
+        return {"sync": "sync", "reset": "reset_connection", "clear": "clear",
+                "refresh": "refresh"}[self.job_type]
 
     def config_job(self, snap):
         """JobRead."""

@@ -327,6 +327,16 @@ def test_config_bodies_validate(emu, config_schemas):
     v("InvalidInputExceptionInfo", emu.call("POST", CFG + "/jobs/get", {})[2])
     v("WebBackendConnectionRead", emu.ok("POST", CFG + "/web_backend/connections/update",
                                          {"connectionId": cid, "syncCatalog": {"streams": []}, "skipReset": True}))
+    # refresh goes through the Config API: a JobReadResponse, 409 while a job runs, 422 on a bad mode
+    other = by_name(emu, "GitHub → Postgres")["connectionId"]
+    refreshed = emu.ok("POST", CFG + "/connections/refresh", {"connectionId": other, "refreshMode": "Merge"})
+    v("JobReadResponse", refreshed)
+    assert refreshed["job"]["configType"] == "refresh"
+    status, _, body = emu.call("POST", CFG + "/connections/refresh", {"connectionId": other, "refreshMode": "Merge"})
+    assert status == 409
+    v("KnownExceptionInfo", body)
+    assert emu.call("POST", CFG + "/connections/refresh", {"connectionId": other, "refreshMode": "x"})[0] == 422
+    emu.ok("POST", CFG + "/jobs/cancel", {"id": refreshed["job"]["id"]})
 
 
 # --- start-up, CLI, auth -------------------------------------------------------------------------

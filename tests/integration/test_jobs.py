@@ -114,6 +114,46 @@ def test_shell_redirection_runs_the_written_word(jmount, job_emulator):
     assert (d / "jobs" / "latest" / "type").read_text() == "sync\n"
 
 
+def test_refresh_goes_through_the_config_api(jmount, job_emulator):
+    cid = conn_named(job_emulator, "Faker Demo")
+    d = jmount / "connections" / cid
+    job_emulator.reset_requests()
+    assert run(f"bash -c 'echo refresh > {d}/run'").returncode == 0
+    log = job_emulator.requests()["log"]
+    posts = [r for r in log if r["method"] == "POST" and "/jobs" not in r["path"] and "token" not in r["path"]]
+    assert [r["path"] for r in posts] == ["/api/v1/connections/refresh"]
+    assert json.loads(posts[0]["body"]) == {"connectionId": cid, "refreshMode": "Merge", "streams": []}
+    assert not [r for r in log if r["method"] == "POST" and r["path"] == "/api/public/v1/jobs"]
+    assert (d / "jobs" / "latest" / "type").read_text() == "refresh\n"
+    assert run(f"cat {d}/jobs/latest/wait").stdout == "succeeded\n"
+
+
+def test_wait_is_interruptible_and_bounded(job_emulator):
+    m = Mount(job_emulator, options=["wait_timeout=2"])
+    try:
+        cid = conn_named(job_emulator, "Faker Demo")
+        d = m / "connections" / cid
+        job_emulator.admin("POST", "/_emulator/config", {"job_duration": 60})
+        assert run(f"echo sync > {d}/run").returncode == 0
+        job = os.readlink(d / "jobs" / "latest")
+        # Bounded by -o wait_timeout: ETIMEDOUT, and the reason is in errors.
+        t0 = time.time()
+        r = run(f"cat {d}/jobs/{job}/wait")
+        assert r.returncode != 0 and "timed out" in r.stderr.lower()
+        assert 1.5 < time.time() - t0 < 10
+        assert "ETIMEDOUT" in (m / "errors").read_text().splitlines()[-1]
+        # Ctrl-C (SIGINT) interrupts a blocked reader promptly.
+        reader = subprocess.Popen(["cat", str(d / "jobs" / job / "wait")], stderr=subprocess.PIPE)
+        time.sleep(0.8)
+        t0 = time.time()
+        reader.send_signal(2)
+        reader.wait(5)
+        assert reader.returncode != 0 and time.time() - t0 < 2
+        run(f"echo > {d}/jobs/{job}/cancel")
+    finally:
+        assert m.unmount() == 0, m.log()
+
+
 def test_run_rejects_unknown_word(jmount, job_emulator):
     cid = conn_named(job_emulator, "Faker Demo")
     job_emulator.reset_requests()
@@ -212,3 +252,17 @@ def test_without_config_api(tmp_path):
     finally:
         assert m.unmount() == 0
         emu.stop()
+
+
+def test_sed_i_on_state_and_rm_is_eperm(jmount, job_emulator):
+    cid = conn_named(job_emulator, "Postgres → Snowflake")
+    d = jmount / "connections" / cid
+    text = (d / "state.json").read_text()
+    assert '"cursor"' in text or '"stateType"' in text
+    # sed -i saves through a temporary file renamed over state.json
+    r = run(f"sed -i 's/\"stateType\": \"[a-z_]*\"/\"stateType\": \"not_set\"/' {d}/state.json")
+    assert r.returncode == 0, r.stderr + (jmount / "errors").read_text()
+    assert json.loads((d / "state.json").read_text())["stateType"] == "not_set"
+    for name in ("state.json", "run", "name", "catalog.json"):
+        with pytest.raises(PermissionError):
+            os.unlink(d / name)

@@ -306,3 +306,35 @@ def test_configurations_json_roundtrip_and_edit(mount, emulator):
     assert streams["pull_requests"]["syncMode"] == "full_refresh_append"
     assert streams["issues"]["syncMode"] == "incremental_deduped_history"
     assert patches(emulator) == 1
+
+
+def test_errors_size_is_fresh_after_a_failure(mount, emulator, faker):
+    d = cdir(mount, faker)
+    before = os.stat(mount / "errors").st_size
+    run(f"bash -c 'echo maybe > {d}/enabled'")
+    import time
+    time.sleep(0.2)
+    text = (mount / "errors").read_text()
+    assert os.stat(mount / "errors").st_size == len(text.encode()) > before
+    assert run(f"tail -n 1 {mount.path}/errors").stdout.rstrip("\n") == text.splitlines()[-1]
+
+
+def test_absent_member_written_back_is_a_noop(mount, emulator, faker):
+    cid = faker["connectionId"]
+    emulator.admin("PATCH", f"/_emulator/connections/{cid}",
+                   {"namespaceDefinition": None, "nonBreakingSchemaUpdatesBehavior": None, "namespaceFormat": None})
+    emulator.admin("POST", "/_emulator/requests/reset")
+    import time
+    time.sleep(0.1)
+    # a fresh mount so the listing shows the members gone
+    from conftest import Mount
+    m = Mount(emulator)
+    try:
+        d = m / "connections" / cid
+        for name in ("namespace_definition", "non_breaking_schema_updates_behavior", "namespace_format"):
+            assert (d / name).read_text() == "\n"
+            assert run(f"cp {d}/{name} /tmp/abfs-absent && cp /tmp/abfs-absent {d}/{name}").returncode == 0
+        assert run(f"cp {d}/settings.json /tmp/abfs-absent && cp /tmp/abfs-absent {d}/settings.json").returncode == 0
+        assert emulator.requests()["routes"].get("PATCH /api/public/v1/connections/{connectionId}", 0) == 0
+    finally:
+        assert m.unmount() == 0

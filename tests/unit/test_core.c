@@ -1026,6 +1026,48 @@ static void test_config_precedence(void)
     env_clear();
 }
 
+/* config.h: a higher source that gives one kind of credential replaces the other kind. */
+static void test_config_credential_kind_replaces(void)
+{
+    env_clear();
+    char *dir = g_dir_make_tmp("abfs-test-XXXXXX", NULL);
+    char *clients = write_key_file(dir, "c.conf",
+                                   "[airbytefs]\nworkspace = ws\nclient_id = file-id\nclient_secret = file-secret\n", 0600);
+    char *bearer = write_key_file(dir, "b.conf", "[airbytefs]\nworkspace = ws\nbearer_token = file-token\n", 0600);
+    GError *err = NULL;
+
+    g_setenv("AIRBYTE_CLOUD_BEARER_TOKEN", "env-token", TRUE);
+    AbfsConfig *cfg = abfs_config_new();
+    g_assert_true(abfs_config_load_file(cfg, clients, &err));
+    abfs_config_load_env(cfg);
+    g_assert_true(abfs_config_finish(cfg, &err));
+    g_assert_no_error(err);
+    g_assert_cmpstr(cfg->bearer_token, ==, "env-token");
+    g_assert_null(cfg->client_id);
+    g_assert_null(cfg->client_secret);
+    abfs_config_free(cfg);
+    env_clear();
+
+    g_setenv("AIRBYTE_CLOUD_CLIENT_ID", "env-id", TRUE);
+    g_setenv("AIRBYTE_CLOUD_CLIENT_SECRET", "env-secret", TRUE);
+    cfg = abfs_config_new();
+    g_assert_true(abfs_config_load_file(cfg, bearer, &err));
+    abfs_config_load_env(cfg);
+    g_assert_true(abfs_config_finish(cfg, &err));
+    g_assert_no_error(err);
+    g_assert_null(cfg->bearer_token);
+    g_assert_cmpstr(cfg->client_id, ==, "env-id");
+    abfs_config_free(cfg);
+    env_clear();
+
+    g_unlink(clients);
+    g_unlink(bearer);
+    g_rmdir(dir);
+    g_free(clients);
+    g_free(bearer);
+    g_free(dir);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * error
  * ------------------------------------------------------------------------------------------- */
@@ -2907,6 +2949,7 @@ int main(int argc, char **argv)
 
     g_test_add_func("/error/errno-table", test_error_errno_table);
     g_test_add_func("/error/errno-504", test_error_errno_504);
+    g_test_add_func("/config/credential-kind-replaces", test_config_credential_kind_replaces);
     g_test_add_func("/error/message/problem", test_error_message_problem);
     g_test_add_func("/error/message/config-api", test_error_message_config_api);
     g_test_add_func("/error/message/micronaut", test_error_message_micronaut);
