@@ -60,6 +60,12 @@ def test_run_sync_and_wait(jmount, job_emulator):
     log = (j / "log").read_text()
     assert "==== attempt 0 ====" in log and len(log.splitlines()) > 3
     assert os.stat(j / "status").st_size == len("succeeded\n")
+    # A finished job never changes: its files are served from the cache for good.
+    time.sleep(1.2)
+    job_emulator.reset_requests()
+    for name in ("status", "type", "job.json", "log", "bytes_synced", "duration", "wait"):
+        run(f"cat {j / name}")
+    assert [r for r in job_emulator.requests()["log"] if "/jobs" in r["path"]] == []
 
 
 def test_jobs_listing_newest_first_and_url(jmount, job_emulator):

@@ -27,6 +27,7 @@
 #include "json_util.h"
 #include "resources.h"
 #include "store.h"
+#include "jobs.h"
 
 #define WS "11111111-2222-4333-8444-555555555555"
 #define OTHER_WS "99999999-8888-4777-8666-555555555555"
@@ -1066,6 +1067,55 @@ static void test_config_credential_kind_replaces(void)
     g_free(clients);
     g_free(bearer);
     g_free(dir);
+}
+
+
+/* jobs.h: the API's times are parsed leniently (seconds may be missing) and durations in ISO 8601. */
+static void test_jobs_time_and_duration(void)
+{
+    static const struct {
+        const char *in, *out;
+    } times[] = {
+        {"2024-05-01T12:00Z", "2024-05-01T12:00:00Z"},
+        {"2024-05-01T12:08:31Z", "2024-05-01T12:08:31Z"},
+        {"2024-05-01T12:08:31.123Z", "2024-05-01T12:08:31Z"},
+        {"2024-05-01T14:08:31+02:00", "2024-05-01T12:08:31Z"},
+        {"2024-05-01T14:08+02:00", "2024-05-01T12:08:00Z"},
+        {"garbage", NULL},
+        {"", NULL},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(times); i++) {
+        char *got = abfs_time_iso(times[i].in);
+        g_assert_cmpstr(got, ==, times[i].out);
+        g_free(got);
+    }
+    g_assert_null(abfs_time_iso(NULL));
+    g_assert_cmpint(abfs_duration_seconds("PT8M31S"), ==, 511);
+    g_assert_cmpint(abfs_duration_seconds("PT1H"), ==, 3600);
+    g_assert_cmpint(abfs_duration_seconds("PT0S"), ==, 0);
+    g_assert_cmpint(abfs_duration_seconds("P1DT2H"), ==, 93600);
+    g_assert_cmpint(abfs_duration_seconds("PT25H3S"), ==, 90003);
+    g_assert_cmpint(abfs_duration_seconds("PT1.5S"), ==, 1);
+    g_assert_cmpint(abfs_duration_seconds("8 minutes"), ==, -1);
+    g_assert_cmpint(abfs_duration_seconds(NULL), ==, -1);
+}
+
+/* jobs.h: PyAirbyte's log text, attempt by attempt, events and formatted lines. */
+static void test_jobs_log_text(void)
+{
+    json_object *info = json_tokener_parse(
+        "{\"attempts\":["
+        "{\"attempt\":{\"id\":0,\"status\":\"failed\"},\"logType\":\"structured\","
+        " \"logs\":{\"events\":[{\"timestamp\":1714564802123,\"message\":\"hello\",\"level\":\"info\"},"
+        "                      {\"timestamp\":1714564802124,\"message\":\"no level\"}]}},"
+        "{\"attempt\":{\"id\":1,\"status\":\"succeeded\"},\"logType\":\"formatted\","
+        " \"logs\":{\"logLines\":[\"line one\",\"line two\"]}}]}");
+    char *text = abfs_job_log_text(info);
+    g_assert_cmpstr(text, ==,
+                    "==== attempt 0 ====\n[1714564802123] info: hello\n[1714564802124] INFO: no level\n"
+                    "==== attempt 1 ====\nline one\nline two\n");
+    g_free(text);
+    json_object_put(info);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -2950,6 +3000,8 @@ int main(int argc, char **argv)
     g_test_add_func("/error/errno-table", test_error_errno_table);
     g_test_add_func("/error/errno-504", test_error_errno_504);
     g_test_add_func("/config/credential-kind-replaces", test_config_credential_kind_replaces);
+    g_test_add_func("/jobs/time-and-duration", test_jobs_time_and_duration);
+    g_test_add_func("/jobs/log-text", test_jobs_log_text);
     g_test_add_func("/error/message/problem", test_error_message_problem);
     g_test_add_func("/error/message/config-api", test_error_message_config_api);
     g_test_add_func("/error/message/micronaut", test_error_message_micronaut);
