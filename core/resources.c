@@ -218,3 +218,11 @@ json_object *abfs_connection_patch(AbfsClient *client, const char *workspace_id,
     }
     return conn;
 }
+
+gboolean abfs_connection_delete(AbfsClient *client, const char *connection_id, GError **error)
+{
+    char *path = g_strdup_printf("/connections/%s", connection_id);
+    gboolean ok = abfs_client_call(client, ABFS_API_PUBLIC, "DELETE", path, NULL, ABFS_CALL_DEFAULT, NULL, error);
+    g_free(path);
+    return ok;
+}

@@ -36,6 +36,9 @@ json_object *abfs_connection_get(AbfsClient *client, const char *workspace_id,
 json_object *abfs_connection_patch(AbfsClient *client, const char *workspace_id,
                                    const char *connection_id, json_object *patch, GError **error);
 
+/* DELETE /connections/{id} (the server marks it deprecated). */
+gboolean abfs_connection_delete(AbfsClient *client, const char *connection_id, GError **error);
+
 /* TRUE if conn has the members every connection file renders from, with sane types, and an id
  * that is safe as a path name (a UUID or an integer). Sets error otherwise. */
 gboolean abfs_connection_check(json_object *conn, GError **error);

@@ -15,6 +15,7 @@
 #include "store.h"
 #include "tree.h"
 #include "jobs.h"
+#include "actors.h"
 
 typedef struct {
     AbfsClient *client;
@@ -26,6 +27,10 @@ typedef struct {
     gid_t gid;
     gint64 mount_time;        /* wall-clock seconds */
     struct AbfsJobs *jobs;
+    struct AbfsActors *actors;
+    gboolean allow_delete;    /* -o allow_delete: rmdir connections/<id> deletes it */
+    gboolean delete_source;   /* -o delete_source: ... and its source, if no other connection uses it */
+    gboolean delete_destination;
     guint wait_timeout_s;     /* bound on reading a job's `wait` */
 } AbfsFs;
 
@@ -57,6 +62,15 @@ int abfs_op_readlink(const char *path, char *buf, size_t size);
 /* The text of a job file (newly allocated) or NULL with *rc = -errno. */
 char *abfs_job_node_content(const char *path, const AbfsNode *node, int *rc);
 char *abfs_jobs_url_text(const char *connection_id);
+
+/* workspace_ops.c: workspace.json, url, by-name/, sources/ and destinations/. */
+int abfs_workspace_getattr(const char *path, const AbfsNode *node, struct stat *st);
+int abfs_workspace_readdir(const char *path, const AbfsNode *node, void *buf, fuse_fill_dir_t fill);
+char *abfs_link_target(const char *path, const AbfsNode *node, int *rc);
+char *abfs_tree_content(const char *path, const AbfsNode *node, int *rc);
+char *abfs_workspace_url_text(void);
+int abfs_op_getxattr(const char *path, const char *name, char *value, size_t size);
+int abfs_op_listxattr(const char *path, char *list, size_t size);
 
 /* Asks the kernel to forget what it cached of path, from the invalidation thread (never from a
  * request handler, where it could deadlock). */

@@ -15,7 +15,15 @@
 
 #define SETTING_MAX_BYTES (4u * 1024 * 1024)
 
-typedef enum { HANDLE_FIXED, HANDLE_SETTING, HANDLE_SCRATCH, HANDLE_CONTROL, HANDLE_LOG, HANDLE_ARTIFACT } HandleKind;
+typedef enum {
+    HANDLE_FIXED,
+    HANDLE_SETTING,
+    HANDLE_SCRATCH,
+    HANDLE_CONTROL,
+    HANDLE_LOG,
+    HANDLE_ARTIFACT,
+    HANDLE_ACTOR_NAME,
+} HandleKind;
 
 typedef struct {
     HandleKind kind;
@@ -163,6 +171,28 @@ int abfs_op_open(const char *path, struct fuse_file_info *fi)
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
     switch (node.kind) {
+    case ABFS_NODE_WORKSPACE_JSON:
+    case ABFS_NODE_WORKSPACE_URL:
+    case ABFS_NODE_ACTOR_FILE: {
+        gboolean writable = node.kind == ABFS_NODE_ACTOR_FILE && abfs_actor_file_writable(node.leaf);
+        if (wants_write(fi->flags) && !writable)
+            return -EACCES;
+        int rc;
+        char *text = abfs_tree_content(path, &node, &rc);
+        if (!text)
+            return rc;
+        Handle *h = handle_new(wants_write(fi->flags) ? HANDLE_ACTOR_NAME : HANDLE_FIXED, path);
+        if (h->kind == HANDLE_ACTOR_NAME) {
+            h->node = node;
+            h->buf = (fi->flags & O_TRUNC) ? g_string_new(NULL) : g_string_new(text);
+            g_free(text);
+        } else {
+            h->data = text;
+            h->len = strlen(text);
+        }
+        handle_set(fi, h);
+        return 0;
+    }
     case ABFS_NODE_ARTIFACT: {
         if (!abfs_fs_parent_exists(&node))
             return -ENOENT;
@@ -265,7 +295,7 @@ int abfs_op_read(const char *path, char *buf, size_t size, off_t offset, struct 
         } else
             g_free(fresh);
     }
-    gboolean buffered = h->kind == HANDLE_SETTING || h->kind == HANDLE_ARTIFACT;
+    gboolean buffered = h->kind == HANDLE_SETTING || h->kind == HANDLE_ARTIFACT || h->kind == HANDLE_ACTOR_NAME;
     const char *data = buffered ? h->buf->str : h->data;
     gsize len = buffered ? h->buf->len : h->len;
     int n = 0;
@@ -292,7 +322,7 @@ int abfs_op_write(const char *path, const char *buf, size_t size, off_t offset, 
         g_mutex_unlock(&h->lock);
         return (int)size;
     }
-    if (h->kind != HANDLE_SETTING && h->kind != HANDLE_ARTIFACT)
+    if (h->kind != HANDLE_SETTING && h->kind != HANDLE_ARTIFACT && h->kind != HANDLE_ACTOR_NAME)
         return -EBADF;
     if (offset < 0 || (guint64)offset + size > SETTING_MAX_BYTES)
         return -EFBIG;
@@ -374,13 +404,17 @@ static int commit_artifact(Handle *h)
     }
     h->dirty = FALSE;
     GError *err = NULL;
-    gboolean ok = abfs_artifact_write(fs->client, h->node.id, (AbfsArtifact)h->node.file, h->buf->str,
-                                      h->buf->len, &err);
+    gboolean ok = h->kind == HANDLE_ACTOR_NAME
+                      ? abfs_actor_rename(fs->actors, (AbfsActorKind)h->node.file, h->node.id, h->buf->str,
+                                          h->buf->len, &err)
+                      : abfs_artifact_write(fs->client, h->node.id, (AbfsArtifact)h->node.file, h->buf->str,
+                                            h->buf->len, &err);
     g_mutex_unlock(&h->lock);
     if (!ok)
         return abfs_fs_fail(err, h->path);
-    if (h->node.file == ABFS_ARTIFACT_CATALOG)
+    if (h->kind == HANDLE_ARTIFACT && h->node.file == ABFS_ARTIFACT_CATALOG)
         abfs_store_invalidate(fs->store); /* the catalog is the connection's streams */
+    abfs_invalidate_later(h->path);
     return 0;
 }
 
@@ -388,7 +422,7 @@ static int commit_handle(Handle *h)
 {
     if (h->kind == HANDLE_CONTROL)
         return act(h, FALSE);
-    if (h->kind == HANDLE_ARTIFACT)
+    if (h->kind == HANDLE_ARTIFACT || h->kind == HANDLE_ACTOR_NAME)
         return commit_artifact(h);
     if (h->kind != HANDLE_SETTING)
         return 0;
@@ -447,7 +481,7 @@ int abfs_op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
         return -EINVAL;
     if (h && h->kind == HANDLE_SCRATCH)
         return abfs_scratch_truncate(h->scratch, size);
-    if (h && (h->kind == HANDLE_SETTING || h->kind == HANDLE_ARTIFACT)) {
+    if (h && (h->kind == HANDLE_SETTING || h->kind == HANDLE_ARTIFACT || h->kind == HANDLE_ACTOR_NAME)) {
         if ((guint64)size > SETTING_MAX_BYTES)
             return -EFBIG;
         g_mutex_lock(&h->lock);
@@ -469,7 +503,7 @@ int abfs_op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
         abfs_scratch_unref(s);
         return rc;
     }
-    if (node.kind == ABFS_NODE_ARTIFACT)
+    if (node.kind == ABFS_NODE_ARTIFACT || (node.kind == ABFS_NODE_ACTOR_FILE && abfs_actor_file_writable(node.leaf)))
         return 0; /* as for settings: a truncate alone is never sent */
     if (node.kind == ABFS_NODE_CONNECTION_FILE) {
         guint n;

@@ -138,9 +138,19 @@ int abfs_jobs_readdir(const char *path, const AbfsNode *node, void *buf, fuse_fi
 int abfs_op_readlink(const char *path, char *buf, size_t size)
 {
     AbfsNode node;
-    if (!abfs_tree_parse(path, &node) || node.kind != ABFS_NODE_JOBS_LATEST)
-        return -EINVAL;
+    if (!abfs_tree_parse(path, &node))
+        return -ENOENT;
     int rc;
+    if (node.kind != ABFS_NODE_JOBS_LATEST) {
+        if (node.kind == ABFS_NODE_CONNECTION_LINK && !abfs_fs_parent_exists(&node))
+            return -ENOENT;
+        char *target = abfs_link_target(path, &node, &rc);
+        if (!target)
+            return rc;
+        g_strlcpy(buf, target, size);
+        g_free(target);
+        return 0;
+    }
     char *id = latest_job(path, node.id, &rc);
     if (!id)
         return rc;

@@ -4,6 +4,7 @@
 #include <fuse_lowlevel.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,10 @@ typedef struct {
     unsigned connect_timeout;
     unsigned jobs;
     unsigned wait_timeout;
+    int allow_delete;
+    int delete_source;
+    int delete_destination;
+    char *source; /* "airbyte:<workspace>", as mount(8) passes it */
 } Options;
 
 #define OPT(t, p) {t, offsetof(Options, p), 1}
@@ -47,6 +52,9 @@ static const struct fuse_opt option_spec[] = {
     OPT("connect_timeout=%u", connect_timeout),
     OPT("jobs=%u", jobs),
     OPT("wait_timeout=%u", wait_timeout),
+    OPT("allow_delete", allow_delete),
+    OPT("delete_source", delete_source),
+    OPT("delete_destination", delete_destination),
     FUSE_OPT_END,
 };
 
@@ -64,16 +72,21 @@ static gboolean is_fstab_word(const char *arg)
 
 static int option_proc(void *data, const char *arg, int key, struct fuse_args *out)
 {
-    (void)data;
+    Options *opts = data;
     (void)out;
     if (key == FUSE_OPT_KEY_OPT && is_fstab_word(arg))
         return 0;
+    /* mount(8) and fstab pass the source first: `airbytefs airbyte:<workspace> MOUNTPOINT`. */
+    if (key == FUSE_OPT_KEY_NONOPT && !opts->source && g_str_has_prefix(arg, "airbyte:")) {
+        opts->source = g_strdup(arg);
+        return 0;
+    }
     return 1;
 }
 
 static void usage(const char *prog)
 {
-    printf("usage: %s [options] MOUNTPOINT\n\n"
+    printf("usage: %s [options] [airbyte:WORKSPACE] MOUNTPOINT\n\n"
            "Mounts an Airbyte workspace: connections are directories, their settings are files.\n\n"
            "airbytefs options:\n"
            "    -o workspace=ID          workspace to mount (or AIRBYTE_CLOUD_WORKSPACE_ID)\n"
@@ -92,6 +105,9 @@ static void usage(const char *prog)
            "    -o connect_timeout=SECONDS  bound on connecting (default 10)\n"
            "    -o jobs=N                how many recent jobs jobs/ shows (default 25, max 100)\n"
            "    -o wait_timeout=SECONDS  bound on reading a job's wait file (default 3600)\n"
+           "    -o allow_delete          rmdir connections/ID deletes the connection\n"
+           "    -o delete_source         ... and its source, unless another connection uses it\n"
+           "    -o delete_destination    ... and its destination, likewise\n"
            "\nCredentials: AIRBYTE_CLOUD_CLIENT_ID + AIRBYTE_CLOUD_CLIENT_SECRET, or\n"
            "AIRBYTE_CLOUD_BEARER_TOKEN (or the same keys in the config file).\n\n",
            prog, ABFS_CLOUD_API_ROOT);
@@ -106,6 +122,7 @@ static void free_options(Options *o)
     g_free(o->config_file);
     g_free(o->client_id);
     g_free(o->ca_file);
+    g_free(o->source);
 }
 
 /* Builds the configuration: defaults < config file < environment < options. */
@@ -128,6 +145,8 @@ static AbfsConfig *build_config(const Options *o, GError **error)
         abfs_config_set(&cfg->config_api_root, o->config_api_url);
     if (o->web_url)
         abfs_config_set(&cfg->web_root, o->web_url);
+    if (o->source && o->source[strlen("airbyte:")])
+        abfs_config_set(&cfg->workspace_id, o->source + strlen("airbyte:"));
     if (o->workspace)
         abfs_config_set(&cfg->workspace_id, o->workspace);
     if (o->client_id) {
@@ -166,6 +185,7 @@ int main(int argc, char *argv[])
         goto out_args;
     if (cmd.show_version) {
         printf("airbytefs version %s\nFUSE library version %s\n", ABFS_VERSION, fuse_pkgversion());
+        fflush(stdout); /* before libfuse's own lines */
         fuse_lowlevel_version();
         status = 0;
         goto out_args;
@@ -203,6 +223,10 @@ int main(int argc, char *argv[])
     fs.errlog = abfs_errlog_new(100);
     fs.jobs = abfs_jobs_new(fs.client, opts.jobs, 1000);
     fs.wait_timeout_s = opts.wait_timeout;
+    fs.actors = abfs_actors_new(fs.client, fs.cfg->workspace_id, fs.cfg->web_root, fs.cfg->cache_ttl_s * 1000);
+    fs.allow_delete = opts.allow_delete;
+    fs.delete_source = opts.delete_source;
+    fs.delete_destination = opts.delete_destination;
     abfs_scratch_init();
     fs.uid = getuid();
     fs.gid = getgid();
@@ -229,7 +253,10 @@ int main(int argc, char *argv[])
     g_message("mounted workspace %s of %s on %s", fs.cfg->workspace_id, fs.cfg->api_root, cmd.mountpoint);
     struct fuse_loop_config *loop = fuse_loop_cfg_create();
     fuse_loop_cfg_set_clone_fd(loop, cmd.clone_fd);
-    fuse_loop_cfg_set_idle_threads(loop, cmd.max_idle_threads);
+    if (cmd.max_idle_threads != UINT_MAX) /* unset: keep libfuse's default */
+        fuse_loop_cfg_set_idle_threads(loop, cmd.max_idle_threads);
+    if (cmd.max_threads > 0 && cmd.max_threads <= 100000)
+        fuse_loop_cfg_set_max_threads(loop, cmd.max_threads);
     status = fuse_loop_mt(fuse, loop) == 0 ? 0 : 1;
     fuse_loop_cfg_destroy(loop);
     abfs_invalidator_stop();
@@ -248,6 +275,7 @@ out_store:
     abfs_store_free(fs.store);
     abfs_errlog_free(fs.errlog);
     abfs_jobs_free(fs.jobs);
+    abfs_actors_free(fs.actors);
     if (fs.errlog)
         abfs_scratch_cleanup();
     json_object_put(fs.workspace);

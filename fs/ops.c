@@ -8,6 +8,7 @@
 
 #include "connection_files.h"
 #include "artifacts.h"
+#include "resources.h"
 #include "error.h"
 #include "scratch.h"
 
@@ -142,6 +143,20 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
     case ABFS_NODE_JOB:
     case ABFS_NODE_JOB_FILE:
         return abfs_jobs_getattr(path, &node, st);
+    case ABFS_NODE_CONNECTION_LINK:
+        if (!abfs_fs_parent_exists(&node))
+            return -ENOENT;
+        return abfs_workspace_getattr(path, &node, st);
+    case ABFS_NODE_WORKSPACE_JSON:
+    case ABFS_NODE_WORKSPACE_URL:
+    case ABFS_NODE_BY_NAME:
+    case ABFS_NODE_BY_NAME_LINK:
+    case ABFS_NODE_ACTORS:
+    case ABFS_NODE_ACTOR:
+    case ABFS_NODE_ACTOR_FILE:
+    case ABFS_NODE_ACTOR_CONNECTIONS:
+    case ABFS_NODE_ACTOR_CONNECTION_LINK:
+        return abfs_workspace_getattr(path, &node, st);
     }
     GError *err = NULL;
     AbfsEntry *entry = abfs_store_entry(fs->store, node.id, &err);
@@ -185,6 +200,13 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
         fill(buf, ".", NULL, 0, 0);
         fill(buf, "..", NULL, 0, 0);
         return abfs_jobs_readdir(path, &node, buf, fill);
+    case ABFS_NODE_BY_NAME:
+    case ABFS_NODE_ACTORS:
+    case ABFS_NODE_ACTOR:
+    case ABFS_NODE_ACTOR_CONNECTIONS:
+        fill(buf, ".", NULL, 0, 0);
+        fill(buf, "..", NULL, 0, 0);
+        return abfs_workspace_readdir(path, &node, buf, fill);
     case ABFS_NODE_ROOT:
     case ABFS_NODE_CONNECTIONS:
     case ABFS_NODE_CONNECTION:
@@ -203,6 +225,9 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
         fill(buf, "settings", &st, 0, FUSE_FILL_DIR_PLUS);
         stat_errors(fs, &st);
         fill(buf, "errors", &st, 0, FUSE_FILL_DIR_PLUS);
+        static const char *const more[] = {"workspace.json", "url", "by-name", "sources", "destinations"};
+        for (gsize i = 0; i < G_N_ELEMENTS(more); i++)
+            fill(buf, more[i], NULL, 0, 0);
         return 0;
     }
 
@@ -244,6 +269,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
             }
             fill(buf, "state.json", NULL, 0, 0);
             fill(buf, "catalog.json", NULL, 0, 0);
+            fill(buf, "source", NULL, 0, 0);
+            fill(buf, "destination", NULL, 0, 0);
             fill(buf, "run", NULL, 0, 0);
             fill(buf, "jobs", NULL, 0, 0);
             fill_scratches(fs, path, buf, fill);
@@ -307,12 +334,66 @@ static int op_mkdir(const char *path, mode_t mode)
     return -EPERM;
 }
 
+/* Deletes an actor after its connection went, unless another connection still uses it. */
+static void cascade(AbfsFs *fs, AbfsActorKind kind, const char *actor_id, const char *path)
+{
+    GError *err = NULL;
+    AbfsSnapshot *snap = abfs_store_snapshot(fs->store, &err);
+    if (!snap) {
+        abfs_fs_fail(err, path);
+        return;
+    }
+    const char *key = kind == ABFS_ACTOR_SOURCE ? "sourceId" : "destinationId";
+    gboolean used = FALSE;
+    for (guint i = 0; i < abfs_snapshot_count(snap) && !used; i++)
+        used = g_strcmp0(abfs_json_string(abfs_entry_json(abfs_snapshot_lookup(snap, abfs_snapshot_id(snap, i))), key),
+                         actor_id) == 0;
+    abfs_snapshot_unref(snap);
+    if (used) {
+        abfs_errlog_add(fs->errlog, path, EBUSY,
+                        kind == ABFS_ACTOR_SOURCE ? "source kept: another connection uses it"
+                                                  : "destination kept: another connection uses it");
+        abfs_invalidate_later("/errors");
+    } else if (!abfs_actor_delete(fs->actors, kind, actor_id, &err))
+        abfs_fs_fail(err, path);
+}
+
+/* rmdir connections/<id>: PyAirbyte's permanently_delete, only with -o allow_delete. */
 static int op_rmdir(const char *path)
 {
+    AbfsFs *fs = abfs_fs();
     AbfsNode node;
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
-    return -EPERM;
+    if (node.kind != ABFS_NODE_CONNECTION)
+        return -EPERM;
+    GError *err = NULL;
+    AbfsEntry *e = abfs_store_entry(fs->store, node.id, &err);
+    if (!e)
+        return abfs_fs_fail(err, path);
+    char *source = g_strdup(abfs_json_string(abfs_entry_json(e), "sourceId"));
+    char *destination = g_strdup(abfs_json_string(abfs_entry_json(e), "destinationId"));
+    abfs_entry_unref(e);
+    int rc = 0;
+    if (!fs->allow_delete) {
+        abfs_errlog_add(fs->errlog, path, EPERM,
+                        "deleting a connection needs the mount option allow_delete (see airbytefs(1))");
+        abfs_invalidate_later("/errors");
+        rc = -EPERM;
+    } else if (!abfs_connection_delete(fs->client, node.id, &err)) {
+        rc = abfs_fs_fail(err, path);
+    } else {
+        abfs_store_invalidate(fs->store);
+        abfs_scratch_forget_under(path);
+        if (fs->delete_source)
+            cascade(fs, ABFS_ACTOR_SOURCE, source, path);
+        if (fs->delete_destination)
+            cascade(fs, ABFS_ACTOR_DESTINATION, destination, path);
+        abfs_invalidate_later("/connections");
+    }
+    g_free(source);
+    g_free(destination);
+    return rc;
 }
 
 static int op_statfs(const char *path, struct statvfs *st)
@@ -371,6 +452,8 @@ static const struct fuse_operations operations = {
     .mkdir = op_mkdir,
     .rmdir = op_rmdir,
     .statfs = op_statfs,
+    .getxattr = abfs_op_getxattr,
+    .listxattr = abfs_op_listxattr,
     .fsyncdir = op_fsyncdir,
 };
 

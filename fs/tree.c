@@ -1,5 +1,6 @@
 /* tree.c — path names → nodes of the mounted tree (tree.h). */
 #include "tree.h"
+#include "actors.h"
 #include "connection_files.h"
 #include "jobs.h"
 #include "resources.h"
@@ -65,9 +66,44 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
     char **parts = g_strsplit(path + 1, "/", 6);
     guint n = g_strv_length(parts);
     gboolean ok = FALSE;
+    gboolean is_actor = n >= 1 && (strcmp(parts[0], "sources") == 0 || strcmp(parts[0], "destinations") == 0);
     if (n == 1 && strcmp(parts[0], "errors") == 0) {
         node->kind = ABFS_NODE_ERRORS;
         ok = TRUE;
+    } else if (n == 1 && strcmp(parts[0], "workspace.json") == 0) {
+        node->kind = ABFS_NODE_WORKSPACE_JSON;
+        ok = TRUE;
+    } else if (n == 1 && strcmp(parts[0], "url") == 0) {
+        node->kind = ABFS_NODE_WORKSPACE_URL;
+        ok = TRUE;
+    } else if (n >= 1 && strcmp(parts[0], "by-name") == 0) {
+        node->kind = n == 1 ? ABFS_NODE_BY_NAME : ABFS_NODE_BY_NAME_LINK;
+        ok = n <= 2 && (n == 1 || strlen(parts[1]) < sizeof node->leaf);
+        if (n == 2 && ok)
+            g_strlcpy(node->leaf, parts[1], sizeof node->leaf);
+    } else if (is_actor) {
+        node->file = parts[0][0] == 's' ? ABFS_ACTOR_SOURCE : ABFS_ACTOR_DESTINATION;
+        if (n == 1) {
+            node->kind = ABFS_NODE_ACTORS;
+            ok = TRUE;
+        } else if (set_id(node, parts[1], strlen(parts[1]))) {
+            if (n == 2) {
+                node->kind = ABFS_NODE_ACTOR;
+                ok = TRUE;
+            } else if (n == 3 && strcmp(parts[2], "connections") == 0) {
+                node->kind = ABFS_NODE_ACTOR_CONNECTIONS;
+                ok = TRUE;
+            } else if (n == 3 && g_strv_contains(abfs_actor_files(), parts[2])) {
+                node->kind = ABFS_NODE_ACTOR_FILE;
+                g_strlcpy(node->leaf, parts[2], sizeof node->leaf);
+                ok = TRUE;
+            } else if (n == 4 && strcmp(parts[2], "connections") == 0 && abfs_id_is_safe(parts[3]) &&
+                       strlen(parts[3]) < 40) {
+                node->kind = ABFS_NODE_ACTOR_CONNECTION_LINK;
+                g_strlcpy(node->leaf, parts[3], sizeof node->leaf);
+                ok = TRUE;
+            }
+        }
     } else if (n >= 1 && strcmp(parts[0], "settings") == 0) {
         if (n == 1) {
             node->kind = ABFS_NODE_SETTINGS;
@@ -93,6 +129,10 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
                 ok = TRUE;
             } else if (n == 3 && (strcmp(parts[2], "state.json") == 0 || strcmp(parts[2], "catalog.json") == 0)) {
                 node->kind = ABFS_NODE_ARTIFACT;
+                node->file = parts[2][0] == 's' ? 0 : 1;
+                ok = TRUE;
+            } else if (n == 3 && (strcmp(parts[2], "source") == 0 || strcmp(parts[2], "destination") == 0)) {
+                node->kind = ABFS_NODE_CONNECTION_LINK;
                 node->file = parts[2][0] == 's' ? 0 : 1;
                 ok = TRUE;
             } else if (n == 3 && strcmp(parts[2], "run") == 0) {

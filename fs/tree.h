@@ -14,6 +14,16 @@
  *   /connections/<id>/jobs/<job>  JOB
  *   /connections/<id>/jobs/<job>/<file>  JOB_FILE    (file: jobs.h's job files)
  *   /connections/<id>/<other>     SCRATCH             (exists only if created)
+ *   /workspace.json               WORKSPACE_JSON      the workspace as the API returns it
+ *   /url                          WORKSPACE_URL
+ *   /by-name                      BY_NAME             one symlink per connection, named after it
+ *   /by-name/<name>               BY_NAME_LINK        (leaf: the link name)
+ *   /sources, /destinations       ACTORS              (file: AbfsActorKind)
+ *   /sources/<id>                 ACTOR
+ *   /sources/<id>/<file>          ACTOR_FILE          (leaf: name, type, ..., see actors.h)
+ *   /sources/<id>/connections     ACTOR_CONNECTIONS   symlinks to the connections using it
+ *   /sources/<id>/connections/<c> ACTOR_CONNECTION_LINK (leaf: connection id)
+ *   /connections/<id>/source      CONNECTION_LINK     (file 0: source, 1: destination)
  *   /settings                     SETTINGS            one settings.json per connection, for GitOps
  *   /settings/<id>.json           CONNECTION_FILE     (the row of settings.json)
  *   /settings/<other>             SCRATCH */
@@ -37,6 +47,16 @@ typedef enum {
     ABFS_NODE_JOB,
     ABFS_NODE_JOB_FILE,
     ABFS_NODE_ARTIFACT,
+    ABFS_NODE_WORKSPACE_JSON,
+    ABFS_NODE_WORKSPACE_URL,
+    ABFS_NODE_BY_NAME,
+    ABFS_NODE_BY_NAME_LINK,
+    ABFS_NODE_ACTORS,
+    ABFS_NODE_ACTOR,
+    ABFS_NODE_ACTOR_FILE,
+    ABFS_NODE_ACTOR_CONNECTIONS,
+    ABFS_NODE_ACTOR_CONNECTION_LINK,
+    ABFS_NODE_CONNECTION_LINK,
 } AbfsNodeKind;
 
 typedef struct {
@@ -46,6 +66,7 @@ typedef struct {
     char parent[64]; /* for SCRATCH: the directory's path ("/settings" or "/connections/<id>") */
     char job[24];    /* job id, for JOB and JOB_FILE */
     char job_file[16]; /* for JOB_FILE */
+    char leaf[256];    /* for BY_NAME_LINK, ACTOR_FILE and ACTOR_CONNECTION_LINK */
 } AbfsNode;
 
 /* Fills *node for path. FALSE when no node can have that path (ENOENT without asking the API). */

@@ -32,6 +32,10 @@ def routes(router):
     r("GET", ROOT + "/sources/{sourceId}", get_source)
     r("GET", ROOT + "/destinations", list_destinations)
     r("GET", ROOT + "/destinations/{destinationId}", get_destination)
+    r("PATCH", ROOT + "/sources/{sourceId}", patch_source)
+    r("PATCH", ROOT + "/destinations/{destinationId}", patch_destination)
+    r("DELETE", ROOT + "/sources/{sourceId}", delete_source)
+    r("DELETE", ROOT + "/destinations/{destinationId}", delete_destination)
     r("GET", ROOT + "/streams", stream_properties)
     r("POST", ROOT + "/jobs", create_job)
     r("GET", ROOT + "/jobs", list_jobs)
@@ -212,6 +216,55 @@ def get_destination(app, req):
         if dst is None:
             raise not_found("destination", did)
         return Response(200, raw=dumps(dst))
+
+
+def _patch_actor(app, req, table, key, kind):
+    aid = check_uuid(req.params[key], key)
+    body = req.json(lambda m: bad_request("Invalid JSON body: " + m))
+    if not isinstance(body, dict):
+        raise bad_request("Cannot deserialize value of type `%sPatchRequest` from non-object" % kind.title())
+    name = body.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise bad_request("The name of a %s must be a non-empty string" % kind)
+    config = body.get("configuration")
+    if config is not None and not isinstance(config, dict):
+        raise bad_request("configuration must be an object")
+    with app.store.lock:
+        actor = table.get(aid)
+        if actor is None:
+            raise not_found(kind, aid)
+        if name is not None:
+            actor["name"] = name
+        if config is not None:
+            for k, v in config.items():
+                if v != "**********":  # a masked secret sent back keeps the stored one
+                    actor["configuration"][k] = v
+        return Response(200, raw=dumps(actor))
+
+
+def _delete_actor(app, req, table, key, kind):
+    aid = check_uuid(req.params[key], key)
+    with app.store.lock:
+        if aid not in table:
+            raise not_found(kind, aid)
+        del table[aid]
+    return Response(204)
+
+
+def patch_source(app, req):
+    return _patch_actor(app, req, app.store.sources, "sourceId", "source")
+
+
+def patch_destination(app, req):
+    return _patch_actor(app, req, app.store.destinations, "destinationId", "destination")
+
+
+def delete_source(app, req):
+    return _delete_actor(app, req, app.store.sources, "sourceId", "source")
+
+
+def delete_destination(app, req):
+    return _delete_actor(app, req, app.store.destinations, "destinationId", "destination")
 
 
 def stream_properties(app, req):

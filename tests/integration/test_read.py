@@ -86,7 +86,8 @@ def test_every_file_content_and_size(mount, emulator):
     for cid, conn in emulator.connections().items():
         d = mount / "connections" / cid
         files = expected_files(conn, web_root)
-        assert sorted(os.listdir(d)) == sorted([*files, "run", "jobs", "state.json", "catalog.json"])
+        assert sorted(os.listdir(d)) == sorted([*files, "run", "jobs", "state.json", "catalog.json",
+                                              "source", "destination"])
         for name, want in files.items():
             got = run(f"cat '{d / name}'").stdout
             if name in JSON_FILES:

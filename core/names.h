@@ -1,0 +1,18 @@
+/* names.h — connection names as file names, for by-name/.
+ *
+ * A name becomes a safe file name: "/" becomes "∕" (U+2215), control characters become "�"
+ * (U+FFFD), "." and ".." and the empty name get "∙" prepended/used, and the result is cut to 200
+ * bytes on a UTF-8 boundary. Names that collide (after that) each get " [<connectionId>]" appended,
+ * so every link name is stable whatever the order of the listing. */
+#ifndef ABFS_NAMES_H
+#define ABFS_NAMES_H
+
+#include <glib.h>
+#include "store.h"
+
+char *abfs_safe_name(const char *name);
+
+/* link name → connection id (both strings owned by the table) for every connection of snap. */
+GHashTable *abfs_by_name_table(AbfsSnapshot *snap);
+
+#endif
