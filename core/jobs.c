@@ -496,3 +496,26 @@ char *abfs_jobs_wait(AbfsJobs *jobs, const char *connection_id, const char *job_
         }
     }
 }
+
+static gboolean job_unfinished(gpointer key, gpointer value, gpointer data)
+{
+    (void)key;
+    (void)data;
+    return !abfs_job_status_is_final(abfs_json_string(((CachedJob *)value)->job, "status"));
+}
+
+static gboolean log_unfinished(gpointer key, gpointer value, gpointer data)
+{
+    (void)key;
+    (void)data;
+    return !((CachedLog *)value)->final;
+}
+
+void abfs_jobs_invalidate(AbfsJobs *jobs)
+{
+    g_mutex_lock(&jobs->lock);
+    g_hash_table_remove_all(jobs->lists);
+    g_hash_table_foreach_remove(jobs->jobs, job_unfinished, NULL);
+    g_hash_table_foreach_remove(jobs->logs, log_unfinished, NULL);
+    g_mutex_unlock(&jobs->lock);
+}

@@ -17,6 +17,9 @@ typedef struct AbfsJobs AbfsJobs;
 AbfsJobs *abfs_jobs_new(AbfsClient *client, guint keep, guint ttl_ms);
 void abfs_jobs_free(AbfsJobs *jobs);
 
+/* Drops the cached lists and unfinished jobs (finished jobs and their logs never change). */
+void abfs_jobs_invalidate(AbfsJobs *jobs);
+
 /* TRUE for succeeded, failed and cancelled (incomplete and queued are not final). */
 gboolean abfs_job_status_is_final(const char *status);
 

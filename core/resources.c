@@ -39,41 +39,107 @@ gboolean abfs_id_is_safe(const char *id)
     return TRUE;
 }
 
+/* One page request of a walk, run on a pool thread. */
+typedef struct {
+    AbfsClient *client;
+    const char *path;
+    const char *query;
+    guint index;
+    json_object *data; /* the page's `data` array (owned), or NULL */
+    GError *error;
+    GAsyncQueue *done;
+} PageTask;
+
+static void page_fetch(gpointer task_ptr, gpointer unused)
+{
+    (void)unused;
+    PageTask *t = task_ptr;
+    char *page_path = g_strdup_printf("%s?%s%slimit=%d&offset=%" G_GUINT64_FORMAT, t->path,
+                                      t->query ? t->query : "", t->query && *t->query ? "&" : "",
+                                      ABFS_PAGE_LIMIT, (guint64)t->index * ABFS_PAGE_LIMIT);
+    json_object *page = NULL, *data = NULL;
+    if (abfs_client_call(t->client, ABFS_API_PUBLIC, "GET", page_path, NULL, ABFS_CALL_IDEMPOTENT, &page,
+                         &t->error)) {
+        if (json_object_object_get_ex(page, "data", &data) && json_object_is_type(data, json_type_array))
+            t->data = json_object_get(data);
+        else
+            g_set_error(&t->error, ABFS_ERROR, EIO, "GET %s: the answer has no `data` array", t->path);
+    }
+    json_object_put(page);
+    g_free(page_path);
+    g_async_queue_push(t->done, t);
+}
+
+gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char *query, guint hint,
+                                guint parallel, GPtrArray **items, guint *pages, GError **error)
+{
+    /* Pages believed to exist (from the hint) are fetched in parallel. Past them, the first
+     * ABFS_SEQUENTIAL_PAGES pages are fetched one by one, so a small workspace costs exactly its
+     * pages; a big one then goes parallel, where a few pages past the end may be asked for (they
+     * are empty). The stop rule is always the same: the first short page is the last. */
+    guint believed = hint ? hint / ABFS_PAGE_LIMIT + 1 : 0;
+    guint window = CLAMP(parallel, 1, 64);
+    GAsyncQueue *done = g_async_queue_new();
+    GThreadPool *pool = window > 1 ? g_thread_pool_new(page_fetch, NULL, (gint)window, FALSE, NULL) : NULL;
+    GHashTable *got = g_hash_table_new(g_direct_hash, g_direct_equal); /* index → PageTask */
+    guint next = 0, in_flight = 0, stop = G_MAXUINT, requests = 0;
+    GError *first_error = NULL;
+
+    for (;;) {
+        while (next < stop && in_flight < window) {
+            gboolean free_run = next < believed || next >= believed + ABFS_SEQUENTIAL_PAGES;
+            if (!free_run && in_flight > 0)
+                break;
+            PageTask *t = g_new0(PageTask, 1);
+            *t = (PageTask){client, path, query, next++, NULL, NULL, done};
+            in_flight++;
+            requests++;
+            if (pool)
+                g_thread_pool_push(pool, t, NULL);
+            else
+                page_fetch(t, NULL);
+        }
+        if (in_flight == 0)
+            break;
+        PageTask *t = g_async_queue_pop(done);
+        in_flight--;
+        g_hash_table_insert(got, GUINT_TO_POINTER(t->index), t);
+        if (t->error) {
+            if (!first_error)
+                first_error = g_error_copy(t->error);
+            stop = 0; /* launch nothing more; wait for what is in flight */
+        } else if (json_object_array_length(t->data) < ABFS_PAGE_LIMIT && t->index + 1 < stop)
+            stop = t->index + 1;
+    }
+    if (pool)
+        g_thread_pool_free(pool, FALSE, TRUE);
+    g_async_queue_unref(done);
+
+    GPtrArray *all = first_error ? NULL : g_ptr_array_new_with_free_func(abfs_json_free);
+    for (guint i = 0; i < next; i++) {
+        PageTask *t = g_hash_table_lookup(got, GUINT_TO_POINTER(i));
+        if (all && i < stop && t->data)
+            for (size_t k = 0; k < json_object_array_length(t->data); k++)
+                g_ptr_array_add(all, json_object_get(json_object_array_get_idx(t->data, k)));
+        json_object_put(t->data);
+        g_clear_error(&t->error);
+        g_free(t);
+    }
+    g_hash_table_destroy(got);
+    if (pages)
+        *pages = requests;
+    if (first_error) {
+        g_propagate_error(error, first_error);
+        return FALSE;
+    }
+    *items = all;
+    return TRUE;
+}
+
 gboolean abfs_list_all(AbfsClient *client, const char *path, const char *query, GPtrArray **items,
                        guint *pages, GError **error)
 {
-    GPtrArray *all = g_ptr_array_new_with_free_func(abfs_json_free);
-    guint requests = 0;
-    for (guint64 offset = 0;; offset += ABFS_PAGE_LIMIT) {
-        char *page_path = g_strdup_printf("%s?%s%slimit=%d&offset=%" G_GUINT64_FORMAT, path,
-                                          query ? query : "", query && *query ? "&" : "",
-                                          ABFS_PAGE_LIMIT, offset);
-        json_object *page = NULL, *data = NULL;
-        gboolean ok = abfs_client_call(client, ABFS_API_PUBLIC, "GET", page_path, NULL,
-                                       ABFS_CALL_IDEMPOTENT, &page, error);
-        requests++;
-        g_free(page_path);
-        if (!ok) {
-            g_ptr_array_free(all, TRUE);
-            return FALSE;
-        }
-        if (!json_object_object_get_ex(page, "data", &data) || !json_object_is_type(data, json_type_array)) {
-            g_set_error(error, ABFS_ERROR, EIO, "GET %s: the answer has no `data` array", path);
-            json_object_put(page);
-            g_ptr_array_free(all, TRUE);
-            return FALSE;
-        }
-        size_t n = json_object_array_length(data);
-        for (size_t i = 0; i < n; i++)
-            g_ptr_array_add(all, json_object_get(json_object_array_get_idx(data, i)));
-        json_object_put(page);
-        if (n < ABFS_PAGE_LIMIT)
-            break;
-    }
-    if (pages)
-        *pages = requests;
-    *items = all;
-    return TRUE;
+    return abfs_list_all_parallel(client, path, query, 0, 1, items, pages, error);
 }
 
 json_object *abfs_workspace_get(AbfsClient *client, const char *workspace_id, GError **error)
@@ -143,12 +209,12 @@ gboolean abfs_connection_check(json_object *conn, GError **error)
     return TRUE;
 }
 
-gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, GPtrArray **items,
-                               GError **error)
+gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, guint hint, guint parallel,
+                               GPtrArray **items, GError **error)
 {
     char *query = g_strdup_printf("workspaceIds=%s", workspace_id);
     GPtrArray *all = NULL;
-    gboolean ok = abfs_list_all(client, "/connections", query, &all, NULL, error);
+    gboolean ok = abfs_list_all_parallel(client, "/connections", query, hint, parallel, &all, NULL, error);
     g_free(query);
     if (!ok)
         return FALSE;

@@ -12,6 +12,8 @@
 #include "client.h"
 
 #define ABFS_PAGE_LIMIT 100
+/* Pages fetched one by one (past those a hint vouches for) before a walk goes parallel. */
+#define ABFS_SEQUENTIAL_PAGES 5
 
 /* Every item of a list endpoint (path such as "/connections", query without limit/offset, e.g.
  * "workspaceIds=<id>"), in server order. *items: GPtrArray of json_object (owned; freed with
@@ -19,14 +21,23 @@
 gboolean abfs_list_all(AbfsClient *client, const char *path, const char *query,
                        GPtrArray **items, guint *pages, GError **error);
 
+/* The same walk with up to `parallel` page requests in flight. hint: how many items the caller
+ * expects (e.g. the previous walk's count; 0 = unknown): the pages it implies are fetched in
+ * parallel at once. Without a hint the first ABFS_SEQUENTIAL_PAGES pages go one by one (so a small
+ * list costs exactly its pages) and only then in parallel, where up to parallel-1 empty pages past
+ * the end may be requested; past the pages a hint vouches for, likewise. Items come back in server
+ * order either way. */
+gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char *query, guint hint,
+                                guint parallel, GPtrArray **items, guint *pages, GError **error);
+
 /* GET /workspaces/{id}. */
 json_object *abfs_workspace_get(AbfsClient *client, const char *workspace_id, GError **error);
 
 /* Every connection of the workspace (GET /connections?workspaceIds=W), each checked with
  * abfs_connection_check(); connections of other workspaces and malformed items are dropped
  * (and logged). */
-gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, GPtrArray **items,
-                               GError **error);
+gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, guint hint, guint parallel,
+                               GPtrArray **items, GError **error);
 
 /* GET /connections/{id}; ENOENT if it belongs to another workspace. */
 json_object *abfs_connection_get(AbfsClient *client, const char *workspace_id,

@@ -38,6 +38,9 @@ struct AbfsStore {
     gboolean stale;     /* current must be refreshed regardless of age */
     GError *last_error; /* of the last failed walk, for waiters */
     guint walks;
+    guint parallel;     /* page requests in flight during a walk */
+    AbfsStoreChangeHook on_change;
+    gpointer on_change_data;
     guint64 put_serial; /* counts abfs_store_put_connection() calls */
     GHashTable *puts;   /* connection id → put_serial of its last put */
 };
@@ -89,6 +92,7 @@ gint64 abfs_entry_mtime(AbfsEntry *e, guint file)
 
 static AbfsEntry *entry_new(AbfsStore *store, json_object *conn, AbfsEntry *previous, gint64 now_s)
 {
+    /* (the change hook is called below for every file whose content moved) */
     AbfsEntry *e = g_new0(AbfsEntry, 1);
     e->refs = 1;
     e->json = json_object_get(conn);
@@ -106,7 +110,10 @@ static AbfsEntry *entry_new(AbfsStore *store, json_object *conn, AbfsEntry *prev
         gsize a, b;
         const char *old = abfs_entry_render(previous, i, &a);
         const char *new = abfs_entry_render(e, i, &b);
-        e->mtime[i] = a == b && memcmp(old, new, a) == 0 ? previous->mtime[i] : now_s;
+        gboolean same = a == b && memcmp(old, new, a) == 0;
+        e->mtime[i] = same ? previous->mtime[i] : now_s;
+        if (!same && store->on_change)
+            store->on_change(abfs_json_string(conn, "connectionId"), (int)i, store->on_change_data);
     }
     return e;
 }
@@ -185,6 +192,7 @@ AbfsStore *abfs_store_new(AbfsClient *client, const char *workspace_id, const ch
     g_mutex_init(&store->lock);
     g_cond_init(&store->done);
     store->puts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    store->parallel = 1;
     return store;
 }
 
@@ -239,6 +247,16 @@ static AbfsSnapshot *snapshot_from_listing(AbfsStore *store, GPtrArray *items, A
             snapshot_add(s, entry_new(store, conn, old, s->wall_time));
     }
     g_ptr_array_sort(s->ids, compare_ids);
+    if (store->on_change && previous) {
+        gboolean same_set = abfs_snapshot_count(previous) == abfs_snapshot_count(s);
+        for (guint i = 0; same_set && i < s->ids->len; i++)
+            same_set = strcmp(g_ptr_array_index(s->ids, i), g_ptr_array_index(previous->ids, i)) == 0;
+        for (guint i = 0; i < previous->ids->len; i++) /* gone: forget the whole directory */
+            if (!abfs_snapshot_lookup(s, g_ptr_array_index(previous->ids, i)))
+                store->on_change(g_ptr_array_index(previous->ids, i), -1, store->on_change_data);
+        if (!same_set)
+            store->on_change(NULL, -1, store->on_change_data);
+    }
     return s;
 }
 
@@ -302,7 +320,8 @@ AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error)
     GPtrArray *items = NULL;
     GError *err = NULL;
     AbfsSnapshot *fresh = NULL;
-    if (abfs_connections_list(store->client, store->workspace_id, &items, &err)) {
+    guint hint = previous ? abfs_snapshot_count(previous) : 0;
+    if (abfs_connections_list(store->client, store->workspace_id, hint, store->parallel, &items, &err)) {
         fresh = snapshot_from_listing(store, items, previous);
         g_ptr_array_free(items, TRUE);
     }
@@ -393,4 +412,15 @@ AbfsEntry *abfs_store_entry(AbfsStore *store, const char *connection_id, GError 
         g_set_error(error, ABFS_ERROR, ENOENT, "connection %s does not exist", connection_id);
     abfs_snapshot_unref(snap);
     return e;
+}
+
+void abfs_store_set_parallel(AbfsStore *store, guint parallel)
+{
+    store->parallel = MAX(parallel, 1);
+}
+
+void abfs_store_set_change_hook(AbfsStore *store, AbfsStoreChangeHook hook, gpointer data)
+{
+    store->on_change = hook;
+    store->on_change_data = data;
 }

@@ -34,6 +34,16 @@ void abfs_store_invalidate(AbfsStore *store);
  * walk. The snapshot keeps its age. Takes the caller's reference to conn: do not use conn after. */
 void abfs_store_put_connection(AbfsStore *store, json_object *conn);
 
+/* Page requests in flight during a walk (default 1). Call before the store is shared. */
+void abfs_store_set_parallel(AbfsStore *store, guint parallel);
+
+/* Called when the store learns that a file's content changed (a walk, or a PATCH answer):
+ * connection_id and the file row; file -1 with an id: that connection is gone; id NULL: the set of
+ * connections changed. It may run with the store's lock held: it must be short and never block or
+ * call back into the store. Used to tell the kernel to drop what it cached. */
+typedef void (*AbfsStoreChangeHook)(const char *connection_id, int file, gpointer data);
+void abfs_store_set_change_hook(AbfsStore *store, AbfsStoreChangeHook hook, gpointer data);
+
 /* Number of walks made so far (for tests and -d totals). */
 guint abfs_store_walks(AbfsStore *store);
 

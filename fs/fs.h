@@ -75,7 +75,11 @@ int abfs_op_listxattr(const char *path, char *list, size_t size);
 /* Asks the kernel to forget what it cached of path, from the invalidation thread (never from a
  * request handler, where it could deadlock). */
 void abfs_invalidate_later(const char *path);
-void abfs_invalidator_start(struct fuse *fuse);
+void abfs_invalidator_start(struct fuse *fuse, AbfsFs *fs);
+/* Drops every cache (listing, jobs, sources and destinations) and the kernel's: SIGHUP, .refresh. */
+void abfs_refresh_all(AbfsFs *fs);
+/* The store's change hook (store.h): queues the changed paths for invalidation. */
+void abfs_fs_on_change(const char *connection_id, int file, gpointer data);
 void abfs_invalidator_stop(void);
 
 #endif

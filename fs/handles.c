@@ -220,6 +220,16 @@ int abfs_op_open(const char *path, struct fuse_file_info *fi)
         fi->direct_io = 1;
         return 0;
     }
+    case ABFS_NODE_REFRESH: {
+        if ((fi->flags & O_ACCMODE) != O_WRONLY)
+            return -EACCES;
+        Handle *h = handle_new(HANDLE_CONTROL, path);
+        h->node = node;
+        h->buf = g_string_new(NULL);
+        handle_set(fi, h);
+        fi->direct_io = 1;
+        return 0;
+    }
     case ABFS_NODE_RUN:
     case ABFS_NODE_JOBS_URL:
     case ABFS_NODE_JOB_FILE:
@@ -378,6 +388,11 @@ static int act(Handle *h, gboolean last)
     gsize len = h->buf->len;
     g_mutex_unlock(&h->lock);
     abfs_strip_one_newline(text, &len);
+    if (h->node.kind == ABFS_NODE_REFRESH) {
+        g_free(text);
+        abfs_refresh_all(fs);
+        return 0;
+    }
     GError *err = NULL;
     gboolean ok = h->node.kind == ABFS_NODE_RUN
                       ? abfs_jobs_run(fs->jobs, h->node.id, text, NULL, &err)

@@ -3,16 +3,28 @@
  * only queue paths: calling into the kernel from inside a handler can deadlock. */
 #include "fs.h"
 
+#include <signal.h>
+#include <string.h>
+
+#include "connection_files.h"
+
 static GAsyncQueue *queue;
+static volatile sig_atomic_t hangup;
 static GThread *thread;
 static struct fuse *the_fuse;
 static char stop_marker[] = "";
 
 static gpointer run(gpointer data)
 {
-    (void)data;
     for (;;) {
-        char *path = g_async_queue_pop(queue);
+        char *path = g_async_queue_timeout_pop(queue, 200 * 1000);
+        if (hangup) {
+            hangup = 0;
+            g_message("SIGHUP: dropping every cache");
+            abfs_refresh_all(data);
+        }
+        if (!path)
+            continue;
         if (path == stop_marker)
             break;
         fuse_invalidate_path(the_fuse, path);
@@ -27,11 +39,61 @@ void abfs_invalidate_later(const char *path)
         g_async_queue_push(queue, g_strdup(path));
 }
 
-void abfs_invalidator_start(struct fuse *fuse)
+static void on_hangup(int sig)
+{
+    (void)sig;
+    hangup = 1;
+}
+
+void abfs_invalidator_start(struct fuse *fuse, AbfsFs *fs)
 {
     the_fuse = fuse;
     queue = g_async_queue_new();
-    thread = g_thread_new("invalidate", run, NULL);
+    thread = g_thread_new("invalidate", run, fs);
+    /* libfuse's handlers end the session on SIGHUP; ours drops the caches instead. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_hangup;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+void abfs_refresh_all(AbfsFs *fs)
+{
+    abfs_store_invalidate(fs->store);
+    abfs_jobs_invalidate(fs->jobs);
+    abfs_actors_invalidate(fs->actors);
+    static const char *const roots[] = {"/connections", "/settings", "/by-name", "/sources", "/destinations"};
+    for (gsize i = 0; i < G_N_ELEMENTS(roots); i++)
+        abfs_invalidate_later(roots[i]);
+}
+
+void abfs_fs_on_change(const char *connection_id, int file, gpointer data)
+{
+    (void)data;
+    if (!connection_id) {
+        abfs_invalidate_later("/connections");
+        abfs_invalidate_later("/settings");
+        abfs_invalidate_later("/by-name");
+        return;
+    }
+    char *path;
+    if (file < 0) {
+        path = g_strdup_printf("/connections/%s", connection_id);
+    } else {
+        guint n;
+        const AbfsConnectionFile *files = abfs_connection_files(&n);
+        path = g_strdup_printf("/connections/%s/%s", connection_id, files[file].name);
+        if (strcmp(files[file].name, "settings.json") == 0) {
+            char *settings = g_strdup_printf("/settings/%s.json", connection_id);
+            abfs_invalidate_later(settings);
+            g_free(settings);
+        } else if (strcmp(files[file].name, "name") == 0)
+            abfs_invalidate_later("/by-name");
+    }
+    abfs_invalidate_later(path);
+    g_free(path);
 }
 
 void abfs_invalidator_stop(void)

@@ -32,6 +32,7 @@ typedef struct {
     unsigned connect_timeout;
     unsigned jobs;
     unsigned wait_timeout;
+    unsigned list_parallel;
     int allow_delete;
     int delete_source;
     int delete_destination;
@@ -52,6 +53,7 @@ static const struct fuse_opt option_spec[] = {
     OPT("connect_timeout=%u", connect_timeout),
     OPT("jobs=%u", jobs),
     OPT("wait_timeout=%u", wait_timeout),
+    OPT("list_parallel=%u", list_parallel),
     OPT("allow_delete", allow_delete),
     OPT("delete_source", delete_source),
     OPT("delete_destination", delete_destination),
@@ -105,6 +107,7 @@ static void usage(const char *prog)
            "    -o connect_timeout=SECONDS  bound on connecting (default 10)\n"
            "    -o jobs=N                how many recent jobs jobs/ shows (default 25, max 100)\n"
            "    -o wait_timeout=SECONDS  bound on reading a job's wait file (default 3600)\n"
+           "    -o list_parallel=N       list pages in flight at once (default 8)\n"
            "    -o allow_delete          rmdir connections/ID deletes the connection\n"
            "    -o delete_source         ... and its source, unless another connection uses it\n"
            "    -o delete_destination    ... and its destination, likewise\n"
@@ -173,7 +176,7 @@ int main(int argc, char *argv[])
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
     struct fuse_cmdline_opts cmd = {0};
     Options opts = {.cache_ttl = UNSET_UINT, .timeout = UNSET_UINT, .connect_timeout = UNSET_UINT,
-                    .jobs = 25, .wait_timeout = 3600};
+                    .jobs = 25, .wait_timeout = 3600, .list_parallel = 8};
     int status = 1;
     AbfsFs fs = {0};
     struct fuse *fuse = NULL;
@@ -220,6 +223,8 @@ int main(int argc, char *argv[])
         goto out_client;
     }
     fs.store = abfs_store_new(fs.client, fs.cfg->workspace_id, fs.cfg->web_root, fs.cfg->cache_ttl_s * 1000);
+    abfs_store_set_parallel(fs.store, opts.list_parallel);
+    abfs_store_set_change_hook(fs.store, abfs_fs_on_change, &fs);
     fs.errlog = abfs_errlog_new(100);
     fs.jobs = abfs_jobs_new(fs.client, opts.jobs, 1000);
     fs.wait_timeout_s = opts.wait_timeout;
@@ -236,6 +241,10 @@ int main(int argc, char *argv[])
                                        fs.cfg->workspace_id);
     fuse_opt_add_arg(&args, mount_opts);
     g_free(mount_opts);
+    /* Values change remotely: the kernel trusts names and attributes for a second (changes found
+     * by a refresh are invalidated explicitly) and drops a file's pages on open. These come first
+     * so the user's -o entry_timeout=, attr_timeout=, kernel_cache win. */
+    fuse_opt_insert_arg(&args, 1, "-oentry_timeout=1,attr_timeout=1,negative_timeout=0");
 
     fuse = fuse_new(&args, abfs_fs_operations(), sizeof(struct fuse_operations), &fs);
     if (!fuse)
@@ -249,7 +258,7 @@ int main(int argc, char *argv[])
     if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0)
         goto out_unmount;
 
-    abfs_invalidator_start(fuse); /* threads only after fuse_daemonize() forked */
+    abfs_invalidator_start(fuse, &fs); /* threads only after fuse_daemonize() forked */
     g_message("mounted workspace %s of %s on %s", fs.cfg->workspace_id, fs.cfg->api_root, cmd.mountpoint);
     struct fuse_loop_config *loop = fuse_loop_cfg_create();
     fuse_loop_cfg_set_clone_fd(loop, cmd.clone_fd);

@@ -121,6 +121,9 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
     case ABFS_NODE_ERRORS:
         stat_errors(fs, st);
         return 0;
+    case ABFS_NODE_REFRESH:
+        stat_file(fs, st, 0200, 0, fs->mount_time);
+        return 0;
     case ABFS_NODE_SCRATCH:
         return stat_scratch(fs, path, st);
     case ABFS_NODE_CONNECTION:
@@ -225,7 +228,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
         fill(buf, "settings", &st, 0, FUSE_FILL_DIR_PLUS);
         stat_errors(fs, &st);
         fill(buf, "errors", &st, 0, FUSE_FILL_DIR_PLUS);
-        static const char *const more[] = {"workspace.json", "url", "by-name", "sources", "destinations"};
+        static const char *const more[] = {".refresh", "workspace.json", "url", "by-name", "sources", "destinations"};
         for (gsize i = 0; i < G_N_ELEMENTS(more); i++)
             fill(buf, more[i], NULL, 0, 0);
         return 0;
@@ -421,12 +424,8 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
         conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
     cfg->use_ino = 0;
     cfg->nullpath_ok = 0;
-    /* Values change remotely: the kernel trusts names and attributes only briefly and drops a
-     * file's pages on open (no kernel_cache), so a new open sees new bytes. */
-    cfg->entry_timeout = 1.0;
-    cfg->attr_timeout = 1.0;
-    cfg->negative_timeout = 0.0;
-    cfg->kernel_cache = 0;
+    /* The kernel's timeouts come from the command line (main.c puts airbytefs's defaults before
+     * the user's options). */
     cfg->hard_remove = 1;
     return fuse_get_context()->private_data;
 }

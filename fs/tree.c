@@ -70,6 +70,9 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
     if (n == 1 && strcmp(parts[0], "errors") == 0) {
         node->kind = ABFS_NODE_ERRORS;
         ok = TRUE;
+    } else if (n == 1 && strcmp(parts[0], ".refresh") == 0) {
+        node->kind = ABFS_NODE_REFRESH;
+        ok = TRUE;
     } else if (n == 1 && strcmp(parts[0], "workspace.json") == 0) {
         node->kind = ABFS_NODE_WORKSPACE_JSON;
         ok = TRUE;

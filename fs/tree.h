@@ -2,6 +2,7 @@
  *
  *   /                             ROOT
  *   /errors                       ERRORS             recent failures, read-only
+ *   /.refresh                     REFRESH            write-only: drop every cache
  *   /connections                  CONNECTIONS
  *   /connections/<id>             CONNECTION          (id: a UUID or an integer)
  *   /connections/<id>/<file>      CONNECTION_FILE     (file: a row of connection_files.h)
@@ -57,6 +58,7 @@ typedef enum {
     ABFS_NODE_ACTOR_CONNECTIONS,
     ABFS_NODE_ACTOR_CONNECTION_LINK,
     ABFS_NODE_CONNECTION_LINK,
+    ABFS_NODE_REFRESH,
 } AbfsNodeKind;
 
 typedef struct {

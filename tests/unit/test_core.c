@@ -2385,6 +2385,41 @@ static void test_client_backoff(void)
  * resources over HTTP
  * ------------------------------------------------------------------------------------------- */
 
+/* resources.h: the parallel walk returns items in server order; with a hint it asks for exactly
+ * the pages that exist; without one, past the sequential pages, at most parallel-1 extra. */
+static void check_list_parallel(guint total, guint hint, guint parallel, guint min_requests, guint max_requests)
+{
+    Fx *fx = fx_new();
+    api_add_conns(fx->api, total);
+    GPtrArray *items = NULL;
+    guint pages = 0;
+    GError *err = NULL;
+    g_assert_true(abfs_list_all_parallel(fx->client, "/connections", "workspaceIds=" WS, hint, parallel, &items,
+                                         &pages, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(items->len, ==, total);
+    for (guint i = 0; i < items->len; i++) {
+        char *id = conn_id_for(i);
+        g_assert_cmpstr(abfs_json_string(g_ptr_array_index(items, i), "connectionId"), ==, id);
+        g_free(id);
+    }
+    g_assert_cmpuint(pages, >=, min_requests);
+    g_assert_cmpuint(pages, <=, max_requests);
+    g_assert_cmpuint(list_requests(fx), ==, pages);
+    g_ptr_array_free(items, TRUE);
+    fx_free(fx);
+}
+
+static void test_list_parallel(void)
+{
+    check_list_parallel(250, 0, 8, 3, 3);     /* small: sequential, exact */
+    check_list_parallel(1234, 0, 8, 13, 13 + 7);
+    check_list_parallel(1234, 1234, 8, 13, 13); /* the hint is right: exact */
+    check_list_parallel(1234, 1000, 8, 13, 13); /* it grew: one more page, found one by one */
+    check_list_parallel(1234, 2000, 8, 13, 21); /* it shrank: the hinted pages are asked */
+    check_list_parallel(0, 0, 8, 1, 1);
+}
+
 static void check_list(guint total, guint expected_requests)
 {
     Fx *fx = fx_new();
@@ -2504,7 +2539,7 @@ static void test_connections_list_filters(void)
 
     GPtrArray *items = NULL;
     GError *err = NULL;
-    g_assert_true(abfs_connections_list(fx->client, WS, &items, &err));
+    g_assert_true(abfs_connections_list(fx->client, WS, 0, 1, &items, &err));
     g_assert_no_error(err);
     g_assert_nonnull(items);
     if (items) {
@@ -3001,6 +3036,7 @@ int main(int argc, char **argv)
     g_test_add_func("/error/errno-504", test_error_errno_504);
     g_test_add_func("/config/credential-kind-replaces", test_config_credential_kind_replaces);
     g_test_add_func("/jobs/time-and-duration", test_jobs_time_and_duration);
+    g_test_add_func("/resources/list-parallel", test_list_parallel);
     g_test_add_func("/jobs/log-text", test_jobs_log_text);
     g_test_add_func("/error/message/problem", test_error_message_problem);
     g_test_add_func("/error/message/config-api", test_error_message_config_api);

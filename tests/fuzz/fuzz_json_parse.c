@@ -1,0 +1,91 @@
+/* tests/fuzz/fuzz_json_parse.c — libFuzzer harness for core/json_util.c: abfs_json_parse (the parser
+ * of every JSON file written through the mount: configurations.json, settings.json, state.json,
+ * catalog.json) and abfs_json_pretty (how every JSON file renders).
+ *
+ * Invariants: a value or an EINVAL error with a one-line message (JSON `null` is the one value
+ * json-c represents as NULL: no error then); the pretty text ends with one newline, parses back to
+ * an equal value (NaN equal to NaN) and pretty-prints to the same text again; sorted copies are
+ * equal to the original. */
+#include "error.h"
+#include "fuzz_common.h"
+#include "json_util.h"
+
+#include <errno.h>
+#include <math.h>
+
+/* json_object_equal, except that a double NaN equals a double NaN (json-c accepts NaN). */
+static gboolean equal(json_object *a, json_object *b)
+{
+    json_type ta = json_object_get_type(a), tb = json_object_get_type(b);
+    if (ta != tb)
+        return FALSE;
+    switch (ta) {
+    case json_type_double: {
+        double x = json_object_get_double(a), y = json_object_get_double(b);
+        return (isnan(x) && isnan(y)) || x == y;
+    }
+    case json_type_array: {
+        size_t n = json_object_array_length(a);
+        if (n != json_object_array_length(b))
+            return FALSE;
+        for (size_t i = 0; i < n; i++)
+            if (!equal(json_object_array_get_idx(a, i), json_object_array_get_idx(b, i)))
+                return FALSE;
+        return TRUE;
+    }
+    case json_type_object: {
+        if (json_object_object_length(a) != json_object_object_length(b))
+            return FALSE;
+        json_object_object_foreach(a, key, va) {
+            json_object *vb;
+            if (!json_object_object_get_ex(b, key, &vb) || !equal(va, vb))
+                return FALSE;
+        }
+        return TRUE;
+    }
+    default:
+        return json_object_equal(a, b);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *input = fuzz_copy(data, size);
+    GError *error = NULL;
+    json_object *value = abfs_json_parse(input, size, &error);
+
+    if (error) {
+        FUZZ_CHECK(value == NULL, "a value and an error");
+        FUZZ_CHECK(error->domain == ABFS_ERROR && error->code == EINVAL, "error %d", error->code);
+        fuzz_check_error(error, "abfs_json_parse");
+        g_error_free(error);
+        g_free(input);
+        return 0;
+    }
+
+    char *pretty = abfs_json_pretty(value);
+    size_t plen = strlen(pretty);
+    FUZZ_CHECK(plen >= 2 && pretty[plen - 1] == '\n' && pretty[plen - 2] != '\n',
+               "pretty text does not end with exactly one newline");
+    /* Only the JSON null literal parses to NULL without an error (json-c's representation). */
+    if (value == NULL)
+        FUZZ_CHECK(strcmp(pretty, "null\n") == 0, "NULL value renders as \"%s\"", pretty);
+
+    json_object *sorted = abfs_json_sorted_copy(value);
+    FUZZ_CHECK(equal(value, sorted), "sorted copy differs from the value");
+
+    GError *again_error = NULL;
+    json_object *again = abfs_json_parse(pretty, plen, &again_error);
+    FUZZ_CHECK(again_error == NULL, "pretty output does not parse back: %s\n%s", again_error->message, pretty);
+    FUZZ_CHECK(equal(value, again), "pretty output parses back to a different value:\n%s", pretty);
+    char *pretty2 = abfs_json_pretty(again);
+    FUZZ_CHECK(strcmp(pretty, pretty2) == 0, "pretty printing is not stable:\n%s\n---\n%s", pretty, pretty2);
+
+    g_free(pretty2);
+    json_object_put(again);
+    json_object_put(sorted);
+    g_free(pretty);
+    json_object_put(value);
+    g_free(input);
+    return 0;
+}
