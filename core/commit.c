@@ -9,10 +9,22 @@
 
 static gboolean same_rendering(AbfsEntry *a, AbfsEntry *b, guint file)
 {
-    gsize la, lb;
-    const char *ta = abfs_entry_render(a, file, &la);
-    const char *tb = abfs_entry_render(b, file, &lb);
-    return la == lb && memcmp(ta, tb, la) == 0;
+    char *ta = abfs_entry_render(a, file, NULL);
+    char *tb = abfs_entry_render(b, file, NULL);
+    gboolean same = strcmp(ta, tb) == 0;
+    g_free(ta);
+    g_free(tb);
+    return same;
+}
+
+/* row->parse against an entry's connection. */
+static gboolean parse_against(const AbfsConnectionFile *row, const char *text, gsize len, AbfsEntry *e,
+                              json_object **patch, GError **error)
+{
+    json_object *conn = abfs_entry_parse(e);
+    gboolean ok = row->parse(text, len, conn, patch, error);
+    json_object_put(conn);
+    return ok;
 }
 
 gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id, guint file,
@@ -30,7 +42,7 @@ gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id
     if (!seen)
         return FALSE;
     json_object *patch = NULL;
-    gboolean ok = row->parse(text, len, abfs_entry_json(seen), &patch, error);
+    gboolean ok = parse_against(row, text, len, seen, &patch, error);
     if (!ok || !patch) { /* invalid, or what the writer saw already: nothing to send */
         abfs_entry_unref(seen);
         return ok;
@@ -53,13 +65,14 @@ gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id
     }
     if (!same_rendering(seen, now, file)) {
         gsize n;
-        const char *current = abfs_entry_render(now, file, &n);
+        char *current = abfs_entry_render(now, file, &n);
         g_set_error(error, ABFS_ERROR, ESTALE,
                     "%s changed on the server since it was opened (now: %.*s); read it again and retry",
                     row->name, (int)MIN(n > 0 && current[n - 1] == '\n' ? n - 1 : n, 200), current);
+        g_free(current);
         ok = FALSE;
     } else
-        ok = row->parse(text, len, abfs_entry_json(now), &patch, error);
+        ok = parse_against(row, text, len, now, &patch, error);
     abfs_entry_unref(seen);
     abfs_entry_unref(now);
     if (!ok || !patch)
@@ -85,7 +98,7 @@ gboolean abfs_validate_connection_file(guint file, AbfsEntry *base, const char *
     char *copy = g_strndup(text, len);
     abfs_strip_one_newline(copy, &len);
     json_object *patch = NULL;
-    gboolean ok = row->parse(copy, len, abfs_entry_json(base), &patch, error);
+    gboolean ok = parse_against(row, copy, len, base, &patch, error);
     json_object_put(patch);
     g_free(copy);
     return ok;

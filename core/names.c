@@ -35,7 +35,7 @@ GHashTable *abfs_by_name_table(AbfsSnapshot *snap)
     char **safe = g_new0(char *, n);
     for (guint i = 0; i < n; i++) {
         AbfsEntry *e = abfs_snapshot_lookup(snap, abfs_snapshot_id(snap, i));
-        safe[i] = abfs_safe_name(abfs_json_string(abfs_entry_json(e), "name"));
+        safe[i] = abfs_safe_name(abfs_entry_field(e, ABFS_ENTRY_NAME));
         guint c = GPOINTER_TO_UINT(g_hash_table_lookup(counts, safe[i]));
         g_hash_table_replace(counts, g_strdup(safe[i]), GUINT_TO_POINTER(c + 1));
     }

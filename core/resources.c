@@ -45,7 +45,10 @@ typedef struct {
     const char *path;
     const char *query;
     guint index;
-    json_object *data; /* the page's `data` array (owned), or NULL */
+    AbfsListItemFunc keep;
+    gpointer keep_data;
+    GPtrArray *kept;   /* what keep() made of the page's items */
+    gsize count;       /* items on the page (kept or not) */
     GError *error;
     GAsyncQueue *done;
 } PageTask;
@@ -60,9 +63,18 @@ static void page_fetch(gpointer task_ptr, gpointer unused)
     json_object *page = NULL, *data = NULL;
     if (abfs_client_call(t->client, ABFS_API_PUBLIC, "GET", page_path, NULL, ABFS_CALL_IDEMPOTENT, &page,
                          &t->error)) {
-        if (json_object_object_get_ex(page, "data", &data) && json_object_is_type(data, json_type_array))
-            t->data = json_object_get(data);
-        else
+        if (json_object_object_get_ex(page, "data", &data) && json_object_is_type(data, json_type_array)) {
+            /* The page's tree is turned into what the caller keeps right here, on the pool
+             * thread, and freed: a walk never holds more than `parallel` parsed pages. */
+            t->count = json_object_array_length(data);
+            t->kept = g_ptr_array_new();
+            for (gsize i = 0; i < t->count; i++) {
+                json_object *item = json_object_array_get_idx(data, i);
+                gpointer v = t->keep ? t->keep(item, t->keep_data) : json_object_get(item);
+                if (v)
+                    g_ptr_array_add(t->kept, v);
+            }
+        } else
             g_set_error(&t->error, ABFS_ERROR, EIO, "GET %s: the answer has no `data` array", t->path);
     }
     json_object_put(page);
@@ -71,8 +83,11 @@ static void page_fetch(gpointer task_ptr, gpointer unused)
 }
 
 gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char *query, guint hint,
-                                guint parallel, GPtrArray **items, guint *pages, GError **error)
+                                guint parallel, AbfsListItemFunc keep, gpointer keep_data,
+                                GDestroyNotify free_kept, GPtrArray **items, guint *pages, GError **error)
 {
+    if (!keep)
+        free_kept = abfs_json_free;
     /* Pages believed to exist (from the hint) are fetched in parallel. Past them, the first
      * ABFS_SEQUENTIAL_PAGES pages are fetched one by one, so a small workspace costs exactly its
      * pages; a big one then goes parallel, where a few pages past the end may be asked for (they
@@ -91,7 +106,7 @@ gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char
             if (!free_run && in_flight > 0)
                 break;
             PageTask *t = g_new0(PageTask, 1);
-            *t = (PageTask){client, path, query, next++, NULL, NULL, done};
+            *t = (PageTask){client, path, query, next++, keep, keep_data, NULL, 0, NULL, done};
             in_flight++;
             requests++;
             if (pool)
@@ -108,20 +123,24 @@ gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char
             if (!first_error)
                 first_error = g_error_copy(t->error);
             stop = 0; /* launch nothing more; wait for what is in flight */
-        } else if (json_object_array_length(t->data) < ABFS_PAGE_LIMIT && t->index + 1 < stop)
+        } else if (t->count < ABFS_PAGE_LIMIT && t->index + 1 < stop)
             stop = t->index + 1;
     }
     if (pool)
         g_thread_pool_free(pool, FALSE, TRUE);
     g_async_queue_unref(done);
 
-    GPtrArray *all = first_error ? NULL : g_ptr_array_new_with_free_func(abfs_json_free);
+    GPtrArray *all = first_error ? NULL : g_ptr_array_new_with_free_func(free_kept);
     for (guint i = 0; i < next; i++) {
         PageTask *t = g_hash_table_lookup(got, GUINT_TO_POINTER(i));
-        if (all && i < stop && t->data)
-            for (size_t k = 0; k < json_object_array_length(t->data); k++)
-                g_ptr_array_add(all, json_object_get(json_object_array_get_idx(t->data, k)));
-        json_object_put(t->data);
+        for (guint k = 0; t->kept && k < t->kept->len; k++) {
+            if (all && i < stop)
+                g_ptr_array_add(all, g_ptr_array_index(t->kept, k));
+            else if (free_kept)
+                free_kept(g_ptr_array_index(t->kept, k));
+        }
+        if (t->kept)
+            g_ptr_array_free(t->kept, TRUE);
         g_clear_error(&t->error);
         g_free(t);
     }
@@ -139,7 +158,7 @@ gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char
 gboolean abfs_list_all(AbfsClient *client, const char *path, const char *query, GPtrArray **items,
                        guint *pages, GError **error)
 {
-    return abfs_list_all_parallel(client, path, query, 0, 1, items, pages, error);
+    return abfs_list_all_parallel(client, path, query, 0, 1, NULL, NULL, NULL, items, pages, error);
 }
 
 json_object *abfs_workspace_get(AbfsClient *client, const char *workspace_id, GError **error)
@@ -209,31 +228,28 @@ gboolean abfs_connection_check(json_object *conn, GError **error)
     return TRUE;
 }
 
+/* keep() of the connection walk: a checked connection of the workspace, as compact JSON text. */
+static gpointer keep_connection(json_object *conn, gpointer workspace_id)
+{
+    GError *err = NULL;
+    if (!abfs_connection_check(conn, &err)) {
+        g_warning("skipping a connection: %s", err->message);
+        g_error_free(err);
+        return NULL;
+    }
+    if (g_strcmp0(abfs_json_string(conn, "workspaceId"), workspace_id) != 0)
+        return NULL;
+    return g_strdup(json_object_to_json_string_ext(conn, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
 gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, guint hint, guint parallel,
                                GPtrArray **items, GError **error)
 {
     char *query = g_strdup_printf("workspaceIds=%s", workspace_id);
-    GPtrArray *all = NULL;
-    gboolean ok = abfs_list_all_parallel(client, "/connections", query, hint, parallel, &all, NULL, error);
+    gboolean ok = abfs_list_all_parallel(client, "/connections", query, hint, parallel, keep_connection,
+                                         (gpointer)workspace_id, g_free, items, NULL, error);
     g_free(query);
-    if (!ok)
-        return FALSE;
-    GPtrArray *kept = g_ptr_array_new_full(all->len, abfs_json_free);
-    for (guint i = 0; i < all->len; i++) {
-        json_object *conn = g_ptr_array_index(all, i);
-        GError *err = NULL;
-        if (!abfs_connection_check(conn, &err)) {
-            g_warning("skipping a connection: %s", err->message);
-            g_error_free(err);
-            continue;
-        }
-        if (g_strcmp0(abfs_json_string(conn, "workspaceId"), workspace_id) != 0)
-            continue;
-        g_ptr_array_add(kept, json_object_get(conn));
-    }
-    g_ptr_array_free(all, TRUE);
-    *items = kept;
-    return TRUE;
+    return ok;
 }
 
 json_object *abfs_connection_get(AbfsClient *client, const char *workspace_id,

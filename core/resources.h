@@ -27,15 +27,20 @@ gboolean abfs_list_all(AbfsClient *client, const char *path, const char *query,
  * list costs exactly its pages) and only then in parallel, where up to parallel-1 empty pages past
  * the end may be requested; past the pages a hint vouches for, likewise. Items come back in server
  * order either way. */
+typedef gpointer (*AbfsListItemFunc)(json_object *item, gpointer data);
+/* keep (may be NULL: keep the json_object itself) turns each item into what *items holds, on the
+ * thread that fetched its page, or drops it (NULL); free_kept frees what it made. */
 gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char *query, guint hint,
-                                guint parallel, GPtrArray **items, guint *pages, GError **error);
+                                guint parallel, AbfsListItemFunc keep, gpointer keep_data,
+                                GDestroyNotify free_kept, GPtrArray **items, guint *pages, GError **error);
 
 /* GET /workspaces/{id}. */
 json_object *abfs_workspace_get(AbfsClient *client, const char *workspace_id, GError **error);
 
 /* Every connection of the workspace (GET /connections?workspaceIds=W), each checked with
- * abfs_connection_check(); connections of other workspaces and malformed items are dropped
- * (and logged). */
+ * abfs_connection_check(), as compact JSON text (*items: GPtrArray of char*). Connections of
+ * other workspaces are dropped; malformed items are dropped and logged. hint and parallel as for
+ * abfs_list_all_parallel(). */
 gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, guint hint, guint parallel,
                                GPtrArray **items, GError **error);
 

@@ -7,14 +7,22 @@
 #include <errno.h>
 #include <string.h>
 
+/* What a refresh compares to tell which files changed: each file's size and hash. */
+typedef struct {
+    gsize *len;
+    guint64 *hash;
+} Summary;
+
 struct AbfsEntry {
     gint refs;
-    json_object *json;
+    char *text;                 /* the connection as compact JSON: ~the bytes the API sent */
+    char *fields[ABFS_ENTRY_FIELDS]; /* connectionId, name, sourceId, destinationId */
+    gint64 created_at;
     const AbfsRenderContext *ctx;
     const AbfsConnectionFile *files;
     guint nfiles;
-    char **rendered;  /* lazily filled, one per file row; set once with a CAS */
     gint64 *mtime;
+    gint64 *size;               /* per file, -1 until first asked (set atomically) */
 };
 
 struct AbfsSnapshot {
@@ -51,38 +59,86 @@ AbfsEntry *abfs_entry_ref(AbfsEntry *e)
     return e;
 }
 
+static void summary_free(Summary *sum)
+{
+    if (sum) {
+        g_free(sum->len);
+        g_free(sum->hash);
+        g_free(sum);
+    }
+}
+
 void abfs_entry_unref(AbfsEntry *e)
 {
     if (!e || !g_atomic_int_dec_and_test(&e->refs))
         return;
-    for (guint i = 0; i < e->nfiles; i++)
-        g_free(e->rendered[i]);
-    g_free(e->rendered);
+    for (int i = 0; i < ABFS_ENTRY_FIELDS; i++)
+        g_free(e->fields[i]);
+    g_free(e->size);
     g_free(e->mtime);
-    json_object_put(e->json);
+    g_free(e->text);
     g_free(e);
 }
 
-const char *abfs_entry_render(AbfsEntry *e, guint file, gsize *len)
+json_object *abfs_entry_parse(AbfsEntry *e)
 {
-    char *text = g_atomic_pointer_get(&e->rendered[file]);
-    if (!text) {
-        char *fresh = e->files[file].render(e->json, e->ctx);
-        if (g_atomic_pointer_compare_and_exchange(&e->rendered[file], NULL, fresh))
-            text = fresh;
-        else {
-            g_free(fresh);
-            text = g_atomic_pointer_get(&e->rendered[file]);
-        }
-    }
+    return json_tokener_parse(e->text);
+}
+
+const char *abfs_entry_field(AbfsEntry *e, AbfsEntryField field)
+{
+    return e->fields[field];
+}
+
+static char *render_with(AbfsEntry *e, json_object *conn, guint file)
+{
+    return e->files[file].render(conn, e->ctx);
+}
+
+char *abfs_entry_render(AbfsEntry *e, guint file, gsize *len)
+{
+    json_object *conn = abfs_entry_parse(e);
+    char *text = render_with(e, conn, file);
+    json_object_put(conn);
     if (len)
         *len = strlen(text);
     return text;
 }
 
-json_object *abfs_entry_json(AbfsEntry *e)
+static guint64 fnv1a(const char *s)
 {
-    return e->json;
+    guint64 h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (guchar)*s) * 1099511628211ULL;
+    return h;
+}
+
+static Summary *summary_of(AbfsEntry *e)
+{
+    Summary *sum = g_new0(Summary, 1);
+    sum->len = g_new0(gsize, e->nfiles);
+    sum->hash = g_new0(guint64, e->nfiles);
+    json_object *conn = abfs_entry_parse(e);
+    for (guint i = 0; i < e->nfiles; i++) {
+        char *text = render_with(e, conn, i);
+        sum->len[i] = strlen(text);
+        sum->hash[i] = fnv1a(text);
+        g_free(text);
+    }
+    json_object_put(conn);
+    return sum;
+}
+
+gsize abfs_entry_size(AbfsEntry *e, guint file)
+{
+    gint64 size = __atomic_load_n(&e->size[file], __ATOMIC_ACQUIRE);
+    if (size < 0) {
+        gsize len;
+        g_free(abfs_entry_render(e, file, &len));
+        size = (gint64)len;
+        __atomic_store_n(&e->size[file], size, __ATOMIC_RELEASE);
+    }
+    return (gsize)size;
 }
 
 gint64 abfs_entry_mtime(AbfsEntry *e, guint file)
@@ -90,31 +146,41 @@ gint64 abfs_entry_mtime(AbfsEntry *e, guint file)
     return e->mtime[file];
 }
 
-static AbfsEntry *entry_new(AbfsStore *store, json_object *conn, AbfsEntry *previous, gint64 now_s)
+/* A new entry for a connection's compact JSON text (taken). With previous (the same connection in
+ * the last snapshot), each file keeps its mtime when its content did not change. */
+static AbfsEntry *entry_new(AbfsStore *store, char *text, AbfsEntry *previous, gint64 now_s)
 {
-    /* (the change hook is called below for every file whose content moved) */
+    static const char *const keys[ABFS_ENTRY_FIELDS] = {"connectionId", "name", "sourceId", "destinationId"};
     AbfsEntry *e = g_new0(AbfsEntry, 1);
     e->refs = 1;
-    e->json = json_object_get(conn);
+    e->text = text;
     e->ctx = &store->ctx;
     e->files = abfs_connection_files(&e->nfiles);
-    e->rendered = g_new0(char *, e->nfiles);
     e->mtime = g_new0(gint64, e->nfiles);
+    e->size = g_new(gint64, e->nfiles);
+    for (guint i = 0; i < e->nfiles; i++)
+        e->size[i] = -1;
+    json_object *conn = abfs_entry_parse(e);
+    for (int i = 0; i < ABFS_ENTRY_FIELDS; i++)
+        e->fields[i] = g_strdup(abfs_json_string(conn, keys[i]));
     json_object *created = json_object_object_get(conn, "createdAt");
-    gint64 first_seen = json_object_is_type(created, json_type_int) ? json_object_get_int64(created) : now_s;
-    for (guint i = 0; i < e->nfiles; i++) {
-        if (!previous) {
-            e->mtime[i] = first_seen;
-            continue;
-        }
-        gsize a, b;
-        const char *old = abfs_entry_render(previous, i, &a);
-        const char *new = abfs_entry_render(e, i, &b);
-        gboolean same = a == b && memcmp(old, new, a) == 0;
-        e->mtime[i] = same ? previous->mtime[i] : now_s;
-        if (!same && store->on_change)
-            store->on_change(abfs_json_string(conn, "connectionId"), (int)i, store->on_change_data);
+    e->created_at = json_object_is_type(created, json_type_int) ? json_object_get_int64(created) : now_s;
+    json_object_put(conn);
+    if (!previous) {
+        for (guint i = 0; i < e->nfiles; i++)
+            e->mtime[i] = e->created_at;
+        return e;
     }
+    Summary *old = summary_of(previous), *new = summary_of(e);
+    for (guint i = 0; i < e->nfiles; i++) {
+        gboolean same = old->len[i] == new->len[i] && old->hash[i] == new->hash[i];
+        e->mtime[i] = same ? previous->mtime[i] : now_s;
+        e->size[i] = (gint64)new->len[i];
+        if (!same && store->on_change)
+            store->on_change(e->fields[ABFS_ENTRY_ID], (int)i, store->on_change_data);
+    }
+    summary_free(old);
+    summary_free(new);
     return e;
 }
 
@@ -136,7 +202,7 @@ static AbfsSnapshot *snapshot_new(void)
 
 static void snapshot_add(AbfsSnapshot *s, AbfsEntry *e)
 {
-    const char *id = abfs_json_string(e->json, "connectionId");
+    const char *id = e->fields[ABFS_ENTRY_ID];
     if (g_hash_table_contains(s->by_id, id)) { /* a duplicate in a broken listing: first wins */
         abfs_entry_unref(e);
         return;
@@ -235,16 +301,30 @@ static gboolean is_unreachable(const GError *err)
 }
 
 /* Builds a snapshot from a listing, reusing unchanged entries of previous. */
+/* Connection id inside a compact JSON text, without parsing the rest (newly allocated). */
+static char *text_id(const char *text)
+{
+    json_object *conn = json_tokener_parse(text);
+    char *id = g_strdup(abfs_json_string(conn, "connectionId"));
+    json_object_put(conn);
+    return id;
+}
+
+/* Builds a snapshot from a listing (texts, taken), reusing unchanged entries of previous. */
 static AbfsSnapshot *snapshot_from_listing(AbfsStore *store, GPtrArray *items, AbfsSnapshot *previous)
 {
     AbfsSnapshot *s = snapshot_new();
     for (guint i = 0; i < items->len; i++) {
-        json_object *conn = g_ptr_array_index(items, i);
-        AbfsEntry *old = previous ? abfs_snapshot_lookup(previous, abfs_json_string(conn, "connectionId")) : NULL;
-        if (old && json_object_equal(old->json, conn))
+        char *text = g_ptr_array_index(items, i);
+        items->pdata[i] = NULL;
+        char *id = text_id(text);
+        AbfsEntry *old = previous && id ? abfs_snapshot_lookup(previous, id) : NULL;
+        g_free(id);
+        if (old && strcmp(old->text, text) == 0) {
             snapshot_add(s, abfs_entry_ref(old));
-        else
-            snapshot_add(s, entry_new(store, conn, old, s->wall_time));
+            g_free(text);
+        } else
+            snapshot_add(s, entry_new(store, text, old, s->wall_time));
     }
     g_ptr_array_sort(s->ids, compare_ids);
     if (store->on_change && previous) {
@@ -275,7 +355,7 @@ static void keep_newer_puts(AbfsStore *store, AbfsSnapshot *fresh, guint64 seria
         AbfsEntry *newer = abfs_snapshot_lookup(store->current, id);
         AbfsEntry *walked = abfs_snapshot_lookup(fresh, id);
         if (newer && walked && newer != walked) {
-            const char *key = abfs_json_string(newer->json, "connectionId");
+            const char *key = newer->fields[ABFS_ENTRY_ID];
             g_hash_table_replace(fresh->by_id, (gpointer)key, abfs_entry_ref(newer));
             for (guint i = 0; i < fresh->ids->len; i++)
                 if (strcmp(g_ptr_array_index(fresh->ids, i), key) == 0)
@@ -362,12 +442,15 @@ void abfs_store_invalidate(AbfsStore *store)
 
 void abfs_store_put_connection(AbfsStore *store, json_object *conn)
 {
-    const char *id = abfs_json_string(conn, "connectionId");
+    char *id = g_strdup(abfs_json_string(conn, "connectionId"));
+    char *text = g_strdup(json_object_to_json_string_ext(conn, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(conn);
     g_mutex_lock(&store->lock);
     AbfsSnapshot *old = store->current;
     if (!old || !id) {
         g_mutex_unlock(&store->lock);
-        json_object_put(conn);
+        g_free(id);
+        g_free(text);
         return;
     }
     AbfsSnapshot *s = snapshot_new();
@@ -378,21 +461,27 @@ void abfs_store_put_connection(AbfsStore *store, json_object *conn)
     for (guint i = 0; i < old->ids->len; i++) {
         AbfsEntry *e = abfs_snapshot_lookup(old, g_ptr_array_index(old->ids, i));
         if (strcmp(g_ptr_array_index(old->ids, i), id) == 0) {
-            snapshot_add(s, json_object_equal(e->json, conn) ? abfs_entry_ref(e) : entry_new(store, conn, e, now));
+            if (strcmp(e->text, text) == 0)
+                snapshot_add(s, abfs_entry_ref(e));
+            else {
+                snapshot_add(s, entry_new(store, text, e, now));
+                text = NULL;
+            }
             placed = TRUE;
         } else
             snapshot_add(s, abfs_entry_ref(e));
     }
-    if (!placed)
-        snapshot_add(s, entry_new(store, conn, NULL, now));
+    if (!placed) {
+        snapshot_add(s, entry_new(store, text, NULL, now));
+        text = NULL;
+    }
+    g_free(text);
     g_ptr_array_sort(s->ids, compare_ids);
     store->current = s;
     store->put_serial++;
-    g_hash_table_replace(store->puts, g_strdup(id), GSIZE_TO_POINTER((gsize)store->put_serial));
+    g_hash_table_replace(store->puts, id, GSIZE_TO_POINTER((gsize)store->put_serial));
     g_mutex_unlock(&store->lock);
     abfs_snapshot_unref(old);
-    /* Our reference goes before anyone else can see conn: the entry holds its own. */
-    json_object_put(conn);
 }
 
 AbfsClient *abfs_store_client(AbfsStore *store)

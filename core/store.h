@@ -5,8 +5,9 @@
  * replaced by a new walk, and concurrent callers wait for that single walk instead of starting
  * their own. When a walk fails because the API cannot be reached, the last snapshot keeps serving
  * (and the failure is logged). A connection whose JSON did not change keeps its entry, so each
- * file's mtime moves only when that file's content changes. Renderings are computed once per
- * entry, on first use. */
+ * file's mtime moves only when that file's content changes. An entry keeps the connection as
+ * compact JSON text (about the bytes the API sent, not a parsed tree) and each file's size once it
+ * was asked for; files are rendered when opened. */
 #ifndef ABFS_STORE_H
 #define ABFS_STORE_H
 
@@ -62,13 +63,24 @@ AbfsEntry *abfs_snapshot_lookup(AbfsSnapshot *snap, const char *connection_id);
 /* Wall-clock time (seconds) of the walk that made the snapshot. */
 gint64 abfs_snapshot_time(AbfsSnapshot *snap);
 
+typedef enum {
+    ABFS_ENTRY_ID,
+    ABFS_ENTRY_NAME,
+    ABFS_ENTRY_SOURCE_ID,
+    ABFS_ENTRY_DESTINATION_ID,
+    ABFS_ENTRY_FIELDS
+} AbfsEntryField;
+
 AbfsEntry *abfs_entry_ref(AbfsEntry *entry);
 void abfs_entry_unref(AbfsEntry *entry);
-/* The connection as the API returned it. Shared between threads: read it, never change it, and
- * never take json_object references to its parts (json-c's reference counts are not atomic). */
-json_object *abfs_entry_json(AbfsEntry *entry);
-/* The rendering of file row `file` (connection_files.h) and its length; borrowed. */
-const char *abfs_entry_render(AbfsEntry *entry, guint file, gsize *len);
+/* The connection as the API returned it, parsed anew: the caller owns it (json_object_put). */
+json_object *abfs_entry_parse(AbfsEntry *entry);
+/* A string member kept beside the text for listings (may be NULL); borrowed. */
+const char *abfs_entry_field(AbfsEntry *entry, AbfsEntryField field);
+/* The rendering of file row `file` (connection_files.h), newly allocated, and its length. */
+char *abfs_entry_render(AbfsEntry *entry, guint file, gsize *len);
+/* Its size, without keeping the rendering (computed on first use, then remembered). */
+gsize abfs_entry_size(AbfsEntry *entry, guint file);
 /* Wall-clock seconds of the last change of that file's content (first seen: createdAt). */
 gint64 abfs_entry_mtime(AbfsEntry *entry, guint file);
 

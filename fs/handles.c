@@ -95,17 +95,18 @@ static int open_connection_file(const char *path, const AbfsNode *node, int flag
     if (!entry)
         return abfs_fs_fail(err, path);
     gsize len;
-    const char *text = abfs_entry_render(entry, (guint)node->file, &len);
+    char *text = abfs_entry_render(entry, (guint)node->file, &len);
     Handle *h;
     if (wants_write(flags)) {
         h = handle_new(HANDLE_SETTING, path);
         h->buf = (flags & O_TRUNC) ? g_string_new(NULL) : g_string_new_len(text, (gssize)len);
+        g_free(text);
         h->base = entry;
         g_strlcpy(h->id, node->id, sizeof h->id);
         h->file = (guint)node->file;
     } else {
         h = handle_new(HANDLE_FIXED, path);
-        h->data = g_memdup2(text, len);
+        h->data = text;
         h->len = len;
         abfs_entry_unref(entry);
     }
@@ -597,7 +598,7 @@ int abfs_op_rename(const char *from, const char *to, unsigned int flags)
             text = abfs_artifact_read(abfs_fs()->client, src.id, (AbfsArtifact)src.file, &err);
         } else {
             AbfsEntry *entry = abfs_store_entry(abfs_fs()->store, src.id, &err);
-            text = entry ? g_strdup(abfs_entry_render(entry, (guint)src.file, NULL)) : NULL;
+            text = entry ? abfs_entry_render(entry, (guint)src.file, NULL) : NULL;
             if (entry)
                 abfs_entry_unref(entry);
         }

@@ -76,9 +76,7 @@ static void stat_connection_file(AbfsFs *fs, AbfsEntry *entry, guint file, struc
 {
     guint n;
     const AbfsConnectionFile *files = abfs_connection_files(&n);
-    gsize len;
-    abfs_entry_render(entry, file, &len);
-    stat_file(fs, st, files[file].parse ? 0644 : 0444, len, abfs_entry_mtime(entry, file));
+    stat_file(fs, st, files[file].parse ? 0644 : 0444, abfs_entry_size(entry, file), abfs_entry_mtime(entry, file));
 }
 
 static int stat_scratch(AbfsFs *fs, const char *path, struct stat *st)
@@ -346,11 +344,10 @@ static void cascade(AbfsFs *fs, AbfsActorKind kind, const char *actor_id, const 
         abfs_fs_fail(err, path);
         return;
     }
-    const char *key = kind == ABFS_ACTOR_SOURCE ? "sourceId" : "destinationId";
+    AbfsEntryField key = kind == ABFS_ACTOR_SOURCE ? ABFS_ENTRY_SOURCE_ID : ABFS_ENTRY_DESTINATION_ID;
     gboolean used = FALSE;
     for (guint i = 0; i < abfs_snapshot_count(snap) && !used; i++)
-        used = g_strcmp0(abfs_json_string(abfs_entry_json(abfs_snapshot_lookup(snap, abfs_snapshot_id(snap, i))), key),
-                         actor_id) == 0;
+        used = g_strcmp0(abfs_entry_field(abfs_snapshot_lookup(snap, abfs_snapshot_id(snap, i)), key), actor_id) == 0;
     abfs_snapshot_unref(snap);
     if (used) {
         abfs_errlog_add(fs->errlog, path, EBUSY,
@@ -374,8 +371,8 @@ static int op_rmdir(const char *path)
     AbfsEntry *e = abfs_store_entry(fs->store, node.id, &err);
     if (!e)
         return abfs_fs_fail(err, path);
-    char *source = g_strdup(abfs_json_string(abfs_entry_json(e), "sourceId"));
-    char *destination = g_strdup(abfs_json_string(abfs_entry_json(e), "destinationId"));
+    char *source = g_strdup(abfs_entry_field(e, ABFS_ENTRY_SOURCE_ID));
+    char *destination = g_strdup(abfs_entry_field(e, ABFS_ENTRY_DESTINATION_ID));
     abfs_entry_unref(e);
     int rc = 0;
     if (!fs->allow_delete) {

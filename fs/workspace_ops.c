@@ -58,7 +58,7 @@ static char *connection_actor(const char *connection_id, int which, int *rc, con
         *rc = abfs_fs_fail(err, path);
         return NULL;
     }
-    char *id = g_strdup(abfs_json_string(abfs_entry_json(e), which == 0 ? "sourceId" : "destinationId"));
+    char *id = g_strdup(abfs_entry_field(e, which == 0 ? ABFS_ENTRY_SOURCE_ID : ABFS_ENTRY_DESTINATION_ID));
     abfs_entry_unref(e);
     *rc = id ? 0 : -ENOENT;
     return id;
@@ -74,10 +74,10 @@ static GPtrArray *connections_of_actor(AbfsActorKind kind, const char *id, int *
         return NULL;
     }
     GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-    const char *key = kind == ABFS_ACTOR_SOURCE ? "sourceId" : "destinationId";
+    AbfsEntryField key = kind == ABFS_ACTOR_SOURCE ? ABFS_ENTRY_SOURCE_ID : ABFS_ENTRY_DESTINATION_ID;
     for (guint i = 0; i < abfs_snapshot_count(snap); i++) {
         const char *cid = abfs_snapshot_id(snap, i);
-        if (g_strcmp0(abfs_json_string(abfs_entry_json(abfs_snapshot_lookup(snap, cid)), key), id) == 0)
+        if (g_strcmp0(abfs_entry_field(abfs_snapshot_lookup(snap, cid), key), id) == 0)
             g_ptr_array_add(ids, g_strdup(cid));
     }
     abfs_snapshot_unref(snap);

@@ -13,10 +13,20 @@
 #include <errno.h>
 #include <math.h>
 
-/* json_object_equal, except that a double NaN equals a double NaN (json-c accepts NaN). */
+static gboolean is_number(json_type t)
+{
+    return t == json_type_int || t == json_type_double;
+}
+
+/* json_object_equal, except that numbers compare as numbers (json-c reads the non-JSON "2e" as the
+ * double 2, which prints as "2" and reads back as the int 2) and NaN equals NaN (json-c reads NaN). */
 static gboolean equal(json_object *a, json_object *b)
 {
     json_type ta = json_object_get_type(a), tb = json_object_get_type(b);
+    if (is_number(ta) && is_number(tb) && ta != tb) {
+        double x = json_object_get_double(a), y = json_object_get_double(b);
+        return (isnan(x) && isnan(y)) || x == y;
+    }
     if (ta != tb)
         return FALSE;
     switch (ta) {

@@ -1,0 +1,1116 @@
+#!/usr/bin/python3
+"""airbytefs benchmark (issue 6, "Fast at any size").
+
+Runs airbytefs against the Airbyte API emulator (tests/emulator) with N connections and an injected
+latency per request, times shell workloads through the mount, counts the API requests each one
+makes (the emulator's per-route counters), and reads the daemon's peak RSS (VmHWM). Two baselines
+run side by side in the same run: a curl + jq script (tests/bench/curl_jq.sh) doing the same reads
+against the same emulator, and libfuse's `passthrough` example serving a copy of the same files
+(the floor of any FUSE filesystem).
+
+    /usr/bin/python3 tests/bench/run.py                 # full: N = 100, 1000, 10000 x 0 and 50 ms
+    /usr/bin/python3 tests/bench/run.py --quick         # N = 100, 0 ms, 1 run each (CTest bench.quick)
+    /usr/bin/python3 tests/bench/run.py --update-doc    # full, and rewrite docs/benchmark.md's results
+
+Writes results.md, results.csv and floors.csv to --out (default build/bench/). Exits non-zero when a
+workload fails (wrong output, mount failure, daemon exit status); timings are never asserted.
+Standard library only; see docs/benchmark.md.
+"""
+import argparse
+import collections
+import csv
+import datetime
+import io
+import json
+import math
+import os
+import pathlib
+import platform
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+EMULATOR = REPO / "tests" / "emulator" / "airbyte_emulator.py"
+EMULATOR_NODELAY = HERE / "emulator_nodelay.py"      # the same emulator with TCP_NODELAY
+CURL_JQ = HERE / "curl_jq.sh"
+DOC = REPO / "docs" / "benchmark.md"
+PASSTHROUGH_SRC = pathlib.Path("/usr/share/doc/libfuse3-dev/examples")
+PYTHON = "/usr/bin/python3"
+WORKSPACE = "e0a1b2c3-0000-4000-8000-000000000001"
+CLIENT_ID = "demo-client-id"
+CLIENT_SECRET = "demo-client-secret"
+PUBLIC = "/api/public/v1"
+PAGE = 100                 # the public API's largest page
+TTL = 30                   # airbytefs's default cache_ttl (seconds); warm runs stay well inside it
+SIZES = (100, 1000, 10000)
+LATENCIES = (0, 50)
+MIB = 1024 * 1024
+DOC_BEGIN = "<!-- bench:results:begin -->"
+DOC_END = "<!-- bench:results:end -->"
+
+AIRBYTEFS, CURL, PASSTHROUGH = "airbytefs", "curl+jq", "passthrough"
+SYSTEMS = (AIRBYTEFS, CURL, PASSTHROUGH)
+
+# name -> (kind, systems, description). The order is the run order; edit100 is last because it
+# changes names (the emulator is reset to its seed before each configuration).
+WORKLOADS = collections.OrderedDict([
+    ("ls_cold", ("cold", SYSTEMS,
+                 "`ls -l connections` on a fresh mount (curl+jq: list every id and name)")),
+    ("ls_warm", ("warm", (AIRBYTEFS, PASSTHROUGH),
+                 "`ls -l connections` again, listing cached (within the TTL)")),
+    ("names_cold", ("cold", SYSTEMS,
+                    "`cd connections && cat -- */name */schedule` (one cat) on a fresh mount")),
+    ("names_warm", ("warm", (AIRBYTEFS, PASSTHROUGH),
+                    "the same `cat`, run again on a mount that has just done it")),
+    ("rsync_cold", ("cold", SYSTEMS,
+                    "`rsync -a settings/ dest/` on a fresh mount (curl+jq: each connection's JSON to a file)")),
+    ("parallel16_cold", ("cold", SYSTEMS,
+                         "16 parallel `cat connections/<id>/connection.json`, distinct ids, fresh mount "
+                         "(curl+jq: 16 parallel GET /connections/{id})")),
+    ("edit100", ("warm", (AIRBYTEFS,),
+                 "100 `printf '%s\\n' NEW > connections/<id>/name` in one shell, listing cached")),
+])
+# The read workloads that the "faster than curl+jq" floor compares (curl+jq has no cache: its
+# number for a warm workload is the cold one).
+CURL_COUNTERPART = {"ls_cold": "ls_cold", "ls_warm": "ls_cold", "names_cold": "names_cold",
+                    "names_warm": "names_cold", "rsync_cold": "rsync_cold",
+                    "parallel16_cold": "parallel16_cold"}
+
+
+class BenchError(Exception):
+    """A workload failed: wrong output, a mount that did not come up, a daemon that exited badly."""
+
+
+class Terminated(BaseException):
+    pass
+
+
+def on_signal(signum, frame):
+    raise Terminated("signal %d" % signum)
+
+
+# --- cleanup registry: everything started is stopped in finally blocks, and once more at exit -----
+
+CLEANUPS = []
+
+
+def register(fn):
+    CLEANUPS.append(fn)
+    return fn
+
+
+def unregister(fn):
+    if fn in CLEANUPS:
+        CLEANUPS.remove(fn)
+
+
+def cleanup_all():
+    while CLEANUPS:
+        fn = CLEANUPS.pop()
+        try:
+            fn()
+        except BaseException as e:  # keep cleaning up whatever happens
+            print("cleanup: %s" % e, file=sys.stderr)
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+def run_shell(script, timeout, env=None, cwd=None):
+    """Runs a bash script in its own process group; returns (seconds, rc, stdout bytes, stderr).
+    On timeout the whole group is killed and BenchError raised."""
+    started = time.monotonic()
+    proc = subprocess.Popen(["bash", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        raise BenchError("timed out after %d s: %s" % (timeout, script[:200]))
+    except BaseException:
+        kill_group(proc)
+        raise
+    elapsed = time.monotonic() - started
+    return elapsed, proc.returncode, out, err.decode("utf-8", "replace")
+
+
+def kill_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        proc.communicate(timeout=10)
+    except (subprocess.TimeoutExpired, ValueError, OSError):
+        pass
+
+
+def stop_process(proc, grace=10):
+    if proc.poll() is not None:
+        return proc.returncode
+    proc.terminate()
+    try:
+        return proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+        return "killed"
+
+
+def mounted_under(root):
+    root = os.path.realpath(root)
+    found = []
+    try:
+        with open("/proc/self/mounts") as f:
+            for line in f:
+                mnt = line.split()[1].replace("\\040", " ")
+                if mnt == root or mnt.startswith(root + "/"):
+                    found.append(mnt)
+    except OSError:
+        pass
+    return found
+
+
+def remove_tree(path):
+    """rmtree, but never into a mount that is still there."""
+    if not path or not os.path.exists(path):
+        return
+    for mnt in mounted_under(path):
+        subprocess.run(["fusermount3", "-u", "-z", mnt], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=20, check=False)
+    if mounted_under(path):
+        log("warning: %s still has mounts; left in place" % path)
+        return
+    shutil.rmtree(path, ignore_errors=True)
+
+
+# --- the emulator -------------------------------------------------------------------------------
+
+class Emulator:
+    def __init__(self, n, workdir, nagle=False):
+        self.n = n
+        port_file = os.path.join(workdir, "emulator-%d.port" % n)
+        self.log_path = os.path.join(workdir, "emulator-%d.log" % n)
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [PYTHON, str(EMULATOR if nagle else EMULATOR_NODELAY), "--port", "0", "--port-file", port_file, "--quiet",
+             "--connections", str(n)],
+            stdout=subprocess.DEVNULL, stderr=self.log, stdin=subprocess.DEVNULL)
+        self._cleanup = register(self.stop)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(port_file):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise BenchError("emulator did not start; see " + self.log_path)
+            time.sleep(0.02)
+        self.port = int(open(port_file).read())
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.api_url = self.base + PUBLIC
+
+    def admin(self, method, path, body=None, timeout=60):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + "/_emulator" + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            text = resp.read()
+        return json.loads(text) if text else None
+
+    def requests(self):
+        return self.admin("GET", "/requests")
+
+    def reset_requests(self):
+        self.admin("POST", "/requests/reset")
+
+    def reset(self, latency_ms):
+        self.admin("POST", "/reset", timeout=120)
+        self.admin("POST", "/config", {"latency_ms": latency_ms})
+
+    def state_connections(self):
+        return self.admin("GET", "/state", timeout=120)["connections"]
+
+    def stop(self):
+        unregister(self.stop)
+        stop_process(self.proc)
+        self.log.close()
+
+
+def api_get(url, token, timeout=60):
+    req = urllib.request.Request(url, headers={"Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return resp.read()
+
+
+def fetch_reference(emu):
+    """The workspace's connections, read once with urllib (latency 0, before any measured run):
+    ids, names, schedules as the schedule file shows them, and the raw listing's size."""
+    body = json.dumps({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}).encode()
+    req = urllib.request.Request(emu.api_url + "/applications/token", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        token = json.loads(resp.read())["access_token"]
+    conns, raw_bytes, pages, offset = [], 0, 0, 0
+    while pages < 1000:
+        text = api_get("%s/connections?workspaceIds=%s&limit=%d&offset=%d"
+                       % (emu.api_url, WORKSPACE, PAGE, offset), token)
+        raw_bytes += len(text)
+        pages += 1
+        data = json.loads(text)["data"]
+        if not data:
+            break
+        conns.extend(data)
+        offset += PAGE
+    ids = sorted(c["connectionId"] for c in conns)
+    if len(ids) != emu.n or len(set(ids)) != len(ids):
+        raise BenchError("emulator listed %d connections, expected %d" % (len(ids), emu.n))
+    return {
+        "ids": ids,
+        "names": {c["connectionId"]: c["name"] for c in conns},
+        "schedules": {c["connectionId"]: schedule_text(c.get("schedule")) for c in conns},
+        "status": {c["connectionId"]: c.get("status") for c in conns},
+        "raw_bytes": raw_bytes,
+        "pages": pages,
+    }
+
+
+def schedule_text(schedule):
+    schedule = schedule or {}
+    kind = schedule.get("scheduleType") or "manual"
+    if kind == "cron":
+        text = (schedule.get("cronExpression") or "").strip()
+        return text[:-4].strip() if text.endswith(" UTC") else text
+    if kind == "basic":
+        return schedule.get("basicTiming") or "basic"
+    return kind
+
+
+# --- mounts -------------------------------------------------------------------------------------
+
+class FuseMount:
+    """A FUSE daemon in the foreground (-f) and its mount point; unmount() returns its exit status."""
+
+    def __init__(self, argv, path, env, log_path, what):
+        self.path = path
+        self.what = what
+        self.log_path = log_path
+        os.makedirs(path, exist_ok=True)
+        self.log = open(log_path, "w")
+        started = time.monotonic()
+        self.proc = subprocess.Popen(argv + [path], stdout=self.log, stderr=self.log, env=env,
+                                     stdin=subprocess.DEVNULL)
+        self._cleanup = register(self.unmount)
+        deadline = started + 30
+        while not os.path.ismount(path):
+            if self.proc.poll() is not None:
+                self.unmount()
+                raise BenchError("%s exited at mount (status %s): %s"
+                                 % (what, self.proc.returncode, self.log_tail()))
+            if time.monotonic() > deadline:
+                self.unmount()
+                raise BenchError("%s: mount did not appear in 30 s: %s" % (what, self.log_tail()))
+            time.sleep(0.01)
+        self.mount_seconds = time.monotonic() - started
+
+    def log_tail(self, lines=15):
+        try:
+            if not self.log.closed:
+                self.log.flush()
+            return " | ".join(pathlib.Path(self.log_path).read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def vmhwm_kib(self):
+        try:
+            with open("/proc/%d/status" % self.proc.pid) as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return None
+
+    def unmount(self):
+        unregister(self.unmount)
+        if os.path.ismount(self.path):
+            try:
+                subprocess.run(["fusermount3", "-u", self.path], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=20, check=False)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            status = self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            status = "hung (killed)"
+            stop_process(self.proc, grace=5)
+        if os.path.ismount(self.path):
+            subprocess.run(["fusermount3", "-u", "-z", self.path], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=20, check=False)
+        if not self.log.closed:
+            self.log.close()
+        try:
+            os.rmdir(self.path)
+        except OSError:
+            pass
+        return status
+
+
+class Bench:
+    def __init__(self, args, workdir, shmdir):
+        self.args = args
+        self.workdir = workdir
+        self.shmdir = shmdir
+        self.seq = 0
+        self.passthrough_bin = None
+
+    def fresh(self, prefix):
+        self.seq += 1
+        return os.path.join(self.workdir, "%s-%d" % (prefix, self.seq))
+
+    def airbytefs_env(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AIRBYTE_")}
+        env.update({"AIRBYTE_CLOUD_CLIENT_ID": CLIENT_ID, "AIRBYTE_CLOUD_CLIENT_SECRET": CLIENT_SECRET})
+        return env
+
+    def mount_airbytefs(self, emu):
+        path = self.fresh("abfs-mnt")
+        opts = "api_url=%s,workspace=%s" % (emu.api_url, WORKSPACE)
+        return FuseMount([self.args.binary, "-f", "-o", opts], path, self.airbytefs_env(),
+                         path + ".log", "airbytefs")
+
+    def mount_passthrough(self, tree):
+        path = self.fresh("pt-mnt")
+        return FuseMount([self.passthrough_bin, "-f", "-o", "modules=subdir,subdir=" + tree],
+                         path, dict(os.environ), path + ".log", "passthrough")
+
+    def build_passthrough(self):
+        src = PASSTHROUGH_SRC / "passthrough.c"
+        helpers = PASSTHROUGH_SRC / "passthrough_helpers.h"
+        if not src.exists() or not helpers.exists():
+            raise BenchError("%s and passthrough_helpers.h are missing (install libfuse3-dev with "
+                             "its docs)" % src)
+        build = os.path.join(self.workdir, "passthrough")
+        os.makedirs(build)
+        shutil.copy(src, build)
+        shutil.copy(helpers, build)
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "fuse3"], capture_output=True,
+                               text=True, timeout=60)
+        if flags.returncode != 0:
+            raise BenchError("pkg-config fuse3: " + flags.stderr.strip())
+        out = os.path.join(build, "passthrough")
+        cc = subprocess.run(["gcc", "-D_FILE_OFFSET_BITS=64", "-O2", "-o", out,
+                             os.path.join(build, "passthrough.c")] + flags.stdout.split(),
+                            capture_output=True, text=True, timeout=120)
+        if cc.returncode != 0:
+            raise BenchError("building passthrough failed: " + cc.stderr[-2000:])
+        self.passthrough_bin = out
+
+    def copy_tree(self, emu, ref):
+        """Copies connections/*/{name,schedule,connection.json,settings.json} and settings/ out of
+        an airbytefs mount into /dev/shm, for passthrough to serve."""
+        tree = os.path.join(self.shmdir, "tree-%d" % emu.n)
+        m = self.mount_airbytefs(emu)
+        try:
+            os.makedirs(os.path.join(tree, "settings"))
+            for cid in ref["ids"]:
+                dst = os.path.join(tree, "connections", cid)
+                os.makedirs(dst)
+                for name in ("name", "schedule", "connection.json", "settings.json"):
+                    shutil.copyfile(os.path.join(m.path, "connections", cid, name),
+                                    os.path.join(dst, name))
+                shutil.copyfile(os.path.join(m.path, "settings", cid + ".json"),
+                                os.path.join(tree, "settings", cid + ".json"))
+        finally:
+            status = m.unmount()
+        if status != 0:
+            raise BenchError("airbytefs exited with status %r after the copy: %s" % (status, m.log_tail()))
+        return tree
+
+
+# --- workloads: scripts and checks ---------------------------------------------------------------
+
+def q(path):
+    return shlex.quote(str(path))
+
+
+def parallel_ids(ref):
+    ids = ref["ids"]
+    n = len(ids)
+    return [ids[i * n // 16] for i in range(16)] if n >= 16 else list(ids)
+
+
+def fs_script(workload, root, ctx):
+    """The shell command of a read workload through a mounted tree at root."""
+    if workload.startswith("ls_"):
+        return "ls -l -- %s" % q(os.path.join(root, "connections"))
+    if workload.startswith("names_"):
+        return "cd %s && cat -- */name */schedule" % q(os.path.join(root, "connections"))
+    if workload == "rsync_cold":
+        return "rsync -a %s/ %s/" % (q(os.path.join(root, "settings")), q(ctx["dest"]))
+    if workload == "parallel16_cold":
+        lines = ["pids=()"]
+        for cid in ctx["ids"]:
+            lines.append("cat %s > %s & pids+=($!)" % (
+                q(os.path.join(root, "connections", cid, "connection.json")),
+                q(os.path.join(ctx["dest"], cid + ".json"))))
+        lines.append('rc=0; for p in "${pids[@]}"; do wait "$p" || rc=1; done; exit $rc')
+        return "\n".join(lines)
+    raise ValueError(workload)
+
+
+def curl_script(workload, ctx):
+    base = "bash %s" % q(CURL_JQ)
+    if workload == "ls_cold":
+        return base + " ls"
+    if workload == "names_cold":
+        return base + " names"
+    if workload == "rsync_cold":
+        return base + " settings %s" % q(ctx["dest"])
+    if workload == "parallel16_cold":
+        return base + " parallel %s %s" % (q(ctx["dest"]), " ".join(ctx["ids"]))
+    raise ValueError(workload)
+
+
+def edit_script(root, edits):
+    lines = ["set -e"]
+    for cid, value in edits:
+        lines.append("printf '%%s\\n' %s > %s" % (
+            q(value), q(os.path.join(root, "connections", cid, "name"))))
+    return "\n".join(lines)
+
+
+def check_ids(got, ref, what):
+    if len(got) != len(ref["ids"]) or sorted(got) != ref["ids"]:
+        missing = sorted(set(ref["ids"]) - set(got))[:3]
+        raise BenchError("%s: %d entries, expected %d (missing e.g. %s)"
+                         % (what, len(got), len(ref["ids"]), missing))
+
+
+def check_output(workload, system, out, ref, ctx):
+    text = out.decode("utf-8", "replace")
+    lines = text.splitlines()
+    if workload.startswith("ls_"):
+        if system == CURL:
+            check_ids([line.split(" ", 1)[0] for line in lines], ref, "listing")
+        else:
+            if not lines or not lines[0].startswith("total"):
+                raise BenchError("ls -l output does not start with 'total': %r" % text[:200])
+            check_ids([line.split()[-1] for line in lines[1:] if line.strip()], ref, "ls -l")
+    elif workload.startswith("names_"):
+        expected = sorted(list(ref["names"].values()) + list(ref["schedules"].values()))
+        if sorted(lines) != expected:
+            diff = sorted((collections.Counter(expected) - collections.Counter(lines)).elements())[:3]
+            raise BenchError("names/schedules: %d lines, expected %d; missing e.g. %r"
+                             % (len(lines), len(expected), diff))
+    elif workload == "rsync_cold":
+        files = sorted(f for f in os.listdir(ctx["dest"]) if not f.startswith("."))
+        check_ids([f[:-5] for f in files if f.endswith(".json")], ref, "copied settings")
+        if len(files) != len(ref["ids"]):
+            raise BenchError("copied %d files, expected %d" % (len(files), len(ref["ids"])))
+        for f in files:
+            cid = f[:-5]
+            doc = json.loads(pathlib.Path(ctx["dest"], f).read_text())
+            if doc.get("name") != ref["names"][cid]:
+                raise BenchError("%s: name %r, expected %r" % (f, doc.get("name"), ref["names"][cid]))
+            if system == CURL and doc.get("connectionId") != cid:
+                raise BenchError("%s: connectionId %r" % (f, doc.get("connectionId")))
+    elif workload == "parallel16_cold":
+        for cid in ctx["ids"]:
+            doc = json.loads(pathlib.Path(ctx["dest"], cid + ".json").read_text())
+            if doc.get("connectionId") != cid or doc.get("name") != ref["names"][cid]:
+                raise BenchError("%s.json: connectionId %r name %r"
+                                 % (cid, doc.get("connectionId"), doc.get("name")))
+
+
+def route_counts(snapshot):
+    """(requests by endpoint without the token route, token requests, duplicate GETs)."""
+    routes, token = {}, 0
+    for key, count in snapshot.get("routes", {}).items():
+        method, _, path = key.partition(" ")
+        if path.endswith("/applications/token"):
+            token += count
+            continue
+        if path.startswith(PUBLIC):
+            path = path[len(PUBLIC):]
+        routes["%s %s" % (method, path)] = count
+    seen = collections.Counter((e["path"], e.get("query") or "") for e in snapshot.get("log", [])
+                               if e.get("method") == "GET")
+    dups = sum(c - 1 for c in seen.values() if c > 1)
+    return routes, token, dups
+
+
+# --- results ------------------------------------------------------------------------------------
+
+class Result:
+    def __init__(self, n, latency, workload, system, runs):
+        self.n, self.latency, self.workload, self.system, self.runs = n, latency, workload, system, runs
+        self.times, self.routes, self.tokens, self.dups, self.rss, self.mount_s = [], [], [], [], [], []
+        self.notes = []
+        self.error = None
+
+    def add(self, seconds, snapshot=None):
+        self.times.append(seconds)
+        if snapshot is not None:
+            routes, token, dups = route_counts(snapshot)
+            self.routes.append(routes)
+            self.tokens.append(token)
+            self.dups.append(dups)
+
+    @property
+    def ok(self):
+        return self.error is None and bool(self.times)
+
+    def median(self):
+        return statistics.median(self.times) if self.times else None
+
+    def median_routes(self):
+        if not self.routes:
+            return None
+        keys = sorted({k for r in self.routes for k in r})
+        return {k: statistics.median([r.get(k, 0) for r in self.routes]) for k in keys}
+
+    def requests_total(self):
+        if not self.routes:
+            return None
+        return statistics.median([sum(r.values()) for r in self.routes])
+
+    def token_median(self):
+        return statistics.median(self.tokens) if self.tokens else None
+
+    def peak_rss(self):
+        vals = [v for v in self.rss if v is not None]
+        return max(vals) if vals else None
+
+
+def fmt_s(t):
+    if t is None:
+        return "—"
+    if t < 1:
+        return "%.3f" % t
+    if t < 10:
+        return "%.2f" % t
+    return "%.1f" % t
+
+
+def fmt_num(x):
+    return "%d" % x if float(x).is_integer() else "%.1f" % x
+
+
+def fmt_routes(result):
+    routes = result.median_routes()
+    if routes is None:
+        return "—"
+    parts = ["%s ×%s" % (k, fmt_num(v)) for k, v in sorted(routes.items(), key=lambda kv: -kv[1]) if v]
+    text = ", ".join(parts) if parts else "none"
+    token = result.token_median()
+    if token:
+        text += " (+%s token)" % fmt_num(token)
+    return text
+
+
+def fmt_mib(kib):
+    return "—" if kib is None else "%.1f MiB" % (kib / 1024.0)
+
+
+# --- the runner ---------------------------------------------------------------------------------
+
+def runs_for(args, n, latency, workload):
+    if args.runs:
+        return args.runs
+    if args.quick:
+        return 1
+    if workload == "edit100":
+        # 200 requests a run (GET + PATCH per edit), so ~11 s at 50 ms whatever N is.
+        return 3 if latency == 0 else 1
+    return 5 if n <= 1000 else 3
+
+
+class Runner:
+    def __init__(self, args, bench):
+        self.args = args
+        self.bench = bench
+        self.results = []
+        self.refs = {}
+
+    def run_config(self, emu, ref, tree, latency):
+        emu.reset(latency)
+        for workload, (kind, systems, _) in WORKLOADS.items():
+            if workload not in self.args.workloads:
+                continue
+            for system in systems:
+                if system == PASSTHROUGH and tree is None:
+                    continue
+                runs = runs_for(self.args, emu.n, latency, workload)
+                res = Result(emu.n, latency, workload, system, runs)
+                self.results.append(res)
+                log("N=%d latency=%d ms %s [%s] x%d" % (emu.n, latency, workload, system, runs))
+                try:
+                    if system == CURL:
+                        self.run_curl(res, emu, ref)
+                    elif kind == "cold":
+                        self.run_cold(res, emu, ref, tree)
+                    else:
+                        self.run_warm(res, emu, ref, tree)
+                except BenchError as e:
+                    res.error = str(e)
+                    log("  FAILED: %s" % e)
+                else:
+                    log("  median %s s, requests %s, peak RSS %s"
+                        % (fmt_s(res.median()), fmt_routes(res), fmt_mib(res.peak_rss())))
+
+    def context(self, workload, ref):
+        ctx = {"ids": parallel_ids(ref)}
+        if workload in ("rsync_cold", "parallel16_cold"):
+            ctx["dest"] = self.bench.fresh("dest")
+            os.makedirs(ctx["dest"])
+        return ctx
+
+    def timed(self, res, script, ref, ctx, emu, env=None):
+        seconds, rc, out, err = run_shell(script, self.args.timeout, env=env)
+        if rc != 0:
+            raise BenchError("exit status %d: %s" % (rc, err.strip()[-500:]))
+        check_output(res.workload, res.system, out, ref, ctx)
+        return seconds
+
+    def run_curl(self, res, emu, ref):
+        env = dict(os.environ, API=emu.api_url, WS=WORKSPACE, CLIENT_ID=CLIENT_ID,
+                   CLIENT_SECRET=CLIENT_SECRET)
+        for _ in range(res.runs):
+            ctx = self.context(res.workload, ref)
+            try:
+                emu.reset_requests()
+                seconds = self.timed(res, curl_script(res.workload, ctx), ref, ctx, emu, env=env)
+                res.add(seconds, emu.requests())
+            finally:
+                remove_tree(ctx.get("dest"))
+
+    def run_cold(self, res, emu, ref, tree):
+        """A fresh mount per run; the counters are zeroed before the daemon starts, so whatever it
+        asks at mount time is counted; the clock starts once the mount is there."""
+        for _ in range(res.runs):
+            ctx = self.context(res.workload, ref)
+            try:
+                if res.system == AIRBYTEFS:
+                    emu.reset_requests()
+                    m = self.bench.mount_airbytefs(emu)
+                else:
+                    m = self.bench.mount_passthrough(tree)
+                status = None
+                try:
+                    res.mount_s.append(m.mount_seconds)
+                    script = fs_script(res.workload, m.path, ctx)
+                    seconds = self.timed(res, script, ref, ctx, emu)
+                    res.add(seconds, emu.requests() if res.system == AIRBYTEFS else None)
+                    res.rss.append(m.vmhwm_kib())
+                finally:
+                    status = m.unmount()
+                if status != 0:
+                    raise BenchError("%s exited with status %r: %s" % (res.system, status, m.log_tail()))
+            finally:
+                remove_tree(ctx.get("dest"))
+
+    def run_warm(self, res, emu, ref, tree):
+        """One mount, primed (the same command, or `ls -l connections` for edits), then timed
+        runs; remounted and primed again before a run that could end past the listing's TTL."""
+        m, primed_at, last = None, 0.0, 0.0
+        prime_workload = "ls_cold" if res.workload == "edit100" else res.workload
+        try:
+            for run in range(res.runs):
+                if res.system == AIRBYTEFS and m is not None and \
+                        time.monotonic() - primed_at + 2 * last + 2 > TTL * 0.8:
+                    self.finish_mount(res, m)
+                    m = None
+                if m is None:
+                    m = self.bench.mount_airbytefs(emu) if res.system == AIRBYTEFS \
+                        else self.bench.mount_passthrough(tree)
+                    res.mount_s.append(m.mount_seconds)
+                    primed_at = time.monotonic()
+                    self.timed(res, fs_script(prime_workload, m.path, {}), ref, {}, emu)
+                if res.workload == "edit100":
+                    seconds = self.run_edits(res, emu, ref, m, run)
+                else:
+                    if res.system == AIRBYTEFS:
+                        emu.reset_requests()
+                    seconds = self.timed(res, fs_script(res.workload, m.path, {}), ref, {}, emu)
+                    res.add(seconds, emu.requests() if res.system == AIRBYTEFS else None)
+                last = seconds
+            self.finish_mount(res, m)
+            m = None
+        finally:
+            if m is not None:
+                m.unmount()
+
+    def finish_mount(self, res, m):
+        res.rss.append(m.vmhwm_kib())
+        status = m.unmount()
+        if status != 0:
+            raise BenchError("%s exited with status %r: %s" % (res.system, status, m.log_tail()))
+
+    def run_edits(self, res, emu, ref, m, run):
+        editable = [cid for cid in ref["ids"] if ref["status"][cid] not in ("locked", "deprecated")]
+        edits = [(editable[i % len(editable)], "bench r%d e%03d %s" % (run, i, ref["names"][editable[i % len(editable)]][:20]))
+                 for i in range(100)]
+        emu.reset_requests()
+        seconds, rc, out, err = run_shell(edit_script(m.path, edits), self.args.timeout)
+        snapshot = emu.requests()
+        if rc != 0:
+            raise BenchError("edits: exit status %d: %s" % (rc, err.strip()[-500:]))
+        expected = dict(edits)
+        state = emu.state_connections()
+        wrong = [cid for cid, value in expected.items() if state[cid]["name"] != value]
+        if wrong:
+            raise BenchError("edits: %d of %d connections do not have their new name (e.g. %s: %r)"
+                             % (len(wrong), len(expected), wrong[0], state[wrong[0]]["name"]))
+        res.add(seconds, snapshot)
+        return seconds
+
+
+# --- floors -------------------------------------------------------------------------------------
+
+def find(results, n, latency, workload, system):
+    for r in results:
+        if (r.n, r.latency, r.workload, r.system) == (n, latency, workload, system):
+            return r
+    return None
+
+
+def floors(results, refs, sizes, latencies):
+    """[(floor, target, measured, status)] — printed, never asserted."""
+    rows = []
+    na = "not measured in this run"
+
+    def ok(r):
+        return r is not None and r.ok
+
+    for n in SIZES:
+        target = math.ceil(n / PAGE)
+        got = [(lat, find(results, n, lat, "ls_cold", AIRBYTEFS)) for lat in latencies]
+        got = [(lat, r.median_routes().get("GET /connections", 0)) for lat, r in got if ok(r)]
+        if not got:
+            rows.append(("cold `ls -l` of %s connections: list requests" % f"{n:,}", "%d" % target, na, "—"))
+            continue
+        worst = max(c for _, c in got)
+        measured = ", ".join("%s at %d ms" % (fmt_num(c), lat) for lat, c in got)
+        status = "met" if worst <= target else "not met"
+        if worst == target + 1 and n % PAGE == 0:
+            measured += " (%d full pages + the empty page that ends the walk)" % target
+        rows.append(("cold `ls -l` of %s connections: list requests" % f"{n:,}", "%d (⌈N/100⌉)" % target,
+                     measured, status))
+    for n in SIZES:
+        got = [(lat, find(results, n, lat, "ls_warm", AIRBYTEFS)) for lat in latencies]
+        got = [(lat, r.requests_total()) for lat, r in got if ok(r)]
+        if not got:
+            rows.append(("warm `ls -l` of %s connections within the TTL: requests" % f"{n:,}", "0", na, "—"))
+            continue
+        rows.append(("warm `ls -l` of %s connections within the TTL: requests" % f"{n:,}", "0",
+                     ", ".join("%s at %d ms" % (fmt_num(c), lat) for lat, c in got),
+                     "met" if all(c == 0 for _, c in got) else "not met"))
+    r = find(results, 10000, 50, "ls_cold", AIRBYTEFS)
+    rows.append(("cold `ls -l` of 10,000 connections at 50 ms", "≤ 1.5 s",
+                 "%s s" % fmt_s(r.median()) if ok(r) else na,
+                 ("met" if r.median() <= 1.5 else "not met") if ok(r) else "—"))
+    for lat in latencies:
+        a = find(results, 1000, lat, "names_warm", AIRBYTEFS)
+        p = find(results, 1000, lat, "names_warm", PASSTHROUGH)
+        label = "warm read of every `name` (and `schedule`) at 1,000, %d ms" % lat
+        if ok(a) and ok(p):
+            ratio = a.median() / p.median()
+            rows.append((label, "≤ 1.5× passthrough", "%s s vs %s s = %.2f×"
+                         % (fmt_s(a.median()), fmt_s(p.median()), ratio),
+                         "met" if ratio <= 1.5 else "not met"))
+        else:
+            rows.append((label, "≤ 1.5× passthrough", na, "—"))
+    par = [r for r in results if r.workload == "parallel16_cold" and r.system == AIRBYTEFS and r.ok]
+    if par:
+        bad = [r for r in par if max(r.dups) > 0]
+        measured = "%d of %d configurations with duplicates" % (len(bad), len(par))
+        if bad:
+            measured += ": " + "; ".join("N=%d %d ms: %d (%s)" % (r.n, r.latency, max(r.dups), fmt_routes(r))
+                                         for r in bad)
+        rows.append(("16 parallel cold readers: duplicate GETs of one resource", "0", measured,
+                     "met" if not bad else "not met"))
+    else:
+        rows.append(("16 parallel cold readers: duplicate GETs of one resource", "0", na, "—"))
+    big = [r for r in results if r.n == 10000 and r.system == AIRBYTEFS and r.peak_rss() is not None]
+    if big and 10000 in refs:
+        peak = max(big, key=lambda r: r.peak_rss())
+        raw = refs[10000]["raw_bytes"]
+        limit = 3 * raw + 20 * MIB
+        rows.append(("daemon peak RSS at 10,000", "≤ 3 × %.1f MiB listing JSON + 20 MiB = %.1f MiB"
+                     % (raw / MIB, limit / MIB),
+                     "%s (%s, %d ms)" % (fmt_mib(peak.peak_rss()), peak.workload, peak.latency),
+                     "met" if peak.peak_rss() * 1024 <= limit else "not met"))
+    else:
+        rows.append(("daemon peak RSS at 10,000", "≤ 3 × listing JSON + 20 MiB", na, "—"))
+    for workload, counterpart in CURL_COUNTERPART.items():
+        pairs = []
+        for r in results:
+            if r.workload == workload and r.system == AIRBYTEFS and r.ok:
+                c = find(results, r.n, r.latency, counterpart, CURL)
+                if ok(c):
+                    pairs.append((r, c))
+        label = "airbytefs faster than curl+jq: %s" % workload
+        if not pairs:
+            rows.append((label, "faster in every configuration", na, "—"))
+            continue
+        slower = [(r, c) for r, c in pairs if r.median() >= c.median()]
+        worst = max(pairs, key=lambda rc: rc[0].median() / rc[1].median())
+        measured = "faster in %d of %d; worst N=%d %d ms: %s s vs %s s" % (
+            len(pairs) - len(slower), len(pairs), worst[0].n, worst[0].latency,
+            fmt_s(worst[0].median()), fmt_s(worst[1].median()))
+        rows.append((label, "faster in every configuration", measured, "met" if not slower else "not met"))
+    return rows
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+def machine():
+    model = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal:"):
+                mem = "%.0f GiB" % (int(line.split()[1]) / 1024 / 1024)
+    except OSError:
+        pass
+    return {"nproc": len(os.sched_getaffinity(0)), "cpu": model, "kernel": platform.release(), "memory": mem}
+
+
+def commit_label(args):
+    if args.commit:
+        return args.commit
+    try:
+        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "core", "fs",
+                                "CMakeLists.txt"], capture_output=True, text=True, timeout=30).stdout.strip()
+        return head + (" (with uncommitted changes in core/ or fs/)" if dirty else "")
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+def report(args, results, refs, floor_rows, started, elapsed):
+    m = machine()
+    out = io.StringIO()
+    w = out.write
+    w("Measured %s UTC on %d CPUs (%s), %s memory, Linux %s; %s in %.0f s.\n\n"
+      % (started.strftime("%Y-%m-%d %H:%M"), m["nproc"], m["cpu"], m["memory"], m["kernel"],
+         "quick run" if args.quick else "full run", elapsed))
+    w("- Command: `%s`\n" % args.command)
+    w("- airbytefs commit: `%s`\n" % commit_label(args))
+    w("- Emulator: tests/emulator/airbyte_emulator.py %s\n"
+      % ("as is (Nagle's algorithm on)" if args.emulator_nagle
+         else "with TCP_NODELAY (tests/bench/emulator_nodelay.py)"))
+    w("- Raw listing JSON (all pages of `GET /connections`, limit 100): %s\n\n"
+      % ", ".join("N=%s: %s bytes in %d pages" % (f"{n:,}", f"{r['raw_bytes']:,}", r["pages"])
+                  for n, r in sorted(refs.items())))
+    w("Median wall time in seconds; requests are the API requests of one run (median by endpoint, "
+      "the token route apart); peak RSS is the daemon's VmHWM just before unmount.\n\n")
+    w("| N | latency | workload | runs | airbytefs s | curl+jq s | passthrough s "
+      "| airbytefs requests | curl+jq requests | airbytefs peak RSS |\n")
+    w("|---:|---:|---|---:|---:|---:|---:|---|---|---:|\n")
+    keys = []
+    for r in results:
+        key = (r.n, r.latency, r.workload)
+        if key not in keys:
+            keys.append(key)
+    for n, lat, workload in keys:
+        cells = {}
+        for system in SYSTEMS:
+            r = find(results, n, lat, workload, system)
+            cells[system] = r
+        a, c, p = cells[AIRBYTEFS], cells[CURL], cells[PASSTHROUGH]
+
+        def t(r):
+            if r is None:
+                return "—"
+            return fmt_s(r.median()) if r.ok else "FAILED"
+        runs = a.runs if a else (c or p).runs
+        w("| %s | %d ms | %s | %d | %s | %s | %s | %s | %s | %s |\n" % (
+            f"{n:,}", lat, workload, runs, t(a), t(c), t(p),
+            fmt_routes(a) if a and a.ok else "—", fmt_routes(c) if c and c.ok else "—",
+            fmt_mib(a.peak_rss()) if a and a.ok else "—"))
+    failures = [r for r in results if not r.ok]
+    if failures:
+        w("\nFailures:\n\n")
+        for r in failures:
+            w("- N=%d %d ms %s [%s]: %s\n" % (r.n, r.latency, r.workload, r.system,
+                                              (r.error or "no run").replace("\n", " ")[:600]))
+    w("\nFloors (checked, never asserted):\n\n")
+    w("| floor | target | measured | status |\n|---|---|---|---|\n")
+    for row in floor_rows:
+        w("| %s |\n" % " | ".join(row))
+    w("\nWorkloads:\n\n")
+    for workload, (_, systems, desc) in WORKLOADS.items():
+        w("- `%s` (%s): %s\n" % (workload, ", ".join(systems), desc))
+    return out.getvalue()
+
+
+def write_csv(path, results):
+    with open(path, "w", newline="") as f:
+        wr = csv.writer(f)
+        wr.writerow(["n", "latency_ms", "workload", "system", "runs", "median_s", "min_s", "max_s",
+                     "times_s", "mount_s_median", "requests_total", "token_requests",
+                     "requests_by_endpoint", "duplicate_gets", "peak_rss_kib", "status", "error"])
+        for r in results:
+            routes = r.median_routes()
+            wr.writerow([
+                r.n, r.latency, r.workload, r.system, r.runs,
+                "%.4f" % r.median() if r.times else "",
+                "%.4f" % min(r.times) if r.times else "",
+                "%.4f" % max(r.times) if r.times else "",
+                ";".join("%.4f" % t for t in r.times),
+                "%.4f" % statistics.median(r.mount_s) if r.mount_s else "",
+                fmt_num(r.requests_total()) if routes is not None else "",
+                fmt_num(r.token_median()) if r.tokens else "",
+                ";".join("%s=%s" % (k, fmt_num(v)) for k, v in sorted(routes.items())) if routes else "",
+                max(r.dups) if r.dups else "",
+                r.peak_rss() if r.peak_rss() is not None else "",
+                "ok" if r.ok else "failed", r.error or ""])
+
+
+def write_floors_csv(path, rows):
+    with open(path, "w", newline="") as f:
+        wr = csv.writer(f)
+        wr.writerow(["floor", "target", "measured", "status"])
+        wr.writerows(rows)
+
+
+def update_doc(path, text):
+    doc = pathlib.Path(path).read_text()
+    if DOC_BEGIN not in doc or DOC_END not in doc:
+        raise SystemExit("%s has no %s ... %s markers" % (path, DOC_BEGIN, DOC_END))
+    head, rest = doc.split(DOC_BEGIN, 1)
+    _, tail = rest.split(DOC_END, 1)
+    pathlib.Path(path).write_text(head + DOC_BEGIN + "\n" + text + DOC_END + tail)
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="airbytefs benchmark (see docs/benchmark.md)")
+    p.add_argument("--quick", action="store_true",
+                   help="N=100, latency 0, 1 run of every workload and both baselines (CI)")
+    p.add_argument("--binary", default=str(REPO / "build" / "airbytefs"), help="airbytefs binary")
+    p.add_argument("--out", default=str(REPO / "build" / "bench"), help="directory for results")
+    p.add_argument("--sizes", help="comma-separated N (default 100,1000,10000)")
+    p.add_argument("--latencies", help="comma-separated ms (default 0,50)")
+    p.add_argument("--runs", type=int, help="runs of every workload (default: 5, 3 at N=10000, fewer edits)")
+    p.add_argument("--workloads", help="comma-separated subset of: " + ",".join(WORKLOADS))
+    p.add_argument("--no-passthrough", action="store_true", help="skip the passthrough baseline")
+    p.add_argument("--emulator-nagle", action="store_true",
+                   help="run the stock emulator, whose keep-alive answers wait ~40 ms for a delayed "
+                        "ACK (default: tests/bench/emulator_nodelay.py, the same with TCP_NODELAY)")
+    p.add_argument("--timeout", type=int, default=300, help="bound on one workload command, seconds")
+    p.add_argument("--commit", help="commit to report (default: git HEAD of this tree)")
+    p.add_argument("--update-doc", nargs="?", const=str(DOC), metavar="PATH",
+                   help="rewrite the results section of docs/benchmark.md")
+    args = p.parse_args(argv)
+    args.sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else ([100] if args.quick else list(SIZES))
+    args.latencies = [int(x) for x in args.latencies.split(",")] if args.latencies else \
+        ([0] if args.quick else list(LATENCIES))
+    args.workloads = args.workloads.split(",") if args.workloads else list(WORKLOADS)
+    unknown = set(args.workloads) - set(WORKLOADS)
+    if unknown:
+        p.error("unknown workloads: %s" % ", ".join(sorted(unknown)))
+    args.binary = os.path.abspath(args.binary)
+    script = os.path.abspath(sys.argv[0])
+    if script.startswith(str(REPO) + "/"):
+        script = os.path.relpath(script, REPO)
+    args.command = " ".join(shlex.quote(a) for a in [PYTHON, script] + list(argv))
+    return args
+
+
+def preflight(args):
+    problems = []
+    if not os.access(args.binary, os.X_OK):
+        problems.append("airbytefs binary not found at %s (cmake --build build)" % args.binary)
+    for tool in ("bash", "curl", "jq", "rsync", "gcc", "pkg-config", "fusermount3", "ls", "cat"):
+        if shutil.which(tool) is None:
+            problems.append("%s is not installed" % tool)
+    if not os.path.exists("/dev/fuse"):
+        problems.append("/dev/fuse is missing")
+    if problems:
+        raise BenchError("; ".join(problems))
+
+
+def main(argv):
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    t0 = time.monotonic()
+    workdir = tempfile.mkdtemp(prefix="abfs-bench-")
+    shmdir = tempfile.mkdtemp(prefix="abfs-bench-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+    register(lambda: remove_tree(shmdir))
+    register(lambda: remove_tree(workdir))
+    bench = Bench(args, workdir, shmdir)
+    runner = Runner(args, bench)
+    fatal = None
+    try:
+        preflight(args)
+        if not args.no_passthrough:
+            bench.build_passthrough()
+        for n in args.sizes:
+            emu = Emulator(n, workdir, nagle=args.emulator_nagle)
+            try:
+                ref = fetch_reference(emu)
+                runner.refs[n] = ref
+                tree = None
+                if not args.no_passthrough:
+                    tree = bench.copy_tree(emu, ref)
+                for latency in args.latencies:
+                    runner.run_config(emu, ref, tree, latency)
+                if tree:
+                    remove_tree(tree)
+            finally:
+                emu.stop()
+    except BenchError as e:
+        fatal = str(e)
+        log("FAILED: %s" % e)
+    except (KeyboardInterrupt, Terminated) as e:
+        fatal = "interrupted (%s)" % (e or "Ctrl-C")
+        log(fatal)
+    finally:
+        cleanup_all()
+    elapsed = time.monotonic() - t0
+    floor_rows = floors(runner.results, runner.refs, args.sizes, args.latencies)
+    text = report(args, runner.results, runner.refs, floor_rows, started, elapsed)
+    if fatal:
+        text = "**The run stopped early: %s**\n\n%s" % (fatal, text)
+    os.makedirs(args.out, exist_ok=True)
+    pathlib.Path(args.out, "results.md").write_text(text)
+    write_csv(os.path.join(args.out, "results.csv"), runner.results)
+    write_floors_csv(os.path.join(args.out, "floors.csv"), floor_rows)
+    print(text)
+    print("results: %s/results.md, results.csv, floors.csv" % args.out)
+    failed = [r for r in runner.results if not r.ok]
+    if args.update_doc and not fatal:
+        update_doc(args.update_doc, text)
+        print("updated %s" % args.update_doc)
+    if fatal or failed:
+        print("FAILED: %s" % (fatal or "%d workload(s) failed" % len(failed)), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
