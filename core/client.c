@@ -18,7 +18,7 @@ struct AbfsClient {
     GRand *rand;
 };
 
-AbfsClient *abfs_client_new(AbfsConfig *cfg, gboolean trace)
+AbfsClient *abfs_client_new(AbfsConfig *cfg, gboolean trace, gboolean (*cancelled)(void))
 {
     AbfsClient *client = g_new0(AbfsClient, 1);
     client->cfg = cfg;
@@ -28,6 +28,8 @@ AbfsClient *abfs_client_new(AbfsConfig *cfg, gboolean trace)
         .max_body_bytes = cfg->max_body_bytes,
         .ca_file = cfg->ca_file,
         .trace = trace,
+        .insecure = cfg->insecure,
+        .cancelled = cancelled,
     };
     client->http = abfs_http_new(&opts);
     client->auth = abfs_auth_new(cfg, client->http);
@@ -75,7 +77,7 @@ static gboolean status_is_retryable(long status)
 
 static gboolean errno_is_retryable(int code)
 {
-    return code == EIO || code == ETIMEDOUT || code == ENOTCONN;
+    return code == EIO || code == ETIMEDOUT || code == ENOTCONN; /* never EINTR: the user stopped it */
 }
 
 static gboolean only_blanks(const char *s)

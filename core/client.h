@@ -24,8 +24,8 @@ typedef enum {
     ABFS_CALL_IDEMPOTENT = 1 << 0, /* safe to send again after a failure */
 } AbfsCallFlags;
 
-/* Takes ownership of cfg (finished with abfs_config_finish). */
-AbfsClient *abfs_client_new(AbfsConfig *cfg, gboolean trace);
+/* Takes ownership of cfg (finished with abfs_config_finish). cancelled: see http.h (may be NULL). */
+AbfsClient *abfs_client_new(AbfsConfig *cfg, gboolean trace, gboolean (*cancelled)(void));
 void abfs_client_free(AbfsClient *client);
 const AbfsConfig *abfs_client_config(const AbfsClient *client);
 AbfsHttp *abfs_client_http(AbfsClient *client);

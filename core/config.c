@@ -210,3 +210,38 @@ gboolean abfs_config_finish(AbfsConfig *cfg, GError **error)
     }
     return TRUE;
 }
+
+gboolean abfs_config_load_secret_file(char **field, const char *path, GError **error)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        g_set_error(error, ABFS_ERROR, ENOENT, "secret file %s: %s", path, g_strerror(errno));
+        return FALSE;
+    }
+    if (st.st_mode & 077) {
+        g_set_error(error, ABFS_ERROR, EPERM,
+                    "secret file %s can be read by others (mode %04o); run: chmod 600 %s",
+                    path, (unsigned)(st.st_mode & 07777), path);
+        return FALSE;
+    }
+    char *text = NULL;
+    gsize len = 0;
+    GError *err = NULL;
+    if (!g_file_get_contents(path, &text, &len, &err)) {
+        g_set_error(error, ABFS_ERROR, EIO, "secret file %s: %s", path, err->message);
+        g_error_free(err);
+        return FALSE;
+    }
+    char *nl = strpbrk(text, "\r\n");
+    if (nl)
+        *nl = '\0';
+    g_strstrip(text);
+    gboolean ok = *text != '\0';
+    if (ok)
+        abfs_config_set(field, text);
+    else
+        g_set_error(error, ABFS_ERROR, EINVAL, "secret file %s is empty", path);
+    memset(text, 0, len);
+    g_free(text);
+    return ok;
+}

@@ -23,6 +23,7 @@ typedef struct {
     char *client_secret;
     char *bearer_token;
     char *ca_file;         /* custom CA bundle, or NULL */
+    gboolean insecure;     /* TLS verification off (an explicit option; warned about) */
     guint connect_timeout_s;
     guint request_timeout_s;
     guint cache_ttl_s;     /* how long a listing is trusted */
@@ -39,6 +40,10 @@ void abfs_config_set(char **field, const char *value);
  * client_id, client_secret, bearer_token, ca_file). A file that holds a secret and that group or
  * others may read is refused, as ssh refuses such keys. */
 gboolean abfs_config_load_file(AbfsConfig *cfg, const char *path, GError **error);
+
+/* Reads a secret (client secret or bearer token) from a file: the first line, trimmed. A file
+ * that group or others may read is refused (EPERM), as ssh refuses such keys. */
+gboolean abfs_config_load_secret_file(char **field, const char *path, GError **error);
 
 /* Reads the AIRBYTE_* names and their AIRBYTE_CLOUD_* forms, in PyAirbyte's order (the short
  * alias first; the first non-empty one wins). A source that gives a bearer token drops client

@@ -76,6 +76,16 @@ void abfs_http_free(AbfsHttp *http)
     g_free(http);
 }
 
+static int progress_check(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    AbfsHttp *http = user;
+    return http->opts.cancelled() ? 1 : 0;
+}
+
 static CURL *handle_take(AbfsHttp *http)
 {
     CURL *h = NULL;
@@ -93,8 +103,13 @@ static CURL *handle_take(AbfsHttp *http)
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)http->opts.connect_timeout_s);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)http->opts.request_timeout_s);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, http->opts.insecure ? 0L : 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, http->opts.insecure ? 0L : 2L);
+    if (http->opts.cancelled) {
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_check);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, http);
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    }
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_USERAGENT, "airbytefs/" ABFS_VERSION);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
@@ -143,7 +158,7 @@ static int errno_for_curl(CURLcode rc)
     case CURLE_SSL_CACERT_BADFILE:
         return EACCES;
     case CURLE_ABORTED_BY_CALLBACK:
-        return EINTR;
+        return EINTR; /* the caller's request was interrupted (Ctrl-C) */
     default:
         return EIO;
     }

@@ -19,6 +19,10 @@ typedef struct {
     gsize max_body_bytes;
     const char *ca_file;   /* NULL: the system's CA store */
     gboolean trace;        /* log one line per request (method, path, status, bytes, ms) */
+    gboolean insecure;     /* skip TLS verification (only when the user asked, loudly) */
+    /* Asked while a request runs (every ~100 ms and on progress): TRUE aborts it with EINTR.
+     * Called on the thread that makes the request. May be NULL. */
+    gboolean (*cancelled)(void);
 } AbfsHttpOptions;
 
 typedef struct {

@@ -109,7 +109,8 @@ gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char
             *t = (PageTask){client, path, query, next++, keep, keep_data, NULL, 0, NULL, done};
             in_flight++;
             requests++;
-            if (pool)
+            /* One-by-one pages run on the caller's thread, where an interrupt (Ctrl-C) is seen. */
+            if (pool && free_run)
                 g_thread_pool_push(pool, t, NULL);
             else
                 page_fetch(t, NULL);

@@ -47,7 +47,10 @@ struct AbfsStore {
     GError *last_error; /* of the last failed walk, for waiters */
     guint walks;
     guint parallel;     /* page requests in flight during a walk */
+    gint64 retry_after; /* monotonic µs: after an unreachable API, serve the old snapshot until then */
     AbfsStoreChangeHook on_change;
+    AbfsStoreStaleHook on_stale;
+    gpointer on_stale_data;
     gpointer on_change_data;
     guint64 put_serial; /* counts abfs_store_put_connection() calls */
     GHashTable *puts;   /* connection id → put_serial of its last put */
@@ -291,7 +294,10 @@ guint abfs_store_walks(AbfsStore *store)
 
 static gboolean is_fresh(AbfsStore *store, AbfsSnapshot *s)
 {
-    return s && !store->stale && g_get_monotonic_time() - s->made_at < store->ttl_us;
+    gint64 now = g_get_monotonic_time();
+    /* After a walk could not reach the API, the old snapshot serves until the next TTL is up:
+     * one bounded attempt per TTL, not one per request. */
+    return s && ((!store->stale && now - s->made_at < store->ttl_us) || now < store->retry_after);
 }
 
 static gboolean is_unreachable(const GError *err)
@@ -420,8 +426,15 @@ AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error)
     } else {
         store->last_error = g_error_copy(err);
         if (store->current && is_unreachable(err)) {
-            g_warning("listing connections failed (%s); serving the listing of %" G_GINT64_FORMAT " s ago",
-                      err->message, g_get_real_time() / G_USEC_PER_SEC - store->current->wall_time);
+            char *msg = g_strdup_printf("listing connections failed (%s); serving the listing of %" G_GINT64_FORMAT
+                                        " s ago", err->message,
+                                        g_get_real_time() / G_USEC_PER_SEC - store->current->wall_time);
+            store->retry_after = g_get_monotonic_time() + MAX(store->ttl_us, G_USEC_PER_SEC);
+            if (store->on_stale)
+                store->on_stale(err->code, msg, store->on_stale_data);
+            else
+                g_warning("%s", msg);
+            g_free(msg);
             result = snapshot_ref(store->current);
         } else
             g_propagate_error(error, g_error_copy(err));
@@ -437,6 +450,7 @@ void abfs_store_invalidate(AbfsStore *store)
 {
     g_mutex_lock(&store->lock);
     store->stale = TRUE;
+    store->retry_after = 0;
     g_mutex_unlock(&store->lock);
 }
 
@@ -512,4 +526,10 @@ void abfs_store_set_change_hook(AbfsStore *store, AbfsStoreChangeHook hook, gpoi
 {
     store->on_change = hook;
     store->on_change_data = data;
+}
+
+void abfs_store_set_stale_hook(AbfsStore *store, AbfsStoreStaleHook hook, gpointer data)
+{
+    store->on_stale = hook;
+    store->on_stale_data = data;
 }

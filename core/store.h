@@ -45,6 +45,11 @@ void abfs_store_set_parallel(AbfsStore *store, guint parallel);
 typedef void (*AbfsStoreChangeHook)(const char *connection_id, int file, gpointer data);
 void abfs_store_set_change_hook(AbfsStore *store, AbfsStoreChangeHook hook, gpointer data);
 
+/* Called when a walk failed because the API could not be reached and the last snapshot keeps
+ * serving: errnum and a one-line message. Without a hook, the message goes to the log. */
+typedef void (*AbfsStoreStaleHook)(int errnum, const char *message, gpointer data);
+void abfs_store_set_stale_hook(AbfsStore *store, AbfsStoreStaleHook hook, gpointer data);
+
 /* Number of walks made so far (for tests and -d totals). */
 guint abfs_store_walks(AbfsStore *store);
 

@@ -80,6 +80,8 @@ void abfs_invalidator_start(struct fuse *fuse, AbfsFs *fs);
 void abfs_refresh_all(AbfsFs *fs);
 /* The store's change hook (store.h): queues the changed paths for invalidation. */
 void abfs_fs_on_change(const char *connection_id, int file, gpointer data);
+/* The store's stale hook: the API is unreachable and old values are served; say so in errors. */
+void abfs_fs_on_stale(int errnum, const char *message, gpointer data);
 void abfs_invalidator_stop(void);
 
 #endif

@@ -39,6 +39,11 @@ void abfs_invalidate_later(const char *path)
         g_async_queue_push(queue, g_strdup(path));
 }
 
+static void on_interrupt_signal(int sig)
+{
+    (void)sig;
+}
+
 static void on_hangup(int sig)
 {
     (void)sig;
@@ -57,6 +62,11 @@ void abfs_invalidator_start(struct fuse *fuse, AbfsFs *fs)
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
     sigaction(SIGHUP, &sa, NULL);
+    /* With fuse_config.intr, libfuse wakes a worker whose request was interrupted with SIGUSR1; it
+     * only needs to interrupt a blocking call (set in init, after libfuse would install it). */
+    sa.sa_handler = on_interrupt_signal;
+    sa.sa_flags = 0;
+    sigaction(SIGUSR1, &sa, NULL);
 }
 
 void abfs_refresh_all(AbfsFs *fs)
@@ -67,6 +77,13 @@ void abfs_refresh_all(AbfsFs *fs)
     static const char *const roots[] = {"/connections", "/settings", "/by-name", "/sources", "/destinations"};
     for (gsize i = 0; i < G_N_ELEMENTS(roots); i++)
         abfs_invalidate_later(roots[i]);
+}
+
+void abfs_fs_on_stale(int errnum, const char *message, gpointer data)
+{
+    AbfsFs *fs = data;
+    abfs_errlog_add(fs->errlog, "connections", errnum, message);
+    abfs_invalidate_later("/errors");
 }
 
 void abfs_fs_on_change(const char *connection_id, int file, gpointer data)

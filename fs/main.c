@@ -33,6 +33,10 @@ typedef struct {
     unsigned jobs;
     unsigned wait_timeout;
     unsigned list_parallel;
+    int insecure;
+    char *client_secret_file;
+    char *bearer_token_file;
+    unsigned max_body_mb;
     int allow_delete;
     int delete_source;
     int delete_destination;
@@ -54,6 +58,10 @@ static const struct fuse_opt option_spec[] = {
     OPT("jobs=%u", jobs),
     OPT("wait_timeout=%u", wait_timeout),
     OPT("list_parallel=%u", list_parallel),
+    OPT("insecure", insecure),
+    OPT("client_secret_file=%s", client_secret_file),
+    OPT("bearer_token_file=%s", bearer_token_file),
+    OPT("max_body_mb=%u", max_body_mb),
     OPT("allow_delete", allow_delete),
     OPT("delete_source", delete_source),
     OPT("delete_destination", delete_destination),
@@ -102,6 +110,10 @@ static void usage(const char *prog)
            "    -o client_id=ID          client id (the secret comes from the environment\n"
            "                             or the config file, never the command line)\n"
            "    -o ca_file=FILE          CA bundle for TLS verification\n"
+           "    -o insecure              turn TLS verification off (prints a warning)\n"
+           "    -o client_secret_file=FILE, bearer_token_file=FILE\n"
+           "                             read the secret from a file (mode 0600)\n"
+           "    -o max_body_mb=N         refuse API answers larger than N MiB (default 64)\n"
            "    -o cache_ttl=SECONDS     how long a listing is trusted (default 30)\n"
            "    -o timeout=SECONDS       bound on one API operation (default 60)\n"
            "    -o connect_timeout=SECONDS  bound on connecting (default 10)\n"
@@ -126,6 +138,8 @@ static void free_options(Options *o)
     g_free(o->client_id);
     g_free(o->ca_file);
     g_free(o->source);
+    g_free(o->client_secret_file);
+    g_free(o->bearer_token_file);
 }
 
 /* Builds the configuration: defaults < config file < environment < options. */
@@ -158,17 +172,44 @@ static AbfsConfig *build_config(const Options *o, GError **error)
     }
     if (o->ca_file)
         abfs_config_set(&cfg->ca_file, o->ca_file);
+    if (o->client_secret_file) {
+        abfs_config_set(&cfg->bearer_token, NULL);
+        if (!abfs_config_load_secret_file(&cfg->client_secret, o->client_secret_file, error))
+            goto fail;
+    }
+    if (o->bearer_token_file) {
+        abfs_config_set(&cfg->client_id, NULL);
+        abfs_config_set(&cfg->client_secret, NULL);
+        if (!abfs_config_load_secret_file(&cfg->bearer_token, o->bearer_token_file, error))
+            goto fail;
+    }
+    cfg->insecure = o->insecure;
+    if (o->max_body_mb > 0)
+        cfg->max_body_bytes = (gsize)o->max_body_mb * 1024 * 1024;
     if (o->cache_ttl != UNSET_UINT)
         cfg->cache_ttl_s = o->cache_ttl;
     if (o->timeout != UNSET_UINT && o->timeout > 0)
         cfg->request_timeout_s = o->timeout;
     if (o->connect_timeout != UNSET_UINT && o->connect_timeout > 0)
         cfg->connect_timeout_s = o->connect_timeout;
-    if (!abfs_config_finish(cfg, error)) {
-        abfs_config_free(cfg);
-        return NULL;
-    }
+    if (!abfs_config_finish(cfg, error))
+        goto fail;
     return cfg;
+fail:
+    abfs_config_free(cfg);
+    return NULL;
+}
+
+/* Set once the FUSE session exists: before that, libfuse's per-thread context is not set up. */
+static gboolean fuse_ready;
+
+/* Whether the FUSE request this thread serves was interrupted (Ctrl-C); FALSE outside requests. */
+static gboolean request_interrupted(void)
+{
+    if (!__atomic_load_n(&fuse_ready, __ATOMIC_ACQUIRE))
+        return FALSE;
+    struct fuse_context *ctx = fuse_get_context();
+    return ctx && ctx->fuse && fuse_interrupted() != 0;
 }
 
 int main(int argc, char *argv[])
@@ -213,7 +254,10 @@ int main(int argc, char *argv[])
         fprintf(stderr, "airbytefs: %s\n", err->message);
         goto out_http;
     }
-    fs.client = abfs_client_new(cfg, cmd.debug);
+    if (cfg->insecure)
+        fprintf(stderr, "airbytefs: warning: TLS verification is OFF (-o insecure): anyone on the network path "
+                        "can read and change what airbytefs sends, credentials included\n");
+    fs.client = abfs_client_new(cfg, cmd.debug, request_interrupted);
     fs.cfg = abfs_client_config(fs.client);
     /* Contact the API before detaching: a wrong URL, bad credentials or an unknown workspace
      * must fail here, on the terminal, with nothing mounted. */
@@ -225,6 +269,7 @@ int main(int argc, char *argv[])
     fs.store = abfs_store_new(fs.client, fs.cfg->workspace_id, fs.cfg->web_root, fs.cfg->cache_ttl_s * 1000);
     abfs_store_set_parallel(fs.store, opts.list_parallel);
     abfs_store_set_change_hook(fs.store, abfs_fs_on_change, &fs);
+    abfs_store_set_stale_hook(fs.store, abfs_fs_on_stale, &fs);
     fs.errlog = abfs_errlog_new(100);
     fs.jobs = abfs_jobs_new(fs.client, opts.jobs, 1000);
     fs.wait_timeout_s = opts.wait_timeout;
@@ -249,6 +294,7 @@ int main(int argc, char *argv[])
     fuse = fuse_new(&args, abfs_fs_operations(), sizeof(struct fuse_operations), &fs);
     if (!fuse)
         goto out_store;
+    __atomic_store_n(&fuse_ready, TRUE, __ATOMIC_RELEASE);
     if (fuse_mount(fuse, cmd.mountpoint) != 0)
         goto out_fuse;
     if (fuse_daemonize(cmd.foreground) != 0)

@@ -424,6 +424,9 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
     /* The kernel's timeouts come from the command line (main.c puts airbytefs's defaults before
      * the user's options). */
     cfg->hard_remove = 1;
+    /* Ctrl-C on a process blocked in the API reaches the request (fuse_interrupted(), polled by the
+     * HTTP client), which aborts it with EINTR. */
+    cfg->intr = 1;
     return fuse_get_context()->private_data;
 }
 

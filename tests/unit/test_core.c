@@ -581,7 +581,7 @@ static Fx *fx_new_full(const char *bearer, guint request_timeout_s)
     Fx *fx = g_new0(Fx, 1);
     fx->api = api_new();
     fx->srv = fake_start(api_handler, fx->api);
-    fx->client = abfs_client_new(config_for(fx->srv, bearer, request_timeout_s), FALSE);
+    fx->client = abfs_client_new(config_for(fx->srv, bearer, request_timeout_s), FALSE, NULL);
     return fx;
 }
 
@@ -2337,7 +2337,7 @@ static void test_client_config_api(void)
     abfs_config_set(&cfg->workspace_id, WS);
     abfs_config_set(&cfg->bearer_token, "t");
     g_assert_true(abfs_config_finish(cfg, &err));
-    AbfsClient *client = abfs_client_new(cfg, FALSE);
+    AbfsClient *client = abfs_client_new(cfg, FALSE, NULL);
     g_assert_false(abfs_client_call(client, ABFS_API_CONFIG, "POST", "/state/get", NULL, ABFS_CALL_DEFAULT,
                                     NULL, &err));
     g_assert_error(err, ABFS_ERROR, ENOTSUP);
