@@ -102,9 +102,11 @@ class Mount:
         })
         environment.update(env or {})
         opts = ",".join([f"api_url={emulator.api_url}", f"workspace={WORKSPACE}", *options])
-        self.proc = subprocess.Popen([airbytefs_binary(), "-f", "-o", opts, str(self.path)],
+        # ABFS_DAEMON_WRAPPER runs the daemon under a tool, e.g. valgrind (see tests/CMakeLists.txt).
+        wrapper = os.environ.get("ABFS_DAEMON_WRAPPER", "").split()
+        self.proc = subprocess.Popen([*wrapper, airbytefs_binary(), "-f", "-o", opts, str(self.path)],
                                      stdout=self.stderr, stderr=self.stderr, env=environment)
-        deadline = time.time() + 20
+        deadline = time.time() + (60 if wrapper else 20)
         while not os.path.ismount(self.path):
             if self.proc.poll() is not None:
                 raise RuntimeError("airbytefs exited early: " + self.log())
