@@ -78,12 +78,34 @@ gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id
     if (!ok || !patch)
         return ok;
 
-    json_object *updated = abfs_connection_patch(client, workspace, connection_id, patch, error);
+    GError *err = NULL;
+    json_object *updated = abfs_connection_patch(client, workspace, connection_id, patch, &err);
     json_object_put(patch);
-    if (!updated)
-        return FALSE;
-    abfs_store_put_connection(store, updated);
-    return TRUE;
+    if (updated) {
+        abfs_store_put_connection(store, updated);
+        return TRUE;
+    }
+    if (err->code == EIO || err->code == ETIMEDOUT || err->code == ENOTCONN || err->code == EAGAIN ||
+        err->code == EINTR) {
+        /* The answer was lost, but the PATCH may have been applied: look before reporting a failure
+         * (the writer must never be told "failed" about a change that happened). */
+        json_object *check = abfs_connection_get(client, workspace, connection_id, NULL);
+        json_object *conn = check ? json_object_get(check) : NULL;
+        json_object *again = NULL;
+        gboolean applied = conn && row->parse(text, len, conn, &again, NULL) && !again;
+        json_object_put(again);
+        json_object_put(conn);
+        if (applied) {
+            g_message("%s of connection %s: the answer was lost (%s) but the change is on the server",
+                      row->name, connection_id, err->message);
+            g_error_free(err);
+            abfs_store_put_connection(store, check);
+            return TRUE;
+        }
+        json_object_put(check);
+    }
+    g_propagate_error(error, err);
+    return FALSE;
 }
 
 gboolean abfs_validate_connection_file(guint file, AbfsEntry *base, const char *text, gsize len,

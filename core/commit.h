@@ -5,7 +5,9 @@
  * value equal to what the writer saw sends nothing; otherwise the connection is read fresh, and if
  * that file's content changed remotely since the writer saw it the commit fails with ESTALE (the
  * store learns the new value, so a re-read shows it); then one PATCH, whose answer updates the
- * store. The error message is one line for the `errors` file. */
+ * store. When the PATCH's answer is lost (transport error, timeout, interrupt), the connection is
+ * read again: if the server has the new value the commit succeeded. The error message is one
+ * line for the `errors` file. */
 #ifndef ABFS_COMMIT_H
 #define ABFS_COMMIT_H
 

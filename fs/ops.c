@@ -110,8 +110,11 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
         return -ENOENT;
     switch (node.kind) {
     case ABFS_NODE_ROOT:
-    case ABFS_NODE_CONNECTIONS:
         stat_dir(fs, st, 0555, fs->mount_time);
+        return 0;
+    case ABFS_NODE_CONNECTIONS:
+        /* writable so that rmdir of a connection reaches airbytefs (which decides) for any user */
+        stat_dir(fs, st, 0755, fs->mount_time);
         return 0;
     case ABFS_NODE_SETTINGS:
         stat_dir(fs, st, 0755, fs->mount_time);
@@ -220,9 +223,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
     fill(buf, ".", NULL, 0, 0);
     fill(buf, "..", NULL, 0, 0);
     if (node.kind == ABFS_NODE_ROOT) {
-        stat_dir(fs, &st, 0555, fs->mount_time);
-        fill(buf, "connections", &st, 0, FUSE_FILL_DIR_PLUS);
         stat_dir(fs, &st, 0755, fs->mount_time);
+        fill(buf, "connections", &st, 0, FUSE_FILL_DIR_PLUS);
         fill(buf, "settings", &st, 0, FUSE_FILL_DIR_PLUS);
         stat_errors(fs, &st);
         fill(buf, "errors", &st, 0, FUSE_FILL_DIR_PLUS);
@@ -326,6 +328,13 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
         abfs_scratch_unref(s);
     }
     return 0;
+}
+
+static int op_symlink(const char *target, const char *path)
+{
+    (void)target;
+    (void)path;
+    return -EPERM;
 }
 
 static int op_mkdir(const char *path, mode_t mode)
@@ -449,6 +458,7 @@ static const struct fuse_operations operations = {
     .chown = op_chown,
     .utimens = op_utimens,
     .mkdir = op_mkdir,
+    .symlink = op_symlink,
     .rmdir = op_rmdir,
     .statfs = op_statfs,
     .getxattr = abfs_op_getxattr,

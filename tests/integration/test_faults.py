@@ -166,3 +166,21 @@ def test_secret_files_and_insecure_warning(emulator, tmp_path):
     assert r.returncode != 0 and "chmod 600" in r.stderr
     assert "demo-client-secret" not in r.stderr
     assert not os.path.ismount(target)
+
+
+def test_lost_patch_answer_is_checked_not_misreported(faulty, emulator):
+    """The server applies the PATCH but every answer is cut: close must report success (the change
+    happened), found by reading the connection again."""
+    cid = next(c for c, v in emulator.connections().items() if v["name"] == "Faker Demo")
+    d = faulty / "connections" / cid
+    os.listdir(d)
+    fault(emulator, method="PATCH", path="/api/public/v1/connections/", kind="reset")
+    assert run(f"/bin/echo 'Applied despite a lost answer' > {d}/name").returncode == 0, (faulty / "errors").read_text()
+    assert emulator.state()["connections"][cid]["name"] == "Applied despite a lost answer"
+    assert (d / "name").read_text() == "Applied despite a lost answer\n"
+    # and a PATCH that never reaches the server is a failure that changed nothing
+    emulator.admin("DELETE", "/_emulator/faults")
+    fault(emulator, method="PATCH", path="/api/public/v1/connections/", status=503)
+    r = run(f"/bin/echo 'Never applied' > {d}/name")
+    assert r.returncode != 0
+    assert emulator.state()["connections"][cid]["name"] == "Applied despite a lost answer"
