@@ -216,6 +216,14 @@ static gboolean parse_schedule(const char *text, gsize len, json_object *conn, j
     return patch_one(conn, "schedule", schedule, patch, error);
 }
 
+static guint count_named(json_object *streams, const char *name)
+{
+    guint n = 0;
+    for (size_t i = 0; i < json_object_array_length(streams); i++)
+        n += g_strcmp0(abfs_json_string(json_object_array_get_idx(streams, i), "name"), name) == 0;
+    return n;
+}
+
 /* One stream name a line. A kept stream keeps its whole configuration (sync mode, cursor, primary
  * key, ...); a new one gets the server's defaults; a missing one is dropped. */
 static gboolean parse_streams(const char *text, gsize len, json_object *conn, json_object **patch,
@@ -232,7 +240,18 @@ static gboolean parse_streams(const char *text, gsize len, json_object *conn, js
         char *name = g_strstrip(*l);
         if (!*name)
             continue;
+        for (const char *c = name; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+                g_set_error(error, ABFS_ERROR, EINVAL, "streams: a stream name has a control character");
+                ok = FALSE;
+                break;
+            }
+        if (!ok)
+            break;
         if (g_hash_table_contains(seen, name)) {
+            /* The same name in several namespaces shows once a namespace: all are kept already. */
+            if (count_named(current, name) > 1)
+                continue;
             g_set_error(error, ABFS_ERROR, EINVAL, "streams: %s is listed twice", name);
             ok = FALSE;
             break;
@@ -253,7 +272,13 @@ static gboolean parse_streams(const char *text, gsize len, json_object *conn, js
         }
     }
     g_hash_table_destroy(seen);
+    gboolean unchanged = ok && json_object_array_length(streams) == 0 && json_object_array_length(current) == 0;
     json_object_put(current);
+    if (unchanged) { /* no streams, as before: nothing to send */
+        g_strfreev(lines);
+        json_object_put(streams);
+        return TRUE;
+    }
     if (ok && json_object_array_length(streams) == 0) {
         g_set_error(error, ABFS_ERROR, EINVAL, "streams: at least one stream must be selected");
         ok = FALSE;

@@ -62,6 +62,9 @@ static char *one_line(const char *s, gsize max)
     GString *out = g_string_sized_new(64);
     for (const char *p = s; *p && out->len < max; p++)
         g_string_append_c(out, (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p);
+    const char *valid_end;
+    if (!g_utf8_validate(out->str, (gssize)out->len, &valid_end)) /* a cut inside a character */
+        g_string_truncate(out, (gsize)(valid_end - out->str));
     g_strstrip(out->str);
     out->len = strlen(out->str);
     return g_string_free(out, FALSE);

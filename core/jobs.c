@@ -5,6 +5,7 @@
 #include "resources.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 typedef struct {
@@ -232,7 +233,9 @@ char *abfs_time_iso(const char *text)
     if (!dt)
         return NULL;
     GDateTime *u = g_date_time_to_utc(dt);
-    char *out = g_date_time_format(u, "%Y-%m-%dT%H:%M:%SZ");
+    char *out = g_strdup_printf("%04d-%02d-%02dT%02d:%02d:%02dZ", g_date_time_get_year(u),
+                                g_date_time_get_month(u), g_date_time_get_day_of_month(u),
+                                g_date_time_get_hour(u), g_date_time_get_minute(u), g_date_time_get_second(u));
     g_date_time_unref(u);
     g_date_time_unref(dt);
     return out;
@@ -242,7 +245,7 @@ gint64 abfs_duration_seconds(const char *text)
 {
     if (!text || text[0] != 'P')
         return -1;
-    gint64 total = 0;
+    double total = 0;
     gboolean in_time = FALSE;
     const char *p = text + 1;
     while (*p) {
@@ -253,19 +256,23 @@ gint64 abfs_duration_seconds(const char *text)
         }
         char *end;
         double v = g_ascii_strtod(p, &end);
-        if (end == p)
+        if (end == p || !isfinite(v) || v < 0)
             return -1;
+        double unit;
         switch (*end) {
-        case 'D': total += (gint64)(v * 86400); break;
-        case 'H': total += (gint64)(v * 3600); break;
-        case 'M': total += (gint64)(v * (in_time ? 60 : 2592000)); break;
-        case 'S': total += (gint64)v; break;
-        case 'W': total += (gint64)(v * 604800); break;
+        case 'D': unit = 86400; break;
+        case 'H': unit = 3600; break;
+        case 'M': unit = in_time ? 60 : 2592000; break;
+        case 'S': unit = 1; break;
+        case 'W': unit = 604800; break;
         default: return -1;
         }
+        total += v * unit;
+        if (total > 1e15) /* about 31 million years: not a job's duration */
+            return -1;
         p = end + 1;
     }
-    return total;
+    return (gint64)total;
 }
 
 char *abfs_job_log_text(json_object *info)
@@ -394,6 +401,28 @@ static void forget_list(AbfsJobs *jobs, const char *connection_id)
     g_mutex_unlock(&jobs->lock);
 }
 
+/* The newest job of a connection, read fresh (a new reference), or NULL (none, or *known FALSE
+ * when the server could not say). */
+static json_object *newest_job(AbfsJobs *jobs, const char *connection_id, gboolean *known)
+{
+    char *path = g_strdup_printf("/jobs?connectionId=%s&orderBy=createdAt%%7CDESC&limit=1&offset=0", connection_id);
+    json_object *page = NULL, *found = NULL;
+    *known = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT, &page, NULL);
+    if (*known) {
+        json_object *job = json_object_array_get_idx(json_object_object_get(page, "data"), 0);
+        if (json_object_is_type(json_object_object_get(job, "jobId"), json_type_int))
+            json_object_deep_copy(job, &found, NULL);
+    }
+    json_object_put(page);
+    g_free(path);
+    return found;
+}
+
+static gint64 job_number(json_object *job)
+{
+    return job ? json_object_get_int64(json_object_object_get(job, "jobId")) : -1;
+}
+
 gboolean abfs_jobs_run(AbfsJobs *jobs, const char *connection_id, const char *text, char **job_id,
                        GError **error)
 {
@@ -414,8 +443,32 @@ gboolean abfs_jobs_run(AbfsJobs *jobs, const char *connection_id, const char *te
     gboolean ok;
     if (type) {
         json_object_object_add(body, "jobType", json_object_new_string(type));
-        /* Never retried: a retry could start a second sync. */
-        ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "POST", "/jobs", body, ABFS_CALL_DEFAULT, &answer, error);
+        /* Never retried: a retry could start a second sync. When the answer is lost, the job list
+         * says whether the server started one. */
+        gboolean can_check;
+        json_object *before = newest_job(jobs, connection_id, &can_check);
+        gint64 newest_before = job_number(before);
+        json_object_put(before);
+        GError *err = NULL;
+        ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "POST", "/jobs", body, ABFS_CALL_DEFAULT, &answer, &err);
+        if (!ok && can_check &&
+            (err->code == EIO || err->code == ETIMEDOUT || err->code == ENOTCONN || err->code == EINTR)) {
+            gboolean known;
+            json_object *after = newest_job(jobs, connection_id, &known);
+            if (after && job_number(after) > newest_before &&
+                g_strcmp0(abfs_json_string(after, "jobType"), type) == 0)
+                answer = after;
+            else
+                json_object_put(after);
+            if (answer) {
+                g_message("run of %s: the answer was lost (%s) but the server started job %" G_GINT64_FORMAT,
+                          connection_id, err->message, json_object_get_int64(json_object_object_get(answer, "jobId")));
+                g_clear_error(&err);
+                ok = TRUE;
+            }
+        }
+        if (err)
+            g_propagate_error(error, err);
     } else {
         /* Merge keeps the destination's records; every stream (an empty list means all). */
         json_object_object_add(body, "refreshMode", json_object_new_string("Merge"));

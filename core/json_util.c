@@ -59,6 +59,7 @@ char *abfs_json_pretty(json_object *value)
 json_object *abfs_json_parse(const char *text, gsize len, GError **error)
 {
     json_tokener *tok = json_tokener_new_ex(64);
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT); /* what users write must be real JSON */
     /* Including the terminating NUL lets a bare top-level number end. */
     json_object *value = json_tokener_parse_ex(tok, text, (int)MIN(len + 1, (gsize)G_MAXINT));
     enum json_tokener_error jerr = json_tokener_get_error(tok);
@@ -73,6 +74,10 @@ json_object *abfs_json_parse(const char *text, gsize len, GError **error)
         g_set_error(error, ABFS_ERROR, EINVAL, "invalid JSON at byte %zu: %s", end,
                     json_tokener_error_desc(jerr));
         json_object_put(value);
+        return NULL;
+    }
+    if (!value) { /* the JSON literal null: valid JSON, but never a value of a file */
+        g_set_error(error, ABFS_ERROR, EINVAL, "null is not a value this file takes");
         return NULL;
     }
     for (gsize i = MIN(end, len); i < len; i++)

@@ -25,6 +25,9 @@ static gboolean invalid(GError **error, const char *fmt, ...)
     va_start(ap, fmt);
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    for (char *p = msg; *p; p++) /* user text in a message never breaks its line */
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     g_set_error_literal(error, ABFS_ERROR, EINVAL, msg);
     g_free(msg);
     return FALSE;
@@ -366,8 +369,11 @@ static gboolean values_equal(const Setting *s, json_object *a, json_object *b)
     /* A member the API left out shows as an empty line; writing that line back is no change. */
     if (!a || !b)
         return a == b || (!a && is_empty_string(b)) || (!b && is_empty_string(a));
-    if (strcmp(s->key, "configurations") == 0)
-        return streams_equal(json_object_object_get(a, "streams"), json_object_object_get(b, "streams"));
+    if (strcmp(s->key, "configurations") == 0) {
+        json_object *sa = json_object_object_get(a, "streams"), *sb = json_object_object_get(b, "streams");
+        if (json_object_is_type(sa, json_type_array) && json_object_is_type(sb, json_type_array))
+            return streams_equal(sa, sb);
+    }
     return json_object_equal(a, b);
 }
 

@@ -19,6 +19,10 @@ AbfsFs *abfs_fs(void)
 
 int abfs_fs_fail(GError *err, const char *path)
 {
+    if (!err) { /* a failure that forgot its reason: still an error, never a crash */
+        g_warning("%s: failed without a reason (a bug)", path);
+        return -EIO;
+    }
     int code = err->domain == ABFS_ERROR && err->code > 0 ? err->code : EIO;
     if (code != ENOENT) {
         abfs_errlog_add(abfs_fs()->errlog, path, code, err->message);

@@ -45,9 +45,7 @@ settings)
     dest=$2
     mkdir -p "$dest"
     each_page '.data[] | .connectionId + "\t" + tojson' |
-        while IFS=$'\t' read -r id json; do
-            printf '%s\n' "$json" > "$dest/$id.json"
-        done
+        awk -F '\t' -v dest="$dest" '{ f = dest "/" $1 ".json"; print $2 > f; close(f) }'
     ;;
 parallel)
     dest=$2

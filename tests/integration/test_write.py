@@ -93,6 +93,13 @@ def test_truncate_alone_sends_nothing(mount, emulator, faker):
     ("settings.json", '{"colour": "blue"}', "not a writable setting"),
     ("settings.json", '{"schedule": {"scheduleType": "basic", "basicTiming": "Every 2 HOURS"}}', "basic"),
     ("streams", "", "at least one stream"),
+    ("configurations.json", "null", "null is not a value"),
+    ("configurations.json", "0", "configurations must be an object"),
+    ("configurations.json", "{}", "configurations must be an object"),
+    ("settings.json", "null", "null is not a value"),
+    ("settings.json", '{"configurations": {"streams": 5}}', "configurations must be an object"),
+    ("settings.json", "{'name': 'single quotes'}", "invalid JSON"),
+    ("streams", "users\rorders", "control character"),
 ])
 def test_invalid_values_are_einval_and_send_nothing(mount, emulator, faker, file, value, message):
     before = emulator.state()["connections"][faker["connectionId"]]
@@ -108,6 +115,15 @@ def test_invalid_values_are_einval_and_send_nothing(mount, emulator, faker, file
     assert errors and f"connections/{faker['connectionId']}/{file}: EINVAL:" in errors[-1]
     assert message in errors[-1]
     assert f"connections/{faker['connectionId']}/{file}" in mount.log()
+
+
+def test_no_streams_written_back_is_a_noop(mount, emulator):
+    sandbox = by_name(emulator, "Sandbox (no streams)")
+    d = cdir(mount, sandbox)
+    emulator.reset_requests()
+    assert (d / "streams").read_text() == ""
+    assert run(f"cp {d}/streams /tmp/abfs-empty && cp /tmp/abfs-empty {d}/streams").returncode == 0
+    assert patches(emulator) == 0
 
 
 def test_shell_reports_the_error(mount, emulator, faker):

@@ -1302,7 +1302,7 @@ static void test_id_is_safe(void)
         "12\n",
         "12\r",
         "1\t2",
-        "a\x01" "b",
+        ("a\x01" "b"),
         "\x7f",
         "9924bcd0-99be-453d-ba47-c2c9766f7da5a", /* 37 characters */
         "9924bcd0-99be-453d-ba47-c2c9766f7da",   /* 35 characters */
