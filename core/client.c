@@ -131,6 +131,8 @@ gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, c
             g_mutex_lock(&client->rand_lock);
             gint64 wait = abfs_client_backoff_us(attempt, RETRY_BASE_US, RETRY_CAP_US, client->rand);
             g_mutex_unlock(&client->rand_lock);
+            if (sent && resp.retry_after_s >= 0) /* the server said when: honour it (within the deadline) */
+                wait = MAX(wait, resp.retry_after_s * G_USEC_PER_SEC);
             if (g_get_monotonic_time() + wait < deadline) {
                 g_debug("retrying %s %s in %" G_GINT64_FORMAT " ms (%s)", method, path, wait / 1000,
                         sent ? "server busy" : err->message);

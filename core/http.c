@@ -144,6 +144,22 @@ static size_t sink_write(char *data, size_t size, size_t nmemb, void *user)
     return n;
 }
 
+static size_t header_line(char *data, size_t size, size_t nmemb, void *user)
+{
+    size_t n = size * nmemb;
+    gint64 *retry_after = user;
+    if (n > 12 && g_ascii_strncasecmp(data, "Retry-After:", 12) == 0) {
+        char *value = g_strndup(data + 12, n - 12);
+        g_strstrip(value);
+        char *end;
+        gint64 s = g_ascii_strtoll(value, &end, 10);
+        if (end != value && *end == '\0' && s >= 0) /* seconds; an HTTP date is ignored */
+            *retry_after = s;
+        g_free(value);
+    }
+    return n;
+}
+
 static int errno_for_curl(CURLcode rc)
 {
     switch (rc) {
@@ -177,6 +193,7 @@ gboolean abfs_http_request(AbfsHttp *http, const char *method, const char *url,
                            AbfsHttpResponse *response, GError **error)
 {
     memset(response, 0, sizeof *response);
+    response->retry_after_s = -1;
     CURL *h = handle_take(http);
     if (!h) {
         g_set_error(error, ABFS_ERROR, ENOMEM, "cannot create an HTTP handle");
@@ -202,6 +219,9 @@ gboolean abfs_http_request(AbfsHttp *http, const char *method, const char *url,
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+    gint64 retry_after = -1;
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_line);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &retry_after);
 
     gint64 start = g_get_monotonic_time();
     CURLcode rc = curl_easy_perform(h);
@@ -233,6 +253,7 @@ gboolean abfs_http_request(AbfsHttp *http, const char *method, const char *url,
     }
     response->status = status;
     response->body = sink.body;
+    response->retry_after_s = retry_after;
     return TRUE;
 }
 

@@ -28,6 +28,7 @@ typedef struct {
 typedef struct {
     long status;
     GString *body;
+    gint64 retry_after_s; /* the Retry-After header in seconds, or -1 */
 } AbfsHttpResponse;
 
 AbfsHttp *abfs_http_new(const AbfsHttpOptions *options);

@@ -184,3 +184,12 @@ def test_lost_patch_answer_is_checked_not_misreported(faulty, emulator):
     r = run(f"/bin/echo 'Never applied' > {d}/name")
     assert r.returncode != 0
     assert emulator.state()["connections"][cid]["name"] == "Applied despite a lost answer"
+
+
+def test_retry_after_is_honoured(faulty, emulator):
+    fault(emulator, path="/api/public/v1/connections$", status=429, count=1, retry_after=2)
+    t0 = time.time()
+    assert sorted(os.listdir(faulty / "connections")) == sorted(emulator.connections())
+    assert time.time() - t0 >= 1.9
+    log = [r for r in emulator.requests()["log"] if r["path"] == "/api/public/v1/connections"]
+    assert [r["status"] for r in log][-2:] == [429, 200]
