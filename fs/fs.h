@@ -54,6 +54,8 @@ int abfs_op_release(const char *path, struct fuse_file_info *fi);
 int abfs_op_truncate(const char *path, off_t size, struct fuse_file_info *fi);
 int abfs_op_rename(const char *from, const char *to, unsigned int flags);
 int abfs_op_unlink(const char *path);
+/* Frees the open files the kernel never released (call after the session ended). */
+void abfs_handles_cleanup(void);
 
 /* jobs_ops.c: the jobs part of a connection directory. */
 int abfs_jobs_getattr(const char *path, const AbfsNode *node, struct stat *st);

@@ -45,17 +45,48 @@ typedef struct {
     gboolean acted;
 } Handle;
 
+/* Every open handle, so that those the kernel never released (the session ended while a file
+ * was open) are freed at unmount. */
+static GMutex open_lock;
+static GHashTable *open_handles;
+
+static void handle_free(Handle *h);
+
 static Handle *handle_new(HandleKind kind, const char *path)
 {
     Handle *h = g_new0(Handle, 1);
     h->kind = kind;
     h->path = g_strdup(path);
     g_mutex_init(&h->lock);
+    g_mutex_lock(&open_lock);
+    if (!open_handles)
+        open_handles = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_hash_table_add(open_handles, h);
+    g_mutex_unlock(&open_lock);
     return h;
+}
+
+void abfs_handles_cleanup(void)
+{
+    g_mutex_lock(&open_lock);
+    GHashTable *left = open_handles;
+    open_handles = NULL;
+    g_mutex_unlock(&open_lock);
+    if (!left)
+        return;
+    GList *all = g_hash_table_get_keys(left);
+    g_hash_table_destroy(left);
+    for (GList *l = all; l; l = l->next)
+        handle_free(l->data);
+    g_list_free(all);
 }
 
 static void handle_free(Handle *h)
 {
+    g_mutex_lock(&open_lock);
+    if (open_handles)
+        g_hash_table_remove(open_handles, h);
+    g_mutex_unlock(&open_lock);
     g_free(h->path);
     g_free(h->data);
     if (h->buf)

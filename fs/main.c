@@ -315,6 +315,7 @@ int main(int argc, char *argv[])
     status = fuse_loop_mt(fuse, loop) == 0 ? 0 : 1;
     fuse_loop_cfg_destroy(loop);
     abfs_invalidator_stop();
+    abfs_handles_cleanup();
     fuse_remove_signal_handlers(fuse_get_session(fuse));
     if (cmd.debug) {
         guint64 requests, bytes, millis;
