@@ -3,6 +3,7 @@
 #include "store.h"
 #include "error.h"
 #include "resources.h"
+#include "names.h"
 
 #include <errno.h>
 #include <string.h>
@@ -31,6 +32,7 @@ struct AbfsSnapshot {
     gint64 wall_time;   /* real seconds */
     GHashTable *by_id;  /* id → AbfsEntry (ref) */
     GPtrArray *ids;     /* sorted, borrowed from the entries */
+    GHashTable *by_name; /* lazily (CAS), see abfs_snapshot_by_name() */
 };
 
 struct AbfsStore {
@@ -225,6 +227,8 @@ void abfs_snapshot_unref(AbfsSnapshot *s)
     if (!s || !g_atomic_int_dec_and_test(&s->refs))
         return;
     g_ptr_array_free(s->ids, TRUE);
+    if (s->by_name)
+        g_hash_table_destroy(s->by_name);
     g_hash_table_destroy(s->by_id);
     g_free(s);
 }
@@ -532,4 +536,16 @@ void abfs_store_set_stale_hook(AbfsStore *store, AbfsStoreStaleHook hook, gpoint
 {
     store->on_stale = hook;
     store->on_stale_data = data;
+}
+
+GHashTable *abfs_snapshot_by_name(AbfsSnapshot *s)
+{
+    GHashTable *t = g_atomic_pointer_get(&s->by_name);
+    if (t)
+        return t;
+    GHashTable *fresh = abfs_by_name_table(s);
+    if (g_atomic_pointer_compare_and_exchange(&s->by_name, NULL, fresh))
+        return fresh;
+    g_hash_table_destroy(fresh);
+    return g_atomic_pointer_get(&s->by_name);
 }

@@ -65,6 +65,8 @@ guint abfs_snapshot_count(AbfsSnapshot *snap);
 const char *abfs_snapshot_id(AbfsSnapshot *snap, guint i);
 /* The entry of a connection, or NULL (borrowed: valid while the snapshot is referenced). */
 AbfsEntry *abfs_snapshot_lookup(AbfsSnapshot *snap, const char *connection_id);
+/* Link name → connection id for by-name/ (names.h), computed once per snapshot; borrowed. */
+GHashTable *abfs_snapshot_by_name(AbfsSnapshot *snap);
 /* Wall-clock time (seconds) of the walk that made the snapshot. */
 gint64 abfs_snapshot_time(AbfsSnapshot *snap);
 

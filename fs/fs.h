@@ -74,6 +74,9 @@ char *abfs_workspace_url_text(void);
 int abfs_op_getxattr(const char *path, const char *name, char *value, size_t size);
 int abfs_op_listxattr(const char *path, char *list, size_t size);
 
+/* Lists the scratch files of dir into a readdir buffer. */
+void abfs_fill_scratches(const char *dir, void *buf, fuse_fill_dir_t fill);
+
 /* Asks the kernel to forget what it cached of path, from the invalidation thread (never from a
  * request handler, where it could deadlock). */
 void abfs_invalidate_later(const char *path);

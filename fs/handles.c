@@ -600,6 +600,24 @@ int abfs_op_rename(const char *from, const char *to, unsigned int flags)
             abfs_scratch_unlink(from);
         return rc;
     }
+    if (src.kind == ABFS_NODE_SCRATCH && dst.kind == ABFS_NODE_ACTOR_FILE) {
+        if (!abfs_actor_file_writable(dst.leaf))
+            return -EACCES;
+        Scratch *s = abfs_scratch_lookup(from);
+        if (!s)
+            return -ENOENT;
+        gsize len;
+        char *text = abfs_scratch_content(s, &len);
+        abfs_scratch_unref(s);
+        GError *err = NULL;
+        gboolean ok = abfs_actor_rename(abfs_fs()->actors, (AbfsActorKind)dst.file, dst.id, text, len, &err);
+        g_free(text);
+        if (!ok)
+            return abfs_fs_fail(err, to);
+        abfs_scratch_unlink(from);
+        abfs_invalidate_later(to);
+        return 0;
+    }
     if (src.kind == ABFS_NODE_SCRATCH && dst.kind == ABFS_NODE_ARTIFACT) {
         if (flags & RENAME_NOREPLACE)
             return -EEXIST;
@@ -621,12 +639,15 @@ int abfs_op_rename(const char *from, const char *to, unsigned int flags)
         abfs_invalidate_later(to);
         return 0;
     }
-    if ((src.kind == ABFS_NODE_CONNECTION_FILE || src.kind == ABFS_NODE_ARTIFACT) && dst.kind == ABFS_NODE_SCRATCH) {
+    if ((src.kind == ABFS_NODE_CONNECTION_FILE || src.kind == ABFS_NODE_ARTIFACT || src.kind == ABFS_NODE_ACTOR_FILE) &&
+        dst.kind == ABFS_NODE_SCRATCH) {
         /* An editor's backup-by-rename: the setting cannot leave, so the backup gets a copy. */
         GError *err = NULL;
         char *text;
         if (src.kind == ABFS_NODE_ARTIFACT) {
             text = abfs_artifact_read(abfs_fs()->client, src.id, (AbfsArtifact)src.file, &err);
+        } else if (src.kind == ABFS_NODE_ACTOR_FILE) {
+            text = abfs_actor_file(abfs_fs()->actors, (AbfsActorKind)src.file, src.id, src.leaf, &err);
         } else {
             AbfsEntry *entry = abfs_store_entry(abfs_fs()->store, src.id, &err);
             text = entry ? abfs_entry_render(entry, (guint)src.file, NULL) : NULL;

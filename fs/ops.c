@@ -36,6 +36,8 @@ gboolean abfs_fs_parent_exists(const AbfsNode *node)
 {
     if (node->kind == ABFS_NODE_SCRATCH && strcmp(node->parent, "/settings") == 0)
         return TRUE;
+    if (node->kind == ABFS_NODE_SCRATCH && !g_str_has_prefix(node->parent, "/connections/"))
+        return abfs_actor_exists(abfs_fs()->actors, (AbfsActorKind)node->file, node->id, NULL);
     AbfsEntry *e = abfs_store_entry(abfs_fs()->store, node->id, NULL);
     if (!e)
         return FALSE;
@@ -178,8 +180,9 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
     return 0;
 }
 
-static void fill_scratches(AbfsFs *fs, const char *dir, void *buf, fuse_fill_dir_t fill)
+void abfs_fill_scratches(const char *dir, void *buf, fuse_fill_dir_t fill)
 {
+    AbfsFs *fs = abfs_fs();
     GPtrArray *names = abfs_scratch_list(dir);
     struct stat st;
     for (guint i = 0; i < names->len; i++) {
@@ -263,7 +266,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
             if (full)
                 break;
         }
-        fill_scratches(fs, path, buf, fill);
+        abfs_fill_scratches(path, buf, fill);
     } else {
         AbfsEntry *entry = abfs_snapshot_lookup(snap, node.id);
         if (!entry) {
@@ -280,7 +283,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
             fill(buf, "destination", NULL, 0, 0);
             fill(buf, "run", NULL, 0, 0);
             fill(buf, "jobs", NULL, 0, 0);
-            fill_scratches(fs, path, buf, fill);
+            abfs_fill_scratches(path, buf, fill);
         }
     }
     abfs_snapshot_unref(snap);

@@ -100,6 +100,10 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
                 node->kind = ABFS_NODE_ACTOR_FILE;
                 g_strlcpy(node->leaf, parts[2], sizeof node->leaf);
                 ok = TRUE;
+            } else if (n == 3) { /* an editor's temporary file beside `name` */
+                node->kind = ABFS_NODE_SCRATCH;
+                g_snprintf(node->parent, sizeof node->parent, "/%s/%s", parts[0], node->id);
+                ok = TRUE;
             } else if (n == 4 && strcmp(parts[2], "connections") == 0 && abfs_id_is_safe(parts[3]) &&
                        strlen(parts[3]) < 40) {
                 node->kind = ABFS_NODE_ACTOR_CONNECTION_LINK;

@@ -22,6 +22,7 @@
  *   /sources, /destinations       ACTORS              (file: AbfsActorKind)
  *   /sources/<id>                 ACTOR
  *   /sources/<id>/<file>          ACTOR_FILE          (leaf: name, type, ..., see actors.h)
+ *   /sources/<id>/<other>         SCRATCH             (file: AbfsActorKind)
  *   /sources/<id>/connections     ACTOR_CONNECTIONS   symlinks to the connections using it
  *   /sources/<id>/connections/<c> ACTOR_CONNECTION_LINK (leaf: connection id)
  *   /connections/<id>/source      CONNECTION_LINK     (file 0: source, 1: destination)

@@ -41,9 +41,7 @@ static char *by_name_lookup(const char *link, int *rc, const char *path)
         *rc = abfs_fs_fail(err, path);
         return NULL;
     }
-    GHashTable *table = abfs_by_name_table(snap);
-    char *id = g_strdup(g_hash_table_lookup(table, link));
-    g_hash_table_destroy(table);
+    char *id = g_strdup(g_hash_table_lookup(abfs_snapshot_by_name(snap), link));
     abfs_snapshot_unref(snap);
     *rc = id ? 0 : -ENOENT;
     return id;
@@ -148,7 +146,8 @@ int abfs_workspace_getattr(const char *path, const AbfsNode *node, struct stat *
     case ABFS_NODE_ACTOR_CONNECTIONS:
         if (!abfs_actor_exists(fs->actors, (AbfsActorKind)node->file, node->id, &err))
             return abfs_fs_fail(err, path);
-        fill_stat(st, S_IFDIR | 0555, 0);
+        /* an actor's directory takes editors' temporary files (sed -i on `name`) */
+        fill_stat(st, S_IFDIR | (node->kind == ABFS_NODE_ACTOR ? 0755 : 0555), 0);
         return 0;
     case ABFS_NODE_WORKSPACE_JSON:
     case ABFS_NODE_WORKSPACE_URL:
@@ -184,12 +183,10 @@ int abfs_workspace_readdir(const char *path, const AbfsNode *node, void *buf, fu
         AbfsSnapshot *snap = abfs_store_snapshot(fs->store, &err);
         if (!snap)
             return abfs_fs_fail(err, path);
-        GHashTable *table = abfs_by_name_table(snap);
-        GList *names = g_list_sort(g_hash_table_get_keys(table), (GCompareFunc)strcmp);
+        GList *names = g_list_sort(g_hash_table_get_keys(abfs_snapshot_by_name(snap)), (GCompareFunc)strcmp);
         for (GList *l = names; l; l = l->next)
             fill(buf, l->data, NULL, 0, 0);
         g_list_free(names);
-        g_hash_table_destroy(table);
         abfs_snapshot_unref(snap);
         return 0;
     }
@@ -208,6 +205,7 @@ int abfs_workspace_readdir(const char *path, const AbfsNode *node, void *buf, fu
         for (const char *const *f = abfs_actor_files(); *f; f++)
             fill(buf, *f, NULL, 0, 0);
         fill(buf, "connections", NULL, 0, 0);
+        abfs_fill_scratches(path, buf, fill);
         return 0;
     case ABFS_NODE_ACTOR_CONNECTIONS: {
         if (!abfs_actor_exists(fs->actors, (AbfsActorKind)node->file, node->id, &err))

@@ -250,3 +250,18 @@ def test_help_version_and_man_page():
         assert section in r.stdout, section
     w = subprocess.run(["groff", "-man", "-Tutf8", "-ww", str(page)], capture_output=True, text=True)
     assert w.returncode == 0 and w.stderr == ""
+
+
+def test_sed_i_and_vim_on_source_name(mount, emulator):
+    sid = next(iter(s for s, v in emulator.state()["sources"].items() if v["workspaceId"] == WORKSPACE))
+    d = mount / "sources" / sid
+    old = (d / "name").read_text().strip()
+    r = run(f"sed -i 's/.*/Sed Renamed/' {d}/name")
+    assert r.returncode == 0, r.stderr + (mount / "errors").read_text()
+    assert emulator.state()["sources"][sid]["name"] == "Sed Renamed"
+    r = run(f"vim -u NONE -i NONE -N -es -c 'set backup writebackup backupcopy=auto' -c '%s/Sed/Vim/' -c 'wq' {d}/name",
+            timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert emulator.state()["sources"][sid]["name"] == "Vim Renamed"
+    assert old != "Vim Renamed"
+    assert sorted(os.listdir(d)) == sorted(["name", "type", "definition_id", "configuration.json", "url", "connections"])
