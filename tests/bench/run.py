@@ -40,7 +40,6 @@ import urllib.request
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 EMULATOR = REPO / "tests" / "emulator" / "airbyte_emulator.py"
-EMULATOR_NODELAY = HERE / "emulator_nodelay.py"      # the same emulator with TCP_NODELAY
 CURL_JQ = HERE / "curl_jq.sh"
 DOC = REPO / "docs" / "benchmark.md"
 PASSTHROUGH_SRC = pathlib.Path("/usr/share/doc/libfuse3-dev/examples")
@@ -210,13 +209,13 @@ def remove_tree(path):
 # --- the emulator -------------------------------------------------------------------------------
 
 class Emulator:
-    def __init__(self, n, workdir, nagle=False):
+    def __init__(self, n, workdir):
         self.n = n
         port_file = os.path.join(workdir, "emulator-%d.port" % n)
         self.log_path = os.path.join(workdir, "emulator-%d.log" % n)
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [PYTHON, str(EMULATOR if nagle else EMULATOR_NODELAY), "--port", "0", "--port-file", port_file, "--quiet",
+            [PYTHON, str(EMULATOR), "--port", "0", "--port-file", port_file, "--quiet",
              "--connections", str(n)],
             stdout=subprocess.DEVNULL, stderr=self.log, stdin=subprocess.DEVNULL)
         self._cleanup = register(self.stop)
@@ -995,9 +994,8 @@ def report(args, results, refs, floor_rows, started, elapsed, load_before):
          "quick run" if args.quick else "full run", elapsed, load_before, loadavg()))
     w("- Command: `%s`\n" % args.command)
     w("- airbytefs commit: `%s`\n" % commit_label(args))
-    w("- Emulator: tests/emulator/airbyte_emulator.py %s\n"
-      % ("as is (Nagle's algorithm on)" if args.emulator_nagle
-         else "with TCP_NODELAY (tests/bench/emulator_nodelay.py)"))
+    w("- Emulator: tests/emulator/airbyte_emulator.py --connections N, on this machine; latency "
+      "set with POST /_emulator/config\n")
     w("- passthrough: libfuse %s's example%s, serving a copy of the mount's files in /dev/shm; it "
       "reads local files, so it ran once per N and its numbers stand on every latency's row\n"
       % (pkg_version("fuse3"), " as shipped" if args.passthrough_stock
@@ -1104,9 +1102,6 @@ def parse_args(argv):
     p.add_argument("--runs", type=int, help="runs of every workload (default: 5, 3 at N=10000, fewer edits)")
     p.add_argument("--workloads", help="comma-separated subset of: " + ",".join(WORKLOADS))
     p.add_argument("--no-passthrough", action="store_true", help="skip the passthrough baseline")
-    p.add_argument("--emulator-nagle", action="store_true",
-                   help="run the stock emulator, whose keep-alive answers wait ~40 ms for a delayed "
-                        "ACK (default: tests/bench/emulator_nodelay.py, the same with TCP_NODELAY)")
     p.add_argument("--passthrough-stock", action="store_true",
                    help="build passthrough exactly as shipped (kernel cache timeouts 0, no readdirplus) "
                         "instead of with airbytefs's 1 s timeouts and readdirplus")
@@ -1162,7 +1157,7 @@ def main(argv):
         if not args.no_passthrough:
             bench.build_passthrough()
         for n in args.sizes:
-            emu = Emulator(n, workdir, nagle=args.emulator_nagle)
+            emu = Emulator(n, workdir)
             try:
                 ref = fetch_reference(emu)
                 runner.refs[n] = ref
