@@ -93,6 +93,14 @@ static gboolean validate(json_object *value, AbfsArtifact kind, GError **error)
     return TRUE;
 }
 
+gboolean abfs_artifact_validate(AbfsArtifact kind, const char *text, gsize len, GError **error)
+{
+    json_object *value = abfs_json_parse(text, len, error);
+    gboolean ok = value && validate(value, kind, error);
+    json_object_put(value);
+    return ok;
+}
+
 gboolean abfs_artifact_write(AbfsClient *client, const char *connection_id, AbfsArtifact kind,
                              const char *text, gsize len, GError **error)
 {

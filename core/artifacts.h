@@ -14,6 +14,11 @@ typedef enum { ABFS_ARTIFACT_STATE, ABFS_ARTIFACT_CATALOG } AbfsArtifact;
 /* The file's text: pretty JSON with a final newline. */
 char *abfs_artifact_read(AbfsClient *client, const char *connection_id, AbfsArtifact kind, GError **error);
 
+/* The checks abfs_artifact_write() makes before any request: text (NUL-terminated at len) is one
+ * JSON object, a ConnectionState with a known stateType (and an array streamState), or a catalog
+ * with a streams array of {stream, config} objects. FALSE with an EINVAL error otherwise. */
+gboolean abfs_artifact_validate(AbfsArtifact kind, const char *text, gsize len, GError **error);
+
 /* Validates text (one JSON object: a ConnectionState with stateType, or a catalog with a streams
  * array), sends nothing when it equals the current value, otherwise replaces it. A state write
  * while a sync runs (423) is EBUSY and changes nothing. */
