@@ -74,6 +74,9 @@ char *abfs_workspace_url_text(void);
 int abfs_op_getxattr(const char *path, const char *name, char *value, size_t size);
 int abfs_op_listxattr(const char *path, char *list, size_t size);
 
+/* Fills *st for a node owned by the mounting user (mode includes the file type). */
+void abfs_fill_stat(struct stat *st, mode_t mode, gsize size, gint64 mtime);
+
 /* Lists the scratch files of dir into a readdir buffer. */
 void abfs_fill_scratches(const char *dir, void *buf, fuse_fill_dir_t fill);
 

@@ -441,28 +441,33 @@ static int act(Handle *h, gboolean last)
     return 0;
 }
 
-static int commit_artifact(Handle *h)
+/* Sends text (NUL-terminated at len) as the new content of an API-backed file other than a
+ * connection setting: state.json, catalog.json, or an actor's name. 0 or -errno (logged). */
+static int write_node_text(const char *path, const AbfsNode *node, const char *text, gsize len)
 {
     AbfsFs *fs = abfs_fs();
-    g_mutex_lock(&h->lock);
-    if (!h->dirty) {
-        g_mutex_unlock(&h->lock);
-        return 0;
-    }
-    h->dirty = FALSE;
     GError *err = NULL;
-    gboolean ok = h->kind == HANDLE_ACTOR_NAME
-                      ? abfs_actor_rename(fs->actors, (AbfsActorKind)h->node.file, h->node.id, h->buf->str,
-                                          h->buf->len, &err)
-                      : abfs_artifact_write(fs->client, h->node.id, (AbfsArtifact)h->node.file, h->buf->str,
-                                            h->buf->len, &err);
-    g_mutex_unlock(&h->lock);
+    gboolean ok = node->kind == ABFS_NODE_ACTOR_FILE
+                      ? abfs_actor_rename(fs->actors, (AbfsActorKind)node->file, node->id, text, len, &err)
+                      : abfs_artifact_write(fs->client, node->id, (AbfsArtifact)node->file, text, len, &err);
     if (!ok)
-        return abfs_fs_fail(err, h->path);
-    if (h->kind == HANDLE_ARTIFACT && h->node.file == ABFS_ARTIFACT_CATALOG)
+        return abfs_fs_fail(err, path);
+    if (node->kind == ABFS_NODE_ARTIFACT && node->file == ABFS_ARTIFACT_CATALOG)
         abfs_store_invalidate(fs->store); /* the catalog is the connection's streams */
-    abfs_invalidate_later(h->path);
+    abfs_invalidate_later(path);
     return 0;
+}
+
+static int commit_artifact(Handle *h)
+{
+    g_mutex_lock(&h->lock);
+    int rc = 0;
+    if (h->dirty) {
+        h->dirty = FALSE;
+        rc = write_node_text(h->path, &h->node, h->buf->str, h->buf->len);
+    }
+    g_mutex_unlock(&h->lock);
+    return rc;
 }
 
 static int commit_handle(Handle *h)
@@ -582,11 +587,14 @@ int abfs_op_rename(const char *from, const char *to, unsigned int flags)
         }
         return abfs_scratch_rename(from, to);
     }
-    if (src.kind == ABFS_NODE_SCRATCH && dst.kind == ABFS_NODE_CONNECTION_FILE) {
+    if (src.kind == ABFS_NODE_SCRATCH &&
+        (dst.kind == ABFS_NODE_CONNECTION_FILE || dst.kind == ABFS_NODE_ARTIFACT || dst.kind == ABFS_NODE_ACTOR_FILE)) {
+        /* A tool saving through a temporary file: the rename commits its content, validated. */
         if (flags & RENAME_NOREPLACE)
             return -EEXIST;
         guint n;
-        if (!abfs_connection_files(&n)[dst.file].parse)
+        if ((dst.kind == ABFS_NODE_CONNECTION_FILE && !abfs_connection_files(&n)[dst.file].parse) ||
+            (dst.kind == ABFS_NODE_ACTOR_FILE && !abfs_actor_file_writable(dst.leaf)))
             return -EACCES;
         Scratch *s = abfs_scratch_lookup(from);
         if (!s)
@@ -594,50 +602,12 @@ int abfs_op_rename(const char *from, const char *to, unsigned int flags)
         gsize len;
         char *text = abfs_scratch_content(s, &len);
         abfs_scratch_unref(s);
-        int rc = commit(to, dst.id, (guint)dst.file, NULL, text, len);
+        int rc = dst.kind == ABFS_NODE_CONNECTION_FILE ? commit(to, dst.id, (guint)dst.file, NULL, text, len)
+                                                       : write_node_text(to, &dst, text, len);
         g_free(text);
         if (rc == 0)
             abfs_scratch_unlink(from);
         return rc;
-    }
-    if (src.kind == ABFS_NODE_SCRATCH && dst.kind == ABFS_NODE_ACTOR_FILE) {
-        if (!abfs_actor_file_writable(dst.leaf))
-            return -EACCES;
-        Scratch *s = abfs_scratch_lookup(from);
-        if (!s)
-            return -ENOENT;
-        gsize len;
-        char *text = abfs_scratch_content(s, &len);
-        abfs_scratch_unref(s);
-        GError *err = NULL;
-        gboolean ok = abfs_actor_rename(abfs_fs()->actors, (AbfsActorKind)dst.file, dst.id, text, len, &err);
-        g_free(text);
-        if (!ok)
-            return abfs_fs_fail(err, to);
-        abfs_scratch_unlink(from);
-        abfs_invalidate_later(to);
-        return 0;
-    }
-    if (src.kind == ABFS_NODE_SCRATCH && dst.kind == ABFS_NODE_ARTIFACT) {
-        if (flags & RENAME_NOREPLACE)
-            return -EEXIST;
-        Scratch *s = abfs_scratch_lookup(from);
-        if (!s)
-            return -ENOENT;
-        gsize len;
-        char *text = abfs_scratch_content(s, &len);
-        abfs_scratch_unref(s);
-        AbfsFs *fs = abfs_fs();
-        GError *err = NULL;
-        gboolean ok = abfs_artifact_write(fs->client, dst.id, (AbfsArtifact)dst.file, text, len, &err);
-        g_free(text);
-        if (!ok)
-            return abfs_fs_fail(err, to);
-        if (dst.file == ABFS_ARTIFACT_CATALOG)
-            abfs_store_invalidate(fs->store);
-        abfs_scratch_unlink(from);
-        abfs_invalidate_later(to);
-        return 0;
     }
     if ((src.kind == ABFS_NODE_CONNECTION_FILE || src.kind == ABFS_NODE_ARTIFACT || src.kind == ABFS_NODE_ACTOR_FILE) &&
         dst.kind == ABFS_NODE_SCRATCH) {

@@ -9,20 +9,6 @@
 #include "connection_files.h"
 #include "jobs.h"
 
-static void fill_stat(struct stat *st, mode_t mode, gsize size, gint64 mtime)
-{
-    AbfsFs *fs = abfs_fs();
-    memset(st, 0, sizeof *st);
-    st->st_mode = mode;
-    st->st_nlink = S_ISDIR(mode) ? 2 : 1;
-    st->st_uid = fs->uid;
-    st->st_gid = fs->gid;
-    st->st_size = (off_t)size;
-    st->st_blksize = 4096;
-    st->st_blocks = (blkcnt_t)((size + 511) / 512);
-    st->st_mtime = st->st_ctime = st->st_atime = (time_t)mtime;
-}
-
 char *abfs_jobs_url_text(const char *connection_id)
 {
     char *url = abfs_connection_url(abfs_store_render_context(abfs_fs()->store), connection_id);
@@ -62,21 +48,21 @@ int abfs_jobs_getattr(const char *path, const AbfsNode *node, struct stat *st)
     int rc = 0;
     switch (node->kind) {
     case ABFS_NODE_RUN:
-        fill_stat(st, S_IFREG | 0200, 0, fs->mount_time);
+        abfs_fill_stat(st, S_IFREG | 0200, 0, fs->mount_time);
         return 0;
     case ABFS_NODE_JOBS:
-        fill_stat(st, S_IFDIR | 0555, 0, fs->mount_time);
+        abfs_fill_stat(st, S_IFDIR | 0555, 0, fs->mount_time);
         return 0;
     case ABFS_NODE_JOBS_URL: {
         char *text = abfs_jobs_url_text(node->id);
-        fill_stat(st, S_IFREG | 0444, strlen(text), fs->mount_time);
+        abfs_fill_stat(st, S_IFREG | 0444, strlen(text), fs->mount_time);
         g_free(text);
         return 0;
     }
     case ABFS_NODE_JOBS_LATEST: {
         char *id = latest_job(path, node->id, &rc);
         if (id)
-            fill_stat(st, S_IFLNK | 0777, strlen(id), fs->mount_time);
+            abfs_fill_stat(st, S_IFLNK | 0777, strlen(id), fs->mount_time);
         g_free(id);
         return rc;
     }
@@ -86,7 +72,7 @@ int abfs_jobs_getattr(const char *path, const AbfsNode *node, struct stat *st)
         if (!json)
             return abfs_fs_fail(err, path);
         g_free(json);
-        fill_stat(st, S_IFDIR | 0555, 0, fs->mount_time);
+        abfs_fill_stat(st, S_IFDIR | 0555, 0, fs->mount_time);
         return 0;
     }
     case ABFS_NODE_JOB_FILE:
@@ -97,12 +83,12 @@ int abfs_jobs_getattr(const char *path, const AbfsNode *node, struct stat *st)
                 return abfs_fs_fail(err, path);
             g_free(json);
             /* wait's size is unknown until the job ends: it is read with direct I/O. */
-            fill_stat(st, S_IFREG | (node->job_file[0] == 'c' ? 0200 : 0444), 0, fs->mount_time);
+            abfs_fill_stat(st, S_IFREG | (node->job_file[0] == 'c' ? 0200 : 0444), 0, fs->mount_time);
             return 0;
         } else {
             char *text = abfs_job_node_content(path, node, &rc);
             if (text)
-                fill_stat(st, S_IFREG | 0444, strlen(text), fs->mount_time);
+                abfs_fill_stat(st, S_IFREG | 0444, strlen(text), fs->mount_time);
             g_free(text);
             return rc;
         }

@@ -45,27 +45,30 @@ gboolean abfs_fs_parent_exists(const AbfsNode *node)
     return TRUE;
 }
 
-static void stat_dir(AbfsFs *fs, struct stat *st, mode_t mode, gint64 mtime)
+void abfs_fill_stat(struct stat *st, mode_t mode, gsize size, gint64 mtime)
 {
+    AbfsFs *fs = abfs_fs();
     memset(st, 0, sizeof *st);
-    st->st_mode = S_IFDIR | mode;
-    st->st_nlink = 2;
-    st->st_uid = fs->uid;
-    st->st_gid = fs->gid;
-    st->st_mtime = st->st_ctime = st->st_atime = (time_t)mtime;
-}
-
-static void stat_file(AbfsFs *fs, struct stat *st, mode_t mode, gsize size, gint64 mtime)
-{
-    memset(st, 0, sizeof *st);
-    st->st_mode = S_IFREG | mode;
-    st->st_nlink = 1;
+    st->st_mode = mode;
+    st->st_nlink = S_ISDIR(mode) ? 2 : 1;
     st->st_uid = fs->uid;
     st->st_gid = fs->gid;
     st->st_size = (off_t)size;
     st->st_blksize = 4096;
     st->st_blocks = (blkcnt_t)((size + 511) / 512);
     st->st_mtime = st->st_ctime = st->st_atime = (time_t)mtime;
+}
+
+static void stat_dir(AbfsFs *fs, struct stat *st, mode_t mode, gint64 mtime)
+{
+    (void)fs;
+    abfs_fill_stat(st, S_IFDIR | mode, 0, mtime);
+}
+
+static void stat_file(AbfsFs *fs, struct stat *st, mode_t mode, gsize size, gint64 mtime)
+{
+    (void)fs;
+    abfs_fill_stat(st, S_IFREG | mode, size, mtime);
 }
 
 static gint64 entry_newest_mtime(AbfsEntry *entry)

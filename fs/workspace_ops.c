@@ -12,20 +12,6 @@
 #include "names.h"
 #include "resources.h"
 
-static void fill_stat(struct stat *st, mode_t mode, gsize size)
-{
-    AbfsFs *fs = abfs_fs();
-    memset(st, 0, sizeof *st);
-    st->st_mode = mode;
-    st->st_nlink = S_ISDIR(mode) ? 2 : 1;
-    st->st_uid = fs->uid;
-    st->st_gid = fs->gid;
-    st->st_size = (off_t)size;
-    st->st_blksize = 4096;
-    st->st_blocks = (blkcnt_t)((size + 511) / 512);
-    st->st_mtime = st->st_ctime = st->st_atime = (time_t)fs->mount_time;
-}
-
 char *abfs_workspace_url_text(void)
 {
     AbfsFs *fs = abfs_fs();
@@ -140,22 +126,22 @@ int abfs_workspace_getattr(const char *path, const AbfsNode *node, struct stat *
     switch (node->kind) {
     case ABFS_NODE_BY_NAME:
     case ABFS_NODE_ACTORS:
-        fill_stat(st, S_IFDIR | 0555, 0);
+        abfs_fill_stat(st, S_IFDIR | 0555, 0, abfs_fs()->mount_time);
         return 0;
     case ABFS_NODE_ACTOR:
     case ABFS_NODE_ACTOR_CONNECTIONS:
         if (!abfs_actor_exists(fs->actors, (AbfsActorKind)node->file, node->id, &err))
             return abfs_fs_fail(err, path);
         /* an actor's directory takes editors' temporary files (sed -i on `name`) */
-        fill_stat(st, S_IFDIR | (node->kind == ABFS_NODE_ACTOR ? 0755 : 0555), 0);
+        abfs_fill_stat(st, S_IFDIR | (node->kind == ABFS_NODE_ACTOR ? 0755 : 0555), 0, abfs_fs()->mount_time);
         return 0;
     case ABFS_NODE_WORKSPACE_JSON:
     case ABFS_NODE_WORKSPACE_URL:
     case ABFS_NODE_ACTOR_FILE: {
         char *text = abfs_tree_content(path, node, &rc);
         if (text)
-            fill_stat(st, S_IFREG | (node->kind == ABFS_NODE_ACTOR_FILE && abfs_actor_file_writable(node->leaf) ? 0644 : 0444),
-                      strlen(text));
+            abfs_fill_stat(st, S_IFREG | (node->kind == ABFS_NODE_ACTOR_FILE && abfs_actor_file_writable(node->leaf) ? 0644 : 0444),
+                      strlen(text), abfs_fs()->mount_time);
         g_free(text);
         return rc;
     }
@@ -164,7 +150,7 @@ int abfs_workspace_getattr(const char *path, const AbfsNode *node, struct stat *
     case ABFS_NODE_ACTOR_CONNECTION_LINK: {
         char *target = abfs_link_target(path, node, &rc);
         if (target)
-            fill_stat(st, S_IFLNK | 0777, strlen(target));
+            abfs_fill_stat(st, S_IFLNK | 0777, strlen(target), abfs_fs()->mount_time);
         g_free(target);
         return rc;
     }
