@@ -16,6 +16,7 @@ struct AbfsClient {
     AbfsAuth *auth;
     GMutex rand_lock;
     GRand *rand;
+    gboolean (*cancelled)(void);
 };
 
 AbfsClient *abfs_client_new(AbfsConfig *cfg, gboolean trace, gboolean (*cancelled)(void))
@@ -35,6 +36,7 @@ AbfsClient *abfs_client_new(AbfsConfig *cfg, gboolean trace, gboolean (*cancelle
     client->auth = abfs_auth_new(cfg, client->http);
     g_mutex_init(&client->rand_lock);
     client->rand = g_rand_new();
+    client->cancelled = cancelled;
     return client;
 }
 
@@ -138,7 +140,16 @@ gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, c
                         sent ? "server busy" : err->message);
                 g_clear_error(&err);
                 abfs_http_response_clear(&resp);
-                g_usleep((gulong)wait);
+                /* wait in slices, so that Ctrl-C ends the wait too */
+                gboolean stopped = FALSE;
+                for (gint64 end = g_get_monotonic_time() + wait; !stopped && g_get_monotonic_time() < end;) {
+                    g_usleep((gulong)MIN(100000, MAX(end - g_get_monotonic_time(), 0)));
+                    stopped = client->cancelled && client->cancelled();
+                }
+                if (stopped) {
+                    g_set_error(error, ABFS_ERROR, EINTR, "%s %s: interrupted", method, path);
+                    break;
+                }
                 continue;
             }
         }

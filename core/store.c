@@ -16,6 +16,7 @@ typedef struct {
 
 struct AbfsEntry {
     gint refs;
+    gint64 fetched_at;          /* monotonic µs when it was read */
     char *text;                 /* the connection as compact JSON: ~the bytes the API sent */
     char *fields[ABFS_ENTRY_FIELDS]; /* connectionId, name, sourceId, destinationId */
     gint64 created_at;
@@ -54,6 +55,8 @@ struct AbfsStore {
     AbfsStoreStaleHook on_stale;
     gpointer on_stale_data;
     gpointer on_change_data;
+    GHashTable *singles;   /* id → AbfsEntry: connections read one by one before any walk */
+    GHashTable *fetching;  /* ids whose single read is in flight (single flight per id) */
     guint64 put_serial; /* counts abfs_store_put_connection() calls */
     GHashTable *puts;   /* connection id → put_serial of its last put */
 };
@@ -158,6 +161,7 @@ static AbfsEntry *entry_new(AbfsStore *store, char *text, AbfsEntry *previous, g
     static const char *const keys[ABFS_ENTRY_FIELDS] = {"connectionId", "name", "sourceId", "destinationId"};
     AbfsEntry *e = g_new0(AbfsEntry, 1);
     e->refs = 1;
+    e->fetched_at = g_get_monotonic_time();
     e->text = text;
     e->ctx = &store->ctx;
     e->files = abfs_connection_files(&e->nfiles);
@@ -265,6 +269,8 @@ AbfsStore *abfs_store_new(AbfsClient *client, const char *workspace_id, const ch
     g_mutex_init(&store->lock);
     g_cond_init(&store->done);
     store->puts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    store->singles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)abfs_entry_unref);
+    store->fetching = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     store->parallel = 1;
     return store;
 }
@@ -276,6 +282,8 @@ void abfs_store_free(AbfsStore *store)
     abfs_snapshot_unref(store->current);
     g_clear_error(&store->last_error);
     g_hash_table_destroy(store->puts);
+    g_hash_table_destroy(store->singles);
+    g_hash_table_destroy(store->fetching);
     g_mutex_clear(&store->lock);
     g_cond_clear(&store->done);
     g_free(store->workspace_id);
@@ -425,6 +433,7 @@ AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error)
         keep_newer_puts(store, fresh, serial_at_start);
         abfs_snapshot_unref(store->current);
         store->current = fresh;
+        g_hash_table_remove_all(store->singles); /* the listing knows them all now */
         store->stale = FALSE;
         result = snapshot_ref(fresh);
     } else {
@@ -455,6 +464,7 @@ void abfs_store_invalidate(AbfsStore *store)
     g_mutex_lock(&store->lock);
     store->stale = TRUE;
     store->retry_after = 0;
+    g_hash_table_remove_all(store->singles);
     g_mutex_unlock(&store->lock);
 }
 
@@ -465,6 +475,13 @@ void abfs_store_put_connection(AbfsStore *store, json_object *conn)
     json_object_put(conn);
     g_mutex_lock(&store->lock);
     AbfsSnapshot *old = store->current;
+    if (!old && id && g_hash_table_contains(store->singles, id)) {
+        /* no listing yet: the connection was read alone, so its new value replaces that */
+        AbfsEntry *prev = g_hash_table_lookup(store->singles, id);
+        AbfsEntry *e = strcmp(prev->text, text) == 0 ? abfs_entry_ref(prev)
+                                                     : entry_new(store, g_strdup(text), prev, g_get_real_time() / G_USEC_PER_SEC);
+        g_hash_table_replace(store->singles, g_strdup(id), e);
+    }
     if (!old || !id) {
         g_mutex_unlock(&store->lock);
         g_free(id);
@@ -507,8 +524,68 @@ AbfsClient *abfs_store_client(AbfsStore *store)
     return store->client;
 }
 
+/* Before the first walk, one connection asked for by id (cat connections/<id>/name on a fresh
+ * mount) is read with GET /connections/{id} instead of walking the whole listing: 16 readers of
+ * 16 connections cost 16 requests, not a walk of every page. One read per id at a time; entries
+ * live until the first walk installs a snapshot, or the TTL. */
+static AbfsEntry *single_entry(AbfsStore *store, const char *id, GError **error)
+{
+    g_mutex_lock(&store->lock);
+    for (;;) {
+        AbfsEntry *e = g_hash_table_lookup(store->singles, id);
+        if (e && g_get_monotonic_time() - e->fetched_at < store->ttl_us) {
+            abfs_entry_ref(e);
+            g_mutex_unlock(&store->lock);
+            return e;
+        }
+        if (!g_hash_table_contains(store->fetching, id))
+            break;
+        g_cond_wait(&store->done, &store->lock);
+    }
+    g_hash_table_add(store->fetching, g_strdup(id));
+    g_mutex_unlock(&store->lock);
+
+    GError *err = NULL;
+    json_object *conn = abfs_connection_get(store->client, store->workspace_id, id, &err);
+    AbfsEntry *e = NULL;
+    if (conn) {
+        char *text = g_strdup(json_object_to_json_string_ext(conn, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(conn);
+        e = entry_new(store, text, NULL, g_get_real_time() / G_USEC_PER_SEC);
+    }
+    g_mutex_lock(&store->lock);
+    AbfsEntry *old = g_hash_table_lookup(store->singles, id);
+    if (!e && old && is_unreachable(err)) {
+        /* the API cannot be reached: the value read before keeps serving, as a listing would */
+        e = abfs_entry_ref(old);
+        old->fetched_at = g_get_monotonic_time(); /* one attempt per TTL */
+        char *msg = g_strdup_printf("reading connection %s failed (%s); serving the value read before", id, err->message);
+        if (store->on_stale)
+            store->on_stale(err->code, msg, store->on_stale_data);
+        g_free(msg);
+        g_clear_error(&err);
+        g_hash_table_remove(store->fetching, id);
+        g_cond_broadcast(&store->done);
+        g_mutex_unlock(&store->lock);
+        return e;
+    }
+    if (err)
+        g_propagate_error(error, err);
+    g_hash_table_remove(store->fetching, id);
+    if (e && !store->current)
+        g_hash_table_replace(store->singles, g_strdup(id), abfs_entry_ref(e));
+    g_cond_broadcast(&store->done);
+    g_mutex_unlock(&store->lock);
+    return e;
+}
+
 AbfsEntry *abfs_store_entry(AbfsStore *store, const char *connection_id, GError **error)
 {
+    g_mutex_lock(&store->lock);
+    gboolean cold = !store->current && !store->walking && abfs_id_is_safe(connection_id);
+    g_mutex_unlock(&store->lock);
+    if (cold)
+        return single_entry(store, connection_id, error);
     AbfsSnapshot *snap = abfs_store_snapshot(store, error);
     if (!snap)
         return NULL;

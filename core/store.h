@@ -56,7 +56,9 @@ guint abfs_store_walks(AbfsStore *store);
 const AbfsRenderContext *abfs_store_render_context(AbfsStore *store);
 AbfsClient *abfs_store_client(AbfsStore *store);
 
-/* The current entry of a connection (a new reference), from the snapshot (refreshed if old). */
+/* The current entry of a connection (a new reference), from the snapshot (refreshed if old).
+ * Before the first walk, a connection is read alone (GET /connections/{id}) rather than walking
+ * the whole listing. */
 AbfsEntry *abfs_store_entry(AbfsStore *store, const char *connection_id, GError **error);
 
 void abfs_snapshot_unref(AbfsSnapshot *snap);

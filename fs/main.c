@@ -119,7 +119,7 @@ static void usage(const char *prog)
            "    -o connect_timeout=SECONDS  bound on connecting (default 10)\n"
            "    -o jobs=N                how many recent jobs jobs/ shows (default 25, max 100)\n"
            "    -o wait_timeout=SECONDS  bound on reading a job's wait file (default 3600)\n"
-           "    -o list_parallel=N       list pages in flight at once (default 8)\n"
+           "    -o list_parallel=N       list pages in flight at once (default 16)\n"
            "    -o allow_delete          rmdir connections/ID deletes the connection\n"
            "    -o delete_source         ... and its source, unless another connection uses it\n"
            "    -o delete_destination    ... and its destination, likewise\n"
@@ -217,7 +217,7 @@ int main(int argc, char *argv[])
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
     struct fuse_cmdline_opts cmd = {0};
     Options opts = {.cache_ttl = UNSET_UINT, .timeout = UNSET_UINT, .connect_timeout = UNSET_UINT,
-                    .jobs = 25, .wait_timeout = 3600, .list_parallel = 8};
+                    .jobs = 25, .wait_timeout = 3600, .list_parallel = 16};
     int status = 1;
     AbfsFs fs = {0};
     struct fuse *fuse = NULL;
