@@ -172,6 +172,11 @@ static AbfsConfig *build_config(const Options *o, GError **error)
     }
     if (o->ca_file)
         abfs_config_set(&cfg->ca_file, o->ca_file);
+    if (o->client_secret_file && o->bearer_token_file) {
+        g_set_error(error, ABFS_ERROR, EINVAL,
+                    "both client_secret_file and bearer_token_file were given; use one of them");
+        goto fail;
+    }
     if (o->client_secret_file) {
         abfs_config_set(&cfg->bearer_token, NULL);
         if (!abfs_config_load_secret_file(&cfg->client_secret, o->client_secret_file, error))

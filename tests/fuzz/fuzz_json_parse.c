@@ -2,13 +2,11 @@
  * of every JSON file written through the mount: configurations.json, settings.json, state.json,
  * catalog.json) and abfs_json_pretty (how every JSON file renders).
  *
- * Invariants: a value or an EINVAL error with a one-line message (JSON `null` is the one value
- * json-c represents as NULL: no error then); the pretty text ends with one newline and parses back;
- * sorted copies equal the original. When the input is JSON by json-c's own strict parser, the
- * pretty text also parses back to an equal value (numbers as numbers, NaN equal to NaN) and
- * pretty-prints to the same text again. abfs_json_parse is json-c's lenient parser, which also
- * takes texts that are not JSON ("2e", "02", comments, single quotes, trailing commas); those need
- * not survive a round trip ("02e" renders as "02", which reads back as 2). */
+ * Invariants: a value or an EINVAL error with a one-line message (JSON `null`, which json-c
+ * represents as NULL, is refused with EINVAL); the pretty text ends with one newline and parses
+ * back; sorted copies equal the original. abfs_json_parse uses json-c's strict mode; when the input
+ * is accepted, the pretty text also parses back to an equal value (numbers as numbers) and
+ * pretty-prints to the same text again. */
 #include "error.h"
 #include "fuzz_common.h"
 #include "json_util.h"

@@ -193,3 +193,18 @@ def test_retry_after_is_honoured(faulty, emulator):
     assert time.time() - t0 >= 1.9
     log = [r for r in emulator.requests()["log"] if r["path"] == "/api/public/v1/connections"]
     assert [r["status"] for r in log][-2:] == [429, 200]
+
+
+def test_both_secret_files_is_an_error(emulator, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for f in (a, b):
+        f.write_text("x\n")
+        f.chmod(0o600)
+    target = tmp_path / "mnt"
+    target.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRBYTE_")}
+    r = subprocess.run([airbytefs_binary(), "-o", f"api_url={emulator.api_url},workspace={WORKSPACE},"
+                        f"client_secret_file={a},bearer_token_file={b}", str(target)],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode != 0 and "use one of them" in r.stderr
+    assert not os.path.ismount(target)
