@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -252,6 +253,9 @@ int main(int argc, char *argv[])
         goto out_args;
     }
 
+    /* Every FUSE worker thread would get its own malloc arena; the memory the daemon holds is small
+     * and shared, so two arenas keep the resident size close to what is live. */
+    mallopt(M_ARENA_MAX, 2);
     abfs_log_init(cmd.debug);
     abfs_http_global_init();
     AbfsConfig *cfg = build_config(&opts, &err);
