@@ -32,16 +32,16 @@ AIRBYTE_CLOUD_WORKSPACE_ID=e0a1b2c3-0000-4000-8000-000000000001 \
 AIRBYTE_CLOUD_API_URL="http://127.0.0.1:$port/api/public/v1" \
   ./build/airbytefs "$mnt"
 
-first=$(ls "$mnt/connections" | head -n 1)
 cat <<TOUR
 The demo workspace (an emulated Airbyte API on 127.0.0.1:$port) is mounted on $mnt.
 
-  ls $mnt/connections
-  cat $mnt/connections/$first/name $mnt/connections/$first/schedule
-  echo '0 0 6 * * ?' > $mnt/connections/$first/schedule
-  sed -i '/^audit_log\$/d' $mnt/connections/<id>/streams
+  ls $mnt/by-name $mnt/connections $mnt/sources
+  cd "$mnt/by-name/Faker Demo" && cat name schedule streams
+  echo '0 0 6 * * ?' > schedule                      # a Quartz cron (or 'manual')
+  sed -i '/^purchases\$/d' streams                  # the other streams keep their sync modes
+  echo sync > run && cat jobs/latest/wait            # a sync, and its outcome
   rsync -a $mnt/settings/ ./workspace-settings/      # GitOps: see docs/gitops.md
-  cat $mnt/errors                                      # why a write failed
+  cat $mnt/errors                                    # why a write failed
 
 Stop it with: ./scripts/demo.sh stop
 TOUR
