@@ -85,8 +85,7 @@ gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id
         abfs_store_put_connection(store, updated);
         return TRUE;
     }
-    if (err->code == EIO || err->code == ETIMEDOUT || err->code == ENOTCONN || err->code == EAGAIN ||
-        err->code == EINTR) {
+    if (abfs_error_outcome_unknown(err)) {
         /* The answer was lost, but the PATCH may have been applied: look before reporting a failure
          * (the writer must never be told "failed" about a change that happened). */
         json_object *check = abfs_connection_get(client, workspace, connection_id, NULL);

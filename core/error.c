@@ -140,3 +140,9 @@ long abfs_error_http_status(const GError *error)
         return 0;
     return strtol(error->message + 5, NULL, 10);
 }
+
+gboolean abfs_error_outcome_unknown(const GError *error)
+{
+    return error && error->domain == ABFS_ERROR &&
+           (error->code == EIO || error->code == ETIMEDOUT || error->code == ENOTCONN || error->code == EINTR);
+}

@@ -26,6 +26,10 @@ char *abfs_server_message(long status, const char *body, gsize len);
 /* Sets *error (if error is not NULL) for an HTTP error response. */
 void abfs_set_http_error(GError **error, long status, const char *body, gsize len);
 
+/* TRUE when a request failed in a way that leaves its outcome unknown: the server may have acted
+ * on it but the answer was lost (transport error, timeout, interrupt). */
+gboolean abfs_error_outcome_unknown(const GError *error);
+
 /* The HTTP status recorded in an ABFS_ERROR message ("HTTP 409: ..."), or 0 if none. */
 long abfs_error_http_status(const GError *error);
 

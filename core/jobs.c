@@ -451,8 +451,7 @@ gboolean abfs_jobs_run(AbfsJobs *jobs, const char *connection_id, const char *te
         json_object_put(before);
         GError *err = NULL;
         ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "POST", "/jobs", body, ABFS_CALL_DEFAULT, &answer, &err);
-        if (!ok && can_check &&
-            (err->code == EIO || err->code == ETIMEDOUT || err->code == ENOTCONN || err->code == EINTR)) {
+        if (!ok && can_check && abfs_error_outcome_unknown(err)) {
             gboolean known;
             json_object *after = newest_job(jobs, connection_id, &known);
             if (after && job_number(after) > newest_before &&

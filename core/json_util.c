@@ -56,6 +56,11 @@ char *abfs_json_pretty(json_object *value)
     return result;
 }
 
+char *abfs_json_compact(json_object *value)
+{
+    return g_strdup(json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
 json_object *abfs_json_parse(const char *text, gsize len, GError **error)
 {
     json_tokener *tok = json_tokener_new_ex(64);

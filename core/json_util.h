@@ -12,6 +12,9 @@ json_object *abfs_json_sorted_copy(json_object *value);
  * Newly allocated. */
 char *abfs_json_pretty(json_object *value);
 
+/* value as compact JSON text ("/" not escaped), newly allocated: how the store keeps connections. */
+char *abfs_json_compact(json_object *value);
+
 /* Parses text (NUL-terminated at len) as exactly one JSON value (trailing blanks allowed).
  * NULL with an EINVAL error otherwise. */
 json_object *abfs_json_parse(const char *text, gsize len, GError **error);

@@ -1,6 +1,7 @@
 /* resources.c — paginated listing and the reads of workspaces and connections (resources.h). */
 #include "resources.h"
 #include "error.h"
+#include "json_util.h"
 
 #include <errno.h>
 #include <string.h>
@@ -240,7 +241,7 @@ static gpointer keep_connection(json_object *conn, gpointer workspace_id)
     }
     if (g_strcmp0(abfs_json_string(conn, "workspaceId"), workspace_id) != 0)
         return NULL;
-    return g_strdup(json_object_to_json_string_ext(conn, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    return abfs_json_compact(conn);
 }
 
 gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, guint hint, guint parallel,
@@ -253,8 +254,10 @@ gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, gui
     return ok;
 }
 
-json_object *abfs_connection_get(AbfsClient *client, const char *workspace_id,
-                                 const char *connection_id, GError **error)
+/* GET or PATCH (body) of /connections/{id}: the checked connection, which must belong to the
+ * workspace (ENOENT otherwise). Both are idempotent: the same PATCH twice leaves the same result. */
+static json_object *connection_call(AbfsClient *client, const char *workspace_id, const char *connection_id,
+                                    const char *method, json_object *body, GError **error)
 {
     if (!abfs_id_is_safe(connection_id)) {
         g_set_error(error, ABFS_ERROR, ENOENT, "%s is not a connection id", connection_id);
@@ -262,8 +265,7 @@ json_object *abfs_connection_get(AbfsClient *client, const char *workspace_id,
     }
     char *path = g_strdup_printf("/connections/%s", connection_id);
     json_object *conn = NULL;
-    gboolean ok = abfs_client_call(client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT,
-                                   &conn, error);
+    gboolean ok = abfs_client_call(client, ABFS_API_PUBLIC, method, path, body, ABFS_CALL_IDEMPOTENT, &conn, error);
     g_free(path);
     if (!ok)
         return NULL;
@@ -279,27 +281,16 @@ json_object *abfs_connection_get(AbfsClient *client, const char *workspace_id,
     return conn;
 }
 
+json_object *abfs_connection_get(AbfsClient *client, const char *workspace_id,
+                                 const char *connection_id, GError **error)
+{
+    return connection_call(client, workspace_id, connection_id, "GET", NULL, error);
+}
+
 json_object *abfs_connection_patch(AbfsClient *client, const char *workspace_id,
                                    const char *connection_id, json_object *patch, GError **error)
 {
-    char *path = g_strdup_printf("/connections/%s", connection_id);
-    json_object *conn = NULL;
-    /* The same PATCH sent twice leaves the same result: safe to retry. */
-    gboolean ok = abfs_client_call(client, ABFS_API_PUBLIC, "PATCH", path, patch, ABFS_CALL_IDEMPOTENT,
-                                   &conn, error);
-    g_free(path);
-    if (!ok)
-        return NULL;
-    if (!abfs_connection_check(conn, error)) {
-        json_object_put(conn);
-        return NULL;
-    }
-    if (g_strcmp0(abfs_json_string(conn, "workspaceId"), workspace_id) != 0) {
-        g_set_error(error, ABFS_ERROR, ENOENT, "connection %s belongs to another workspace", connection_id);
-        json_object_put(conn);
-        return NULL;
-    }
-    return conn;
+    return connection_call(client, workspace_id, connection_id, "PATCH", patch, error);
 }
 
 gboolean abfs_connection_delete(AbfsClient *client, const char *connection_id, GError **error)

@@ -2,6 +2,7 @@
  * on network failure, and per-file change times (store.h). */
 #include "store.h"
 #include "error.h"
+#include "json_util.h"
 #include "resources.h"
 #include "names.h"
 
@@ -471,7 +472,7 @@ void abfs_store_invalidate(AbfsStore *store)
 void abfs_store_put_connection(AbfsStore *store, json_object *conn)
 {
     char *id = g_strdup(abfs_json_string(conn, "connectionId"));
-    char *text = g_strdup(json_object_to_json_string_ext(conn, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    char *text = abfs_json_compact(conn);
     json_object_put(conn);
     g_mutex_lock(&store->lock);
     AbfsSnapshot *old = store->current;
@@ -549,7 +550,7 @@ static AbfsEntry *single_entry(AbfsStore *store, const char *id, GError **error)
     json_object *conn = abfs_connection_get(store->client, store->workspace_id, id, &err);
     AbfsEntry *e = NULL;
     if (conn) {
-        char *text = g_strdup(json_object_to_json_string_ext(conn, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        char *text = abfs_json_compact(conn);
         json_object_put(conn);
         e = entry_new(store, text, NULL, g_get_real_time() / G_USEC_PER_SEC);
     }
