@@ -374,11 +374,14 @@ static void keep_newer_puts(AbfsStore *store, AbfsSnapshot *fresh, guint64 seria
         AbfsEntry *newer = abfs_snapshot_lookup(store->current, id);
         AbfsEntry *walked = abfs_snapshot_lookup(fresh, id);
         if (newer && walked && newer != walked) {
+            /* ids and the table's key borrow the walked entry's id: point them at the newer
+             * entry's before replacing frees the walked one. */
             const char *key = newer->fields[ABFS_ENTRY_ID];
-            g_hash_table_replace(fresh->by_id, (gpointer)key, abfs_entry_ref(newer));
+            const char *old_key = walked->fields[ABFS_ENTRY_ID];
             for (guint i = 0; i < fresh->ids->len; i++)
-                if (strcmp(g_ptr_array_index(fresh->ids, i), key) == 0)
+                if (g_ptr_array_index(fresh->ids, i) == old_key)
                     fresh->ids->pdata[i] = (gpointer)key;
+            g_hash_table_replace(fresh->by_id, (gpointer)key, abfs_entry_ref(newer));
         }
     }
 }

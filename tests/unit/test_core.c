@@ -2997,6 +2997,42 @@ static void test_store_put_during_walk_survives(void)
     fx_free(fx);
 }
 
+/* The same, when the walk read a value the snapshot did not have yet: the walked entry is new
+ * (one reference), and replacing it by the put one must not leave the listing's ids pointing into
+ * the freed entry (a use-after-free ASan reported with 32 writers and cache_ttl=1). */
+static void test_store_put_during_walk_of_changed_value(void)
+{
+    Fx *fx = fx_new_full("t", 0);
+    g_mutex_lock(&fx->api->lock);
+    g_ptr_array_add(fx->api->conns, make_conn(CONN_A, WS, "old"));
+    g_mutex_unlock(&fx->api->lock);
+    AbfsStore *store = store_for(fx, 60000);
+    abfs_snapshot_unref(snap_ok(store));
+
+    api_rename(fx->api, CONN_A, "walked");
+    g_mutex_lock(&fx->api->lock);
+    fx->api->gate_closed = TRUE;
+    g_mutex_unlock(&fx->api->lock);
+    abfs_store_invalidate(store);
+    SnapThread t = {store, NULL, NULL, NULL, NULL};
+    GThread *th = g_thread_new("walk", snap_thread, &t);
+    for (int i = 0; i < 500 && list_requests(fx) < 2; i++)
+        g_usleep(2000);
+    g_assert_cmpuint(list_requests(fx), ==, 2);
+    abfs_store_put_connection(store, make_conn(CONN_A, WS, "new"));
+    api_open_gate(fx->api);
+    g_thread_join(th);
+    abfs_snapshot_unref(t.snap);
+
+    AbfsSnapshot *s = snap_ok(store);
+    g_assert_cmpuint(abfs_snapshot_count(s), ==, 1);
+    g_assert_cmpstr(abfs_snapshot_id(s, 0), ==, CONN_A);
+    g_assert_cmpstr(entry_file(s, CONN_A, "name"), ==, "new\n");
+    abfs_snapshot_unref(s);
+    abfs_store_free(store);
+    fx_free(fx);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * main
  * ------------------------------------------------------------------------------------------- */
@@ -3128,6 +3164,7 @@ int main(int argc, char **argv)
                     test_store_serves_last_snapshot_when_unreachable);
     g_test_add_func("/store/error-without-snapshot", test_store_error_without_snapshot);
     g_test_add_func("/store/put-during-walk-survives", test_store_put_during_walk_survives);
+    g_test_add_func("/store/put-during-walk-of-changed-value", test_store_put_during_walk_of_changed_value);
 
     int rc = g_test_run();
     if (arena)
