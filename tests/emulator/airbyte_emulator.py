@@ -9,7 +9,10 @@
 
 import argparse
 import collections
+import itertools
+import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -26,7 +29,8 @@ import config_api  # noqa: E402
 import faults  # noqa: E402
 import public_api  # noqa: E402
 import seed  # noqa: E402
-from problems import ApiError, invalid_api_key, rate_limited, route_not_found, unexpected  # noqa: E402
+from problems import (ApiError, invalid_api_key, rate_limited, route_not_found, try_again_later,  # noqa: E402
+                      unexpected)  # noqa: E402
 from state import Settings, Store  # noqa: E402
 from web import Request, Response, Router, error_response  # noqa: E402
 
@@ -46,18 +50,30 @@ class RequestLog:
             self.counts = collections.Counter()
             self.routes = collections.Counter()
             self.log = collections.deque(maxlen=LOG_SIZE)
+            self.reset_counters()
 
-    def record(self, method, path, query, status, body, route, fault):
+    def reset_counters(self):
+        self.by_connection = collections.defaultdict(collections.Counter)
+
+    def record(self, method, path, query, status, body, route, fault, connection_id=None, tcp=None):
+        """`connection_id`: the Airbyte connection the request is about (path, body or job), for
+        the per-connection counters; `tcp`: (serial, reused) of the TCP connection it came on."""
         with self.lock:
             self.total += 1
             self.counts["%s %s" % (method, path)] += 1
             self.routes["%s %s" % (method, route)] += 1
-            self.log.append({"method": method, "path": path, "query": query, "status": status,
-                             "body": body, "fault": fault})
+            if connection_id:
+                self.by_connection[connection_id]["%s %s" % (method, route)] += 1
+            entry = {"method": method, "path": path, "query": query, "status": status,
+                     "body": body, "fault": fault, "connectionId": connection_id}
+            if tcp is not None:
+                entry["tcp"], entry["reused"] = tcp
+            self.log.append(entry)
 
     def snapshot(self):
         with self.lock:
             return {"total": self.total, "counts": dict(self.counts), "routes": dict(self.routes),
+                    "connections": {c: dict(n) for c, n in self.by_connection.items()},
                     "log": list(self.log)}
 
 
@@ -128,6 +144,13 @@ class Handler(BaseHTTPRequestHandler):
             data = self.rfile.read(length) if length > 0 else b""
         return data.decode("utf-8", "replace") if data else None
 
+    def setup(self):
+        super().setup()
+        # One handler per TCP connection (HTTP/1.1 keep-alive: many requests each): faults can
+        # target reused connections, and the log says which connection a request came on.
+        self.tcp_serial = next(TCP_SERIALS)
+        self.served = 0
+
     def handle_request(self):
         app = self.server.app
         started = time.time()
@@ -137,27 +160,50 @@ class Handler(BaseHTTPRequestHandler):
             resp = app.dispatch(app.admin, req, check_auth=False)
             self.send(resp)
             return
+        reused = self.served > 0
+        self.served += 1
         latency = app.store.settings.latency_ms
         if latency > 0:
             time.sleep(latency / 1000.0)
-        fault = app.faults.match(req.method, req.path)
-        if fault is not None and fault.delay_ms > 0:
+        fault = app.faults.match(req.method, req.path, reused)
+        kind = fault.kind if fault else None
+        stall_after = kind == "stall" and fault.when == "after"
+        if fault is not None and fault.delay_ms > 0 and not stall_after:
             time.sleep(fault.delay_ms / 1000.0)
-        if fault is not None and fault.kind == "status" and fault.status >= 400:
+
+        def record(status):
+            app.requests.record(req.method, req.path, req.query_string, status, body,
+                                app.api.template_for(req.method, req.path), kind,
+                                connection_of(app, req), (self.tcp_serial, reused))
+            if not app.quiet:
+                sys.stderr.write("%s %s %s -> %s%s (%.1f ms)\n" % (
+                    time.strftime("%H:%M:%S"), req.method, self.path, status,
+                    " [fault %s]" % kind if kind else "", (time.time() - started) * 1000))
+
+        if kind == "stall" and not stall_after and fault.then != "answer":
+            record(0)  # held, then dropped before the server did anything
+            self.drop(fault.then)
+            return
+        if fault is not None and fault.replaces:
             resp = self.fault_status_response(fault, req)
         else:
             resp = app.dispatch(app.api, req)
-            if fault is not None and fault.kind == "malformed":
+            if kind == "malformed":
                 resp = Response(200, raw='{"data": [{"connectionId": "9924bcd0", "name": oops')
-            elif fault is not None and fault.kind == "wrongtype":
+            elif kind == "wrongtype":
                 resp = Response(resp.status, faults.wrong_types(resp.json_value()), headers=resp.headers)
-        app.requests.record(req.method, req.path, req.query_string, resp.status, body,
-                            app.api.template_for(req.method, req.path), fault.kind if fault else None)
-        self.send(resp, fault.kind if fault else None)
-        if not app.quiet:
-            sys.stderr.write("%s %s %s -> %d%s (%.1f ms)\n" % (
-                time.strftime("%H:%M:%S"), req.method, self.path, resp.status,
-                " [fault %s]" % fault.kind if fault else "", (time.time() - started) * 1000))
+        record(resp.status)
+        if stall_after:
+            time.sleep(fault.delay_ms / 1000.0)
+            if fault.then != "answer":
+                self.drop(fault.then)
+                return
+        if kind == "reset_after":
+            # The server acted; not one byte of the answer goes out. A client that sent this on a
+            # reused keep-alive connection cannot tell it from a connection that went stale.
+            self.drop("close" if fault.then == "close" else "reset")
+            return
+        self.send(resp, kind, fault.cut_at if fault else None)
 
     @staticmethod
     def fault_status_response(fault, req):
@@ -165,6 +211,8 @@ class Handler(BaseHTTPRequestHandler):
             return error_response(rate_limited(fault.retry_after))
         if fault.status == 401:
             resp = error_response(invalid_api_key())
+        elif fault.status == 409:
+            resp = error_response(try_again_later("Injected fault: try again later"))
         elif fault.status >= 500:
             resp = error_response(unexpected(fault.status))
         else:
@@ -174,7 +222,7 @@ class Handler(BaseHTTPRequestHandler):
             resp.headers["Retry-After"] = str(fault.retry_after)
         return resp
 
-    def send(self, resp, fault_kind=None):
+    def send(self, resp, fault_kind=None, cut_at=None):
         payload = resp.payload()
         if self.command == "HEAD" or resp.status in (204, 304):
             payload = b""
@@ -191,15 +239,30 @@ class Handler(BaseHTTPRequestHandler):
         if fault_kind in ("reset", "truncate"):
             self.send_header("Connection", "close")
         self.end_headers()
-        if fault_kind == "reset":
-            self.wfile.write(payload[:len(payload) // 2])
+        if fault_kind in ("reset", "cut"):
+            # reset: half the body, then RST; cut: the real Content-Length, part of the body
+            # (`cut_at` bytes, default half), then an orderly close (FIN).
+            n = len(payload) // 2 if cut_at is None else min(cut_at, max(len(payload) - 1, 0))
+            self.wfile.write(payload[:n])
             self.wfile.flush()
-            self.abort_connection()
+            self.drop("reset" if fault_kind == "reset" else "close")
             return
         self.wfile.write(payload)
         self.wfile.flush()
         if fault_kind == "truncate":
             self.close_connection = True
+
+    def drop(self, how):
+        """End the TCP connection now: "close" (FIN) or "reset" (RST)."""
+        if how == "reset":
+            self.abort_connection()
+            return
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.close_connection = True
 
     def abort_connection(self):
         """Close with RST (SO_LINGER 0), the way a crashing proxy drops a response."""
@@ -209,6 +272,35 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
         self.close_connection = True
+
+
+TCP_SERIALS = itertools.count(1)
+
+
+def connection_of(app, req):
+    """The Airbyte connection a request is about: its path, its body's connectionId, or its job's."""
+    m = CONNECTION_IN_PATH.search(req.path)
+    if m:
+        return m.group(1)
+    m = JOB_IN_PATH.search(req.path)
+    if m:
+        with app.store.lock:
+            job = app.store.jobs.get(int(m.group(1)))
+        return job.connection_id if job else None
+    if req.body and "connectionId" in req.body:
+        try:
+            value = json.loads(req.body)
+        except ValueError:
+            return None
+        if isinstance(value, dict) and isinstance(value.get("connectionId"), str):
+            return value["connectionId"]
+    if req.method == "GET" and "connectionId=" in req.query_string:
+        return (req.arg("connectionId") or None)
+    return None
+
+
+CONNECTION_IN_PATH = re.compile(r"/connections/([0-9a-fA-F-]{36})(?:/|$)")
+JOB_IN_PATH = re.compile(r"/jobs/(\d{1,18})$")
 
 
 class Server(ThreadingHTTPServer):

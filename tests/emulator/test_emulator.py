@@ -1015,6 +1015,180 @@ def test_fault_delay(emu):
     assert time.monotonic() - started < 0.4
 
 
+def keepalive(emu):
+    """A raw HTTP/1.1 connection that stays open between requests (like curl's connection pool)."""
+    return http.client.HTTPConnection("127.0.0.1", emu.port, timeout=5)
+
+
+def ka_call(conn, method, path, body=None):
+    headers = {"Authorization": "Bearer " + BEARER}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    conn.request(method, path, body=data, headers=headers)
+    resp = conn.getresponse()
+    raw = resp.read()
+    return resp.status, json.loads(raw) if raw else None
+
+
+def api_log(emu):
+    return [e for e in emu.ok("GET", "/_emulator/requests")["log"]]
+
+
+def test_keepalive_connections_are_reused(emu):
+    cid = by_name(emu, "Faker Demo")["connectionId"]
+    emu.ok("POST", "/_emulator/requests/reset")
+    conn = keepalive(emu)
+    try:
+        assert ka_call(conn, "GET", PUB + "/workspaces")[0] == 200
+        assert ka_call(conn, "GET", PUB + "/connections/" + "0" * 8 + "-0000-4000-8000-" + "0" * 12)[0] == 404
+        assert ka_call(conn, "PATCH", PUB + "/connections/" + cid, {"name": "Kept alive"})[0] == 200
+        assert ka_call(conn, "DELETE", PUB + "/connections/" + cid)[0] == 204
+        assert ka_call(conn, "GET", PUB + "/workspaces")[0] == 200
+    finally:
+        conn.close()
+    log = api_log(emu)
+    assert len({e["tcp"] for e in log}) == 1
+    assert [e["reused"] for e in log] == [False, True, True, True, True]
+    counters = emu.ok("GET", "/_emulator/requests")["connections"][cid]
+    assert counters == {"PATCH /api/public/v1/connections/{connectionId}": 1,
+                        "DELETE /api/public/v1/connections/{connectionId}": 1}
+
+
+def test_fault_reset_after_acts_then_sends_nothing(emu):
+    cid = by_name(emu, "Faker Demo")["connectionId"]
+    jobs_before = len(emu.ok("GET", "/_emulator/state")["jobs"])
+    rule = emu.ok("POST", "/_emulator/faults", {"method": "POST", "path": "/jobs$", "kind": "reset_after",
+                                                "connection": "reused", "count": 1})
+    conn = keepalive(emu)
+    try:
+        # the first request on a TCP connection is not "reused": the rule lets it through
+        status, job = ka_call(conn, "POST", PUB + "/jobs", {"connectionId": cid, "jobType": "sync"})
+        assert status == 200
+        emu.ok("DELETE", "/_emulator/faults")
+        rule = emu.ok("POST", "/_emulator/faults", {"method": "DELETE", "path": "/jobs/", "kind": "reset_after",
+                                                    "connection": "reused", "count": 1})
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+            ka_call(conn, "DELETE", PUB + "/jobs/%d" % job["jobId"])
+    finally:
+        conn.close()
+    # the server acted: the job was cancelled although the client heard nothing
+    wait_status(emu, job["jobId"], "cancelled")
+    assert len(emu.ok("GET", "/_emulator/state")["jobs"]) == jobs_before + 1
+    deletes = [e for e in api_log(emu) if e["method"] == "DELETE"]
+    assert len(deletes) == 1 and deletes[0]["fault"] == "reset_after" and deletes[0]["reused"]
+    assert deletes[0]["status"] == 200
+    assert [r["fired"] for r in emu.ok("GET", "/_emulator/faults")["faults"] if r["id"] == rule["id"]] == [1]
+    # "then": "close" ends with FIN instead of RST; a PATCH is applied all the same
+    emu.ok("POST", "/_emulator/faults", {"method": "PATCH", "kind": "reset_after", "then": "close", "count": 1})
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+        conn = keepalive(emu)
+        ka_call(conn, "PATCH", PUB + "/connections/" + cid, {"name": "Applied, answer lost"})
+    conn.close()
+    assert emu.ok("GET", PUB + "/connections/" + cid)["name"] == "Applied, answer lost"
+
+
+def test_fault_cut_sends_real_length_and_part_of_the_body(emu):
+    emu.ok("POST", "/_emulator/faults", {"path": "/workspaces$", "kind": "cut", "count": 1, "cut_at": 10})
+    conn = keepalive(emu)
+    try:
+        conn.request("GET", PUB + "/workspaces", headers={"Authorization": "Bearer " + BEARER})
+        resp = conn.getresponse()
+        full = len(json.dumps(emu.ok("GET", PUB + "/workspaces"), ensure_ascii=False).encode())
+        assert resp.status == 200 and int(resp.getheader("Content-Length")) == full
+        with pytest.raises(http.client.IncompleteRead) as exc:
+            resp.read()
+        assert len(exc.value.partial) == 10
+    finally:
+        conn.close()
+
+
+def test_fault_status_with_a_cut_body_does_not_run_the_request(emu, problem_schemas):
+    cid = by_name(emu, "Faker Demo")["connectionId"]
+    jobs_before = len(emu.ok("GET", "/_emulator/state")["jobs"])
+    emu.ok("POST", "/_emulator/faults", {"method": "POST", "path": "/jobs$", "kind": "cut", "status": 409,
+                                         "count": 1})
+    conn = keepalive(emu)
+    try:
+        conn.request("POST", PUB + "/jobs", body=json.dumps({"connectionId": cid, "jobType": "sync"}),
+                     headers={"Authorization": "Bearer " + BEARER, "Content-Type": "application/json"})
+        resp = conn.getresponse()
+        assert resp.status == 409
+        with pytest.raises(http.client.IncompleteRead):
+            resp.read()
+    finally:
+        conn.close()
+    assert len(emu.ok("GET", "/_emulator/state")["jobs"]) == jobs_before
+    # the same rule without the cut: the injected 409 is the server's own problem body
+    emu.ok("POST", "/_emulator/faults", {"method": "POST", "path": "/jobs$", "status": 409, "count": 1})
+    status, _, body = emu.call("POST", PUB + "/jobs", {"connectionId": cid, "jobType": "sync"})
+    assert status == 409
+    problem_schemas.validate("TryAgainLaterConflictProblemResponse", body)
+    # a real 409 (a sync is running) with its body cut: the server did refuse it
+    job = emu.ok("POST", PUB + "/jobs", {"connectionId": cid, "jobType": "sync"})
+    emu.ok("POST", "/_emulator/faults", {"method": "POST", "path": "/jobs$", "kind": "cut", "count": 1})
+    conn = keepalive(emu)
+    try:
+        conn.request("POST", PUB + "/jobs", body=json.dumps({"connectionId": cid, "jobType": "sync"}),
+                     headers={"Authorization": "Bearer " + BEARER, "Content-Type": "application/json"})
+        resp = conn.getresponse()
+        assert resp.status == 409
+        with pytest.raises(http.client.IncompleteRead):
+            resp.read()
+    finally:
+        conn.close()
+    assert len(emu.ok("GET", "/_emulator/state")["jobs"]) == jobs_before + 1
+    emu.ok("DELETE", PUB + "/jobs/%d" % job["jobId"])
+
+
+@pytest.mark.parametrize("when,then,acted,answered", [
+    ("before", "answer", True, True),
+    ("before", "close", False, False),
+    ("after", "answer", True, True),
+    ("after", "close", True, False),
+    ("after", "reset", True, False),
+])
+def test_fault_stall(emu, when, then, acted, answered):
+    cid = by_name(emu, "Faker Demo")["connectionId"]
+    emu.ok("POST", "/_emulator/faults", {"method": "PATCH", "path": "/connections/", "kind": "stall",
+                                         "delay_ms": 400, "when": when, "then": then, "count": 1})
+    started = time.monotonic()
+    conn = keepalive(emu)
+    try:
+        if answered:
+            assert ka_call(conn, "PATCH", PUB + "/connections/" + cid, {"name": "Stalled"})[0] == 200
+        else:
+            with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+                ka_call(conn, "PATCH", PUB + "/connections/" + cid, {"name": "Stalled"})
+    finally:
+        conn.close()
+    assert time.monotonic() - started >= 0.39
+    assert (emu.ok("GET", PUB + "/connections/" + cid)["name"] == "Stalled") == acted
+    assert api_log(emu)[-2]["fault"] == "stall"
+    # a client that gives up during the stall does not stop the emulator
+    emu.ok("POST", "/_emulator/faults", {"path": "/workspaces$", "kind": "stall", "delay_ms": 600, "count": 1})
+    with pytest.raises(Exception):
+        emu.get(PUB + "/workspaces", timeout=0.2)
+    assert emu.get(PUB + "/workspaces")[0] == 200
+
+
+def test_fault_armed_by_sequences_rules(emu):
+    cid = by_name(emu, "Faker Demo")["connectionId"]
+    first = emu.ok("POST", "/_emulator/faults", {"method": "PATCH", "kind": "reset_after", "count": 1})
+    emu.ok("POST", "/_emulator/faults", {"method": "GET", "path": "/connections/", "status": 503, "count": 1,
+                                         "armed_by": first["id"]})
+    assert emu.get(PUB + "/connections/" + cid)[0] == 200       # not armed yet
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+        ka_call(keepalive(emu), "PATCH", PUB + "/connections/" + cid, {"name": "Armed"})
+    assert emu.get(PUB + "/connections/" + cid)[0] == 503       # armed by the first rule's hit
+    assert emu.get(PUB + "/connections/" + cid)[0] == 200       # count spent
+    assert emu.call("POST", "/_emulator/faults", {"kind": "status", "armed_by": 999})[0] == 400
+    for bad in ({"kind": "stall", "when": "later"}, {"kind": "stall", "then": "maybe"},
+                {"connection": "old"}, {"kind": "cut", "cut_at": -1}):
+        assert emu.call("POST", "/_emulator/faults", bad)[0] == 400, bad
+
+
 # --- scale and shutdown --------------------------------------------------------------------------
 
 def test_ten_thousand_connections_start_fast():
