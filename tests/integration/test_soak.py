@@ -5,12 +5,42 @@ margin, every write that close acknowledged is on the server, every write that f
 nothing, and no sync was started twice (POST /jobs is never retried).
 
 SOAK_OPS sets the number of operations (CI: 120; docs/reliability.md has a longer run)."""
+import json
 import os
 import random
 import subprocess
 import time
+import urllib.error
+import urllib.request
 
 from conftest import Emulator, Mount
+
+class ApiClient:
+    """"Another client" of the emulated Airbyte server: the public API with the static token, over
+    plain urllib (its own TCP connections), behind the mount's back."""
+
+    def __init__(self, emu, token="demo-bearer-token"):
+        self.url = emu.api_url
+        self.token = token
+
+    def call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Authorization": "Bearer " + self.token,
+                                              "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                text = resp.read()
+                return resp.status, (json.loads(text) if text else None)
+        except urllib.error.HTTPError as e:
+            text = e.read()
+            return e.code, (json.loads(text) if text else None)
+
+    def start(self, cid, job_type="sync"):
+        status, body = self.call("POST", "/jobs", {"connectionId": cid, "jobType": job_type})
+        assert status == 200, (status, body)
+        return body
+
 
 OPS = int(os.environ.get("SOAK_OPS", "120"))
 TIMEOUT = 3
