@@ -17,6 +17,7 @@ def routes(router):
     r("POST", ROOT + "/requests/reset", requests_reset, auth=False)
     r("POST", ROOT + "/reset", reset, auth=False)
     r("GET", ROOT + "/state", state, auth=False)
+    r("GET", ROOT + "/connections/{connectionId}", get_connection, auth=False)
     r("PATCH", ROOT + "/connections/{connectionId}", patch_connection, auth=False)
     r("POST", ROOT + "/config", config, auth=False)
     r("GET", ROOT + "/config", config_get, auth=False)
@@ -57,6 +58,20 @@ def reset(app, req):
 
 def state(app, req):
     return Response(200, app.store.dump(time.time()))
+
+
+def get_connection(app, req):
+    """One connection as the public API shows it (deleted ones too) and its jobs, oldest first:
+    what a test checks after each operation without the cost of the whole state dump."""
+    store = app.store
+    now = time.time()
+    with store.lock:
+        cid = req.params["connectionId"]
+        if store.connection(cid) is None:
+            raise admin_error(404, "no connection %s" % cid)
+        jobs = sorted(store.jobs_of(cid), key=lambda j: j.id)
+        return Response(200, {"connection": store.connection_public(cid),
+                              "jobs": [j.public(now) for j in jobs]})
 
 
 def patch_connection(app, req):

@@ -1056,6 +1056,19 @@ def test_keepalive_connections_are_reused(emu):
                         "DELETE /api/public/v1/connections/{connectionId}": 1}
 
 
+def test_admin_connection_view(emu, public_schemas):
+    cid = by_name(emu, "Faker Demo")["connectionId"]
+    before = emu.ok("GET", "/_emulator/connections/" + cid)
+    public_schemas.validate("ConnectionResponse", before["connection"])
+    job = emu.ok("POST", PUB + "/jobs", {"connectionId": cid, "jobType": "sync"})
+    after = emu.ok("GET", "/_emulator/connections/" + cid)
+    assert [j["jobId"] for j in after["jobs"]] == [j["jobId"] for j in before["jobs"]] + [job["jobId"]]
+    for j in after["jobs"]:
+        public_schemas.validate("JobResponse", j)
+    assert emu.call("GET", "/_emulator/connections/" + "0" * 8 + "-0000-4000-8000-" + "0" * 12)[0] == 404
+    emu.ok("DELETE", PUB + "/jobs/%d" % job["jobId"])
+
+
 def test_fault_reset_after_acts_then_sends_nothing(emu):
     cid = by_name(emu, "Faker Demo")["connectionId"]
     jobs_before = len(emu.ok("GET", "/_emulator/state")["jobs"])

@@ -1,14 +1,24 @@
-"""Fault soak: a fixed number of operations (listings, reads, writes, runs) against a mount while
-the API misbehaves in every way the emulator can (429, 5xx, resets, truncated and malformed bodies,
-latency, token expiry). Asserts: the daemon never dies, no operation outlives its deadline plus a
-margin, every write that close acknowledged is on the server, every write that failed changed
-nothing, and no sync was started twice (POST /jobs is never retried).
+"""Fault soaks.
 
-SOAK_OPS sets the number of operations (CI: 120; docs/reliability.md has a longer run)."""
+test_soak: a fixed number of operations (listings, reads, writes, runs), one at a time, against a
+mount while the API misbehaves in the ways the emulator had first (429, 5xx, resets, truncated and
+malformed bodies, latency, token expiry). Asserts: the daemon never dies, no operation outlives its
+deadline plus a margin, every write that close acknowledged is on the server, every write that
+failed changed nothing, and no sync was started twice (POST /jobs is never retried).
+SOAK_OPS sets the number of operations (CI: 120).
+
+test_concurrent_soak: the CI form of tests/soak/soak.py: 32 loops at once, each owning one
+connection, doing reads, writes, runs and refreshes for SOAK_SECONDS (CI: 25) under every fault
+kind, answers lost after the server acted, cut bodies and stalls included. After each operation
+the loop checks the server: an acknowledged write is there and a refused one is not, an
+acknowledged run started exactly one job and a refused one none. The daemon never dies, no
+operation outlives 4*timeout+3 s, and the daemon exits 0. docs/reliability.md has longer runs."""
 import json
 import os
+import pathlib
 import random
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -140,3 +150,18 @@ def emu_original_name(cid):
         finally:
             emu.stop()
     return ORIGINAL[cid]
+
+
+SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "25"))
+
+
+def test_concurrent_soak():
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "soak"))
+    import soak
+    r = soak.run_soak(duration=SOAK_SECONDS, loops=32, faults="mix", timeout=3, seed=1)
+    assert r["crashes"] == 0, "the daemon died (status %r):\n%s" % (r["crash_status"], r["sanitizer"])
+    assert not r["sanitizer"], r["sanitizer"]
+    assert not r["hangs"], "operations hung past the deadline: %s" % r["hangs"]
+    assert not r["violations"], "%d violations:\n%s" % (len(r["violations"]), "\n".join(r["violations"][:20]))
+    assert r["exit_status"] == 0 and r["recovered"]
+    assert r["writes_acked"] > 0 and r["runs_acked"] > 0 and r["faults_total"] > 0, r
