@@ -2,6 +2,7 @@
 #include "client.h"
 #include "auth.h"
 #include "error.h"
+#include "json_util.h"
 
 #include <errno.h>
 #include <string.h>
@@ -163,7 +164,7 @@ gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, c
         }
         ok = TRUE;
         if (out && resp.body->len > 0) {
-            json_tokener *tok = json_tokener_new_ex(64);
+            json_tokener *tok = json_tokener_new_ex(ABFS_JSON_PARSE_DEPTH);
             *out = json_tokener_parse_ex(tok, resp.body->str, (int)resp.body->len);
             enum json_tokener_error jerr = json_tokener_get_error(tok);
             if (!*out || jerr != json_tokener_success ||

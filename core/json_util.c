@@ -61,9 +61,43 @@ char *abfs_json_compact(json_object *value)
     return g_strdup(json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+guint abfs_json_depth(json_object *value)
+{
+    guint deepest = 0;
+    if (json_object_is_type(value, json_type_object)) {
+        json_object_object_foreach(value, key, child) {
+            (void)key;
+            guint d = abfs_json_depth(child); /* not inside MAX(): it would recurse twice */
+            deepest = MAX(deepest, d);
+        }
+        return deepest + 1;
+    }
+    if (json_object_is_type(value, json_type_array)) {
+        size_t n = json_object_array_length(value);
+        for (size_t i = 0; i < n; i++) {
+            guint d = abfs_json_depth(json_object_array_get_idx(value, i));
+            deepest = MAX(deepest, d);
+        }
+        return deepest + 1;
+    }
+    return 0;
+}
+
+json_object *abfs_json_parse_trusted(const char *text)
+{
+    json_tokener *tok = json_tokener_new_ex(ABFS_JSON_PARSE_DEPTH);
+    json_object *value = json_tokener_parse_ex(tok, text, -1);
+    if (json_tokener_get_error(tok) != json_tokener_success) {
+        json_object_put(value);
+        value = NULL;
+    }
+    json_tokener_free(tok);
+    return value;
+}
+
 json_object *abfs_json_parse(const char *text, gsize len, GError **error)
 {
-    json_tokener *tok = json_tokener_new_ex(64);
+    json_tokener *tok = json_tokener_new_ex(ABFS_JSON_MAX_DEPTH);
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT); /* what users write must be real JSON */
     /* Including the terminating NUL lets a bare top-level number end. */
     json_object *value = json_tokener_parse_ex(tok, text, (int)MIN(len + 1, (gsize)G_MAXINT));

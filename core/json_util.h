@@ -15,6 +15,20 @@ char *abfs_json_pretty(json_object *value);
 /* value as compact JSON text ("/" not escaped), newly allocated: how the store keeps connections. */
 char *abfs_json_compact(json_object *value);
 
+/* How deep JSON may nest. An API answer is parsed up to ABFS_JSON_PARSE_DEPTH levels (json-c's own
+ * default, 32, is far too shallow for real connections and catalogs); a connection nested deeper
+ * than ABFS_JSON_MAX_DEPTH is not kept (resources.h), so whatever the store re-parses always fits.
+ * json-c frees and prints recursively: these bounds keep that within a thread's stack. */
+#define ABFS_JSON_PARSE_DEPTH 4096
+#define ABFS_JSON_MAX_DEPTH 256
+
+/* Nesting depth of value: 0 for a scalar, 1 for [] or {}, ... */
+guint abfs_json_depth(json_object *value);
+
+/* Parses JSON text that airbytefs itself made (compact text of the store), up to
+ * ABFS_JSON_PARSE_DEPTH levels. NULL if it is not JSON. */
+json_object *abfs_json_parse_trusted(const char *text);
+
 /* Parses text (NUL-terminated at len) as exactly one JSON value (trailing blanks allowed).
  * NULL with an EINVAL error otherwise. */
 json_object *abfs_json_parse(const char *text, gsize len, GError **error);

@@ -221,6 +221,10 @@ gboolean abfs_connection_check(json_object *conn, GError **error)
         {"namespaceFormat", json_type_string, FALSE},
         {"nonBreakingSchemaUpdatesBehavior", json_type_string, FALSE},
     };
+    if (abfs_json_depth(conn) > ABFS_JSON_MAX_DEPTH) { /* the store could not re-parse it */
+        g_set_error(error, ABFS_ERROR, EIO, "connection %s nests deeper than %d levels", id, ABFS_JSON_MAX_DEPTH);
+        return FALSE;
+    }
     for (gsize i = 0; i < G_N_ELEMENTS(members); i++)
         if (!member_is(conn, members[i].key, members[i].type, members[i].required)) {
             g_set_error(error, ABFS_ERROR, EIO, "connection %s: `%s` is missing or has the wrong type",
@@ -230,27 +234,46 @@ gboolean abfs_connection_check(json_object *conn, GError **error)
     return TRUE;
 }
 
+/* What keep_connection() needs; pages are kept on several threads at once. */
+typedef struct {
+    const char *workspace_id;
+    GMutex lock;
+    GPtrArray *skipped; /* protected by lock */
+} ConnectionWalk;
+
 /* keep() of the connection walk: a checked connection of the workspace, as compact JSON text. */
-static gpointer keep_connection(json_object *conn, gpointer workspace_id)
+static gpointer keep_connection(json_object *conn, gpointer data)
 {
+    ConnectionWalk *walk = data;
     GError *err = NULL;
-    if (!abfs_connection_check(conn, &err)) {
-        g_warning("skipping a connection: %s", err->message);
+    if (abfs_connection_check(conn, &err) &&
+        g_strcmp0(abfs_json_string(conn, "workspaceId"), walk->workspace_id) == 0)
+        return abfs_json_compact(conn);
+    if (err) {
+        g_mutex_lock(&walk->lock);
+        if (!walk->skipped)
+            walk->skipped = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(walk->skipped, g_strdup_printf("skipping a connection: %s", err->message));
+        g_mutex_unlock(&walk->lock);
         g_error_free(err);
-        return NULL;
     }
-    if (g_strcmp0(abfs_json_string(conn, "workspaceId"), workspace_id) != 0)
-        return NULL;
-    return abfs_json_compact(conn);
+    return NULL;
 }
 
 gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, guint hint, guint parallel,
-                               GPtrArray **items, GError **error)
+                               GPtrArray **items, GPtrArray **skipped, GError **error)
 {
     char *query = g_strdup_printf("workspaceIds=%s", workspace_id);
+    ConnectionWalk walk = {workspace_id, {0}, NULL};
+    g_mutex_init(&walk.lock);
     gboolean ok = abfs_list_all_parallel(client, "/connections", query, hint, parallel, keep_connection,
-                                         (gpointer)workspace_id, g_free, items, NULL, error);
+                                         &walk, g_free, items, NULL, error);
+    g_mutex_clear(&walk.lock);
     g_free(query);
+    if (skipped)
+        *skipped = walk.skipped;
+    else if (walk.skipped)
+        g_ptr_array_free(walk.skipped, TRUE);
     return ok;
 }
 

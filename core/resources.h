@@ -39,10 +39,12 @@ json_object *abfs_workspace_get(AbfsClient *client, const char *workspace_id, GE
 
 /* Every connection of the workspace (GET /connections?workspaceIds=W), each checked with
  * abfs_connection_check(), as compact JSON text (*items: GPtrArray of char*). Connections of
- * other workspaces are dropped; malformed items are dropped and logged. hint and parallel as for
- * abfs_list_all_parallel(). */
+ * other workspaces are dropped. A malformed connection (wrong types, no usable id, nested deeper
+ * than ABFS_JSON_MAX_DEPTH) is dropped too, never the listing: *skipped (may be NULL) receives one
+ * line per dropped connection saying which and why (a GPtrArray of char*, or NULL if none).
+ * hint and parallel as for abfs_list_all_parallel(). */
 gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, guint hint, guint parallel,
-                               GPtrArray **items, GError **error);
+                               GPtrArray **items, GPtrArray **skipped, GError **error);
 
 /* GET /connections/{id}; ENOENT if it belongs to another workspace. */
 json_object *abfs_connection_get(AbfsClient *client, const char *workspace_id,
@@ -55,8 +57,9 @@ json_object *abfs_connection_patch(AbfsClient *client, const char *workspace_id,
 /* DELETE /connections/{id} (the server marks it deprecated). */
 gboolean abfs_connection_delete(AbfsClient *client, const char *connection_id, GError **error);
 
-/* TRUE if conn has the members every connection file renders from, with sane types, and an id
- * that is safe as a path name (a UUID or an integer). Sets error otherwise. */
+/* TRUE if conn has the members every connection file renders from, with sane types, an id that
+ * is safe as a path name (a UUID or an integer), and nests at most ABFS_JSON_MAX_DEPTH levels.
+ * Sets error (EIO) otherwise. */
 gboolean abfs_connection_check(json_object *conn, GError **error);
 
 /* TRUE if id is a UUID (8-4-4-4-12 hex) or a decimal integer: the only ids used as names. */

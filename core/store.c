@@ -60,6 +60,7 @@ struct AbfsStore {
     GHashTable *fetching;  /* ids whose single read is in flight (single flight per id) */
     guint64 put_serial; /* counts abfs_store_put_connection() calls */
     GHashTable *puts;   /* connection id → put_serial of its last put */
+    GHashTable *skipped; /* lines of the last walk's dropped connections (reported once each) */
 };
 
 AbfsEntry *abfs_entry_ref(AbfsEntry *e)
@@ -91,7 +92,7 @@ void abfs_entry_unref(AbfsEntry *e)
 
 json_object *abfs_entry_parse(AbfsEntry *e)
 {
-    return json_tokener_parse(e->text);
+    return abfs_json_parse_trusted(e->text);
 }
 
 const char *abfs_entry_field(AbfsEntry *e, AbfsEntryField field)
@@ -270,6 +271,7 @@ AbfsStore *abfs_store_new(AbfsClient *client, const char *workspace_id, const ch
     g_mutex_init(&store->lock);
     g_cond_init(&store->done);
     store->puts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    store->skipped = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     store->singles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)abfs_entry_unref);
     store->fetching = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     store->parallel = 1;
@@ -283,6 +285,7 @@ void abfs_store_free(AbfsStore *store)
     abfs_snapshot_unref(store->current);
     g_clear_error(&store->last_error);
     g_hash_table_destroy(store->puts);
+    g_hash_table_destroy(store->skipped);
     g_hash_table_destroy(store->singles);
     g_hash_table_destroy(store->fetching);
     g_mutex_clear(&store->lock);
@@ -323,7 +326,7 @@ static gboolean is_unreachable(const GError *err)
 /* Connection id inside a compact JSON text, without parsing the rest (newly allocated). */
 static char *text_id(const char *text)
 {
-    json_object *conn = json_tokener_parse(text);
+    json_object *conn = abfs_json_parse_trusted(text);
     char *id = g_strdup(abfs_json_string(conn, "connectionId"));
     json_object_put(conn);
     return id;
@@ -337,6 +340,10 @@ static AbfsSnapshot *snapshot_from_listing(AbfsStore *store, GPtrArray *items, A
         char *text = g_ptr_array_index(items, i);
         items->pdata[i] = NULL;
         char *id = text_id(text);
+        if (!id) { /* resources.c checked every id: never, but never a NULL key either */
+            g_free(text);
+            continue;
+        }
         AbfsEntry *old = previous && id ? abfs_snapshot_lookup(previous, id) : NULL;
         g_free(id);
         if (old && strcmp(old->text, text) == 0) {
@@ -386,6 +393,25 @@ static void keep_newer_puts(AbfsStore *store, AbfsSnapshot *fresh, guint64 seria
     }
 }
 
+/* Tells the stale hook about connections a walk dropped (skipped: lines, may be NULL), each once
+ * while it stays dropped: a broken connection is said once, not once per TTL. Caller holds the lock. */
+static void report_skipped(AbfsStore *store, GPtrArray *skipped)
+{
+    GHashTable *now = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; skipped && i < skipped->len; i++) {
+        const char *line = g_ptr_array_index(skipped, i);
+        if (!g_hash_table_contains(store->skipped, line)) {
+            if (store->on_stale)
+                store->on_stale(EIO, line, store->on_stale_data);
+            else
+                g_warning("%s", line);
+        }
+        g_hash_table_add(now, g_strdup(line));
+    }
+    g_hash_table_destroy(store->skipped);
+    store->skipped = now;
+}
+
 AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error)
 {
     g_mutex_lock(&store->lock);
@@ -419,11 +445,12 @@ AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error)
     guint64 serial_at_start = store->put_serial;
     g_mutex_unlock(&store->lock);
 
-    GPtrArray *items = NULL;
+    GPtrArray *items = NULL, *skipped = NULL;
     GError *err = NULL;
     AbfsSnapshot *fresh = NULL;
     guint hint = previous ? abfs_snapshot_count(previous) : 0;
-    if (abfs_connections_list(store->client, store->workspace_id, hint, store->parallel, &items, &err)) {
+    if (abfs_connections_list(store->client, store->workspace_id, hint, store->parallel, &items, &skipped,
+                              &err)) {
         fresh = snapshot_from_listing(store, items, previous);
         g_ptr_array_free(items, TRUE);
     }
@@ -434,6 +461,7 @@ AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error)
     AbfsSnapshot *result = NULL;
     g_clear_error(&store->last_error);
     if (fresh) {
+        report_skipped(store, skipped);
         keep_newer_puts(store, fresh, serial_at_start);
         abfs_snapshot_unref(store->current);
         store->current = fresh;
@@ -459,6 +487,8 @@ AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error)
     g_cond_broadcast(&store->done);
     g_mutex_unlock(&store->lock);
     g_clear_error(&err);
+    if (skipped)
+        g_ptr_array_free(skipped, TRUE);
     abfs_snapshot_unref(previous);
     return result;
 }

@@ -45,8 +45,10 @@ void abfs_store_set_parallel(AbfsStore *store, guint parallel);
 typedef void (*AbfsStoreChangeHook)(const char *connection_id, int file, gpointer data);
 void abfs_store_set_change_hook(AbfsStore *store, AbfsStoreChangeHook hook, gpointer data);
 
-/* Called when a walk failed because the API could not be reached and the last snapshot keeps
- * serving: errnum and a one-line message. Without a hook, the message goes to the log. */
+/* Called when a walk could not show everything: it failed because the API could not be reached and
+ * the last snapshot keeps serving, or it dropped a malformed connection (EIO; said once while the
+ * connection stays malformed). errnum and a one-line message; without a hook, the message goes to
+ * the log. It runs with the store's lock held: short, and never calling back into the store. */
 typedef void (*AbfsStoreStaleHook)(int errnum, const char *message, gpointer data);
 void abfs_store_set_stale_hook(AbfsStore *store, AbfsStoreStaleHook hook, gpointer data);
 

@@ -2539,7 +2539,7 @@ static void test_connections_list_filters(void)
 
     GPtrArray *items = NULL;
     GError *err = NULL;
-    g_assert_true(abfs_connections_list(fx->client, WS, 0, 1, &items, &err));
+    g_assert_true(abfs_connections_list(fx->client, WS, 0, 1, &items, NULL, &err));
     g_assert_no_error(err);
     g_assert_nonnull(items);
     if (items) {
@@ -3033,6 +3033,69 @@ static void test_store_put_during_walk_of_changed_value(void)
     fx_free(fx);
 }
 
+/* A connection whose configurations nest `levels` deep (arrays inside arrays). */
+static json_object *make_deep_conn(const char *id, const char *name, guint levels)
+{
+    json_object *conn = make_conn(id, WS, name);
+    json_object *deep = json_object_new_string("bottom");
+    for (guint i = 0; i < levels; i++) {
+        json_object *outer = json_object_new_array();
+        json_object_array_add(outer, deep);
+        deep = outer;
+    }
+    json_object *configurations = json_object_object_get(conn, "configurations");
+    json_object_object_add(configurations, "deep", deep);
+    return conn;
+}
+
+static void collect_notice(int errnum, const char *message, gpointer data)
+{
+    g_assert_cmpint(errnum, ==, EIO);
+    g_ptr_array_add(data, g_strdup(message));
+}
+
+/* Deep JSON neither crashes the store nor hides the other connections: a connection 40 levels
+ * deep (past json-c's default of 32) is kept and renders; one deeper than the bound is dropped and
+ * said once, however many walks see it. */
+static void test_store_deep_connections(void)
+{
+    Fx *fx = fx_new_full("t", 0);
+    g_mutex_lock(&fx->api->lock);
+    g_ptr_array_add(fx->api->conns, make_conn(CONN_A, WS, "plain"));
+    g_ptr_array_add(fx->api->conns, make_deep_conn("bbbbbbbb-0000-4000-8000-000000000002", "forty", 40));
+    g_ptr_array_add(fx->api->conns, make_deep_conn("cccccccc-0000-4000-8000-000000000003", "too deep", 1000));
+    g_mutex_unlock(&fx->api->lock);
+    AbfsStore *store = store_for(fx, 0);
+    GPtrArray *notices = g_ptr_array_new_with_free_func(g_free);
+    abfs_store_set_stale_hook(store, collect_notice, notices);
+    for (int walk = 0; walk < 3; walk++) {
+        AbfsSnapshot *s = snap_ok(store);
+        g_assert_cmpuint(abfs_snapshot_count(s), ==, 2);
+        g_assert_cmpstr(entry_file(s, CONN_A, "name"), ==, "plain\n");
+        g_assert_cmpstr(entry_file(s, "bbbbbbbb-0000-4000-8000-000000000002", "name"), ==, "forty\n");
+        g_assert_nonnull(strstr(entry_file(s, "bbbbbbbb-0000-4000-8000-000000000002", "connection.json"), "bottom"));
+        g_assert_null(abfs_snapshot_lookup(s, "cccccccc-0000-4000-8000-000000000003"));
+        abfs_snapshot_unref(s);
+    }
+    g_assert_cmpuint(notices->len, ==, 1);
+    g_assert_nonnull(strstr(g_ptr_array_index(notices, 0), "cccccccc-0000-4000-8000-000000000003"));
+    g_assert_nonnull(strstr(g_ptr_array_index(notices, 0), "deeper"));
+    /* a single read of a deep connection before any walk works too */
+    AbfsStore *cold = store_for(fx, 60000);
+    json_object *forty = make_deep_conn("bbbbbbbb-0000-4000-8000-000000000002", "forty", 40);
+    api_push(fx->api, 200, json_object_to_json_string_ext(forty, JSON_C_TO_STRING_PLAIN), 0);
+    json_object_put(forty);
+    GError *err = NULL;
+    AbfsEntry *e = abfs_store_entry(cold, "bbbbbbbb-0000-4000-8000-000000000002", &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(abfs_entry_field(e, ABFS_ENTRY_ID), ==, "bbbbbbbb-0000-4000-8000-000000000002");
+    abfs_entry_unref(e);
+    abfs_store_free(cold);
+    g_ptr_array_free(notices, TRUE);
+    abfs_store_free(store);
+    fx_free(fx);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * main
  * ------------------------------------------------------------------------------------------- */
@@ -3165,6 +3228,7 @@ int main(int argc, char **argv)
     g_test_add_func("/store/error-without-snapshot", test_store_error_without_snapshot);
     g_test_add_func("/store/put-during-walk-survives", test_store_put_during_walk_survives);
     g_test_add_func("/store/put-during-walk-of-changed-value", test_store_put_during_walk_of_changed_value);
+    g_test_add_func("/store/deep-connections", test_store_deep_connections);
 
     int rc = g_test_run();
     if (arena)
