@@ -242,7 +242,7 @@ gboolean abfs_actor_rename(AbfsActors *a, AbfsActorKind kind, const char *id, co
 gboolean abfs_actor_delete(AbfsActors *a, AbfsActorKind kind, const char *id, GError **error)
 {
     char *path = g_strdup_printf("%s/%s", kinds[kind].collection, id);
-    gboolean ok = abfs_client_call(a->client, ABFS_API_PUBLIC, "DELETE", path, NULL, ABFS_CALL_DEFAULT, NULL, error);
+    gboolean ok = abfs_delete_checked(a->client, path, error);
     g_free(path);
     abfs_actors_invalidate(a);
     return ok;

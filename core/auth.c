@@ -10,8 +10,12 @@ struct AbfsAuth {
     const AbfsConfig *cfg;
     AbfsHttp *http;
     GMutex lock;
-    char *header;       /* current "Authorization: Bearer ..." or NULL */
-    gint64 refresh_at;  /* monotonic µs after which the token is fetched again */
+    GCond fetched;      /* signalled when a fetch ends */
+    char *header;       /* current "Authorization: Bearer ..." or NULL; protected by lock */
+    gint64 refresh_at;  /* monotonic µs after which the token is fetched again; protected by lock */
+    gboolean fetching;  /* a thread is fetching (without the lock); protected by lock */
+    guint fetches;      /* fetches ended so far; protected by lock */
+    GError *last_error; /* of the last fetch that failed; protected by lock */
 };
 
 AbfsAuth *abfs_auth_new(const AbfsConfig *cfg, AbfsHttp *http)
@@ -20,6 +24,7 @@ AbfsAuth *abfs_auth_new(const AbfsConfig *cfg, AbfsHttp *http)
     auth->cfg = cfg;
     auth->http = http;
     g_mutex_init(&auth->lock);
+    g_cond_init(&auth->fetched);
     if (cfg->bearer_token)
         auth->header = g_strdup_printf("Authorization: Bearer %s", cfg->bearer_token);
     return auth;
@@ -38,7 +43,9 @@ void abfs_auth_free(AbfsAuth *auth)
     if (!auth)
         return;
     wipe(auth->header);
+    g_clear_error(&auth->last_error);
     g_mutex_clear(&auth->lock);
+    g_cond_clear(&auth->fetched);
     g_free(auth);
 }
 
@@ -69,7 +76,15 @@ gint64 abfs_auth_jwt_seconds_left(const char *token, gint64 now_s)
     return left;
 }
 
-static gboolean fetch_token(AbfsAuth *auth, GError **error)
+void abfs_auth_header_free(char *header)
+{
+    wipe(header);
+}
+
+/* One token request. On success *header is the new header and *lifetime_s how long it may be
+ * used; *retry tells whether a failure may be tried again (a busy server, a lost answer). */
+static gboolean fetch_once(AbfsAuth *auth, gint64 deadline_us, char **header, gint64 *lifetime_s,
+                           gboolean *retry, GError **error)
 {
     json_object *req = json_object_new_object();
     json_object_object_add(req, "client_id", json_object_new_string(auth->cfg->client_id));
@@ -80,10 +95,13 @@ static gboolean fetch_token(AbfsAuth *auth, GError **error)
     char *url = g_strdup_printf("%s/applications/token", auth->cfg->api_root);
     AbfsHttpResponse resp;
     GError *err = NULL;
-    gboolean ok = abfs_http_request(auth->http, "POST", url, NULL, body, &resp, &err);
+    AbfsHttpCall call = {deadline_us, FALSE};
+    gboolean ok = abfs_http_call(auth->http, &call, "POST", url, NULL, body, &resp, &err);
     wipe(body);
     g_free(url);
+    *retry = FALSE;
     if (!ok) {
+        *retry = err->code == EIO || err->code == ETIMEDOUT || err->code == ENOTCONN;
         g_propagate_prefixed_error(error, err, "getting an access token: ");
         return FALSE;
     }
@@ -92,6 +110,9 @@ static gboolean fetch_token(AbfsAuth *auth, GError **error)
         /* A refused token request means bad credentials, whatever status the server chose
          * (self-managed answers 400 "Invalid client id or token"). */
         int code = resp.status >= 500 ? abfs_errno_for_http_status(resp.status) : EACCES;
+        *retry = resp.status == 429 || resp.status == 502 || resp.status == 503 || resp.status == 504;
+        if (resp.status == 429)
+            code = EAGAIN;
         g_set_error(error, ABFS_ERROR, code, "HTTP %ld: getting an access token failed: %s",
                     resp.status, msg);
         g_free(msg);
@@ -115,25 +136,84 @@ static gboolean fetch_token(AbfsAuth *auth, GError **error)
     if (jwt_left >= 0 && jwt_left < lifetime)
         lifetime = jwt_left;
     /* Refresh 60 s early; a very short lifetime is used for half of it. */
-    gint64 usable = lifetime > 120 ? lifetime - 60 : lifetime / 2;
-    wipe(auth->header);
-    auth->header = g_strdup_printf("Authorization: Bearer %s", token);
-    auth->refresh_at = g_get_monotonic_time() + usable * G_USEC_PER_SEC;
+    *lifetime_s = lifetime > 120 ? lifetime - 60 : lifetime / 2;
+    *header = g_strdup_printf("Authorization: Bearer %s", token);
+    memset((char *)token, 0, strlen(token));
     json_object_put(root);
     return TRUE;
 }
 
-char *abfs_auth_header(AbfsAuth *auth, GError **error)
+/* Token requests, tried again with backoff while the server is busy, by deadline_us. */
+static gboolean fetch_token(AbfsAuth *auth, gint64 deadline_us, char **header, gint64 *lifetime_s,
+                            GError **error)
 {
-    char *result = NULL;
-    g_mutex_lock(&auth->lock);
-    if (auth->cfg->bearer_token) {
-        result = g_strdup(auth->header);
-    } else if (auth->header && g_get_monotonic_time() < auth->refresh_at) {
-        result = g_strdup(auth->header);
-    } else if (fetch_token(auth, error)) {
-        result = g_strdup(auth->header);
+    for (guint attempt = 0;; attempt++) {
+        gboolean retry;
+        GError *err = NULL;
+        if (fetch_once(auth, deadline_us, header, lifetime_s, &retry, &err))
+            return TRUE;
+        gint64 wait = (gint64)(200 * 1000) << MIN(attempt, 4u);
+        wait = wait / 2 + g_random_int_range(0, (gint32)(wait / 2));
+        if (!retry || attempt >= 4 || g_get_monotonic_time() + wait >= deadline_us) {
+            g_propagate_error(error, err);
+            return FALSE;
+        }
+        g_debug("token request failed (%s); trying again in %" G_GINT64_FORMAT " ms", err->message, wait / 1000);
+        g_error_free(err);
+        g_usleep((gulong)wait);
     }
+}
+
+char *abfs_auth_header(AbfsAuth *auth, gint64 deadline_us, GError **error)
+{
+    if (auth->cfg->bearer_token) /* fixed for the AbfsAuth's life */
+        return g_strdup(auth->header);
+    g_mutex_lock(&auth->lock);
+    for (;;) {
+        if (auth->header && g_get_monotonic_time() < auth->refresh_at) {
+            char *result = g_strdup(auth->header);
+            g_mutex_unlock(&auth->lock);
+            return result;
+        }
+        if (!auth->fetching)
+            break;
+        /* Another thread is fetching: wait for its token, no longer than our own deadline. */
+        guint fetches = auth->fetches;
+        while (auth->fetching && auth->fetches == fetches)
+            if (!g_cond_wait_until(&auth->fetched, &auth->lock, deadline_us)) {
+                g_mutex_unlock(&auth->lock);
+                g_set_error(error, ABFS_ERROR, ETIMEDOUT, "getting an access token: no answer within the timeout");
+                return NULL;
+            }
+        if (auth->fetches != fetches && auth->last_error) { /* that fetch failed: so does this call */
+            g_propagate_error(error, g_error_copy(auth->last_error));
+            g_mutex_unlock(&auth->lock);
+            return NULL;
+        }
+    }
+    auth->fetching = TRUE;
+    g_mutex_unlock(&auth->lock);
+
+    char *header = NULL;
+    gint64 lifetime_s = 0;
+    GError *err = NULL;
+    gboolean ok = fetch_token(auth, deadline_us, &header, &lifetime_s, &err);
+
+    g_mutex_lock(&auth->lock);
+    auth->fetching = FALSE;
+    auth->fetches++;
+    g_clear_error(&auth->last_error);
+    char *result = NULL;
+    if (ok) {
+        wipe(auth->header);
+        auth->header = header;
+        auth->refresh_at = g_get_monotonic_time() + lifetime_s * G_USEC_PER_SEC;
+        result = g_strdup(header);
+    } else {
+        auth->last_error = g_error_copy(err);
+        g_propagate_error(error, err);
+    }
+    g_cond_broadcast(&auth->fetched);
     g_mutex_unlock(&auth->lock);
     return result;
 }

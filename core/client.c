@@ -63,6 +63,41 @@ AbfsHttp *abfs_client_http(AbfsClient *client)
     return client->http;
 }
 
+/* The operation deadline of this thread; 0: none. */
+static _Thread_local gint64 thread_deadline;
+/* Whether the last call on this thread lost an attempt's answer. */
+static _Thread_local gboolean thread_lost_answer;
+
+gboolean abfs_client_last_call_lost_an_answer(void)
+{
+    return thread_lost_answer;
+}
+
+gint64 abfs_client_deadline(void)
+{
+    return thread_deadline;
+}
+
+gint64 abfs_client_deadline_set(gint64 deadline_us)
+{
+    gint64 saved = thread_deadline;
+    thread_deadline = deadline_us;
+    return saved;
+}
+
+gint64 abfs_client_deadline_begin(AbfsClient *client)
+{
+    gint64 mine = g_get_monotonic_time() + (gint64)client->cfg->request_timeout_s * G_USEC_PER_SEC;
+    gint64 saved = thread_deadline;
+    thread_deadline = saved ? MIN(saved, mine) : mine;
+    return saved;
+}
+
+void abfs_client_deadline_end(gint64 saved)
+{
+    thread_deadline = saved;
+}
+
 gint64 abfs_client_backoff_us(guint attempt, gint64 base_us, gint64 cap_us, GRand *rand)
 {
     gint64 ceiling = base_us;
@@ -104,30 +139,33 @@ gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, c
     }
     char *url = g_strconcat(root, path, NULL);
     const char *body_text = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
-    gint64 deadline = g_get_monotonic_time() + (gint64)client->cfg->request_timeout_s * G_USEC_PER_SEC;
+    gint64 saved_deadline = abfs_client_deadline_begin(client);
+    gint64 deadline = thread_deadline;
+    AbfsHttpCall call = {deadline, !(flags & ABFS_CALL_IDEMPOTENT)};
+    thread_lost_answer = FALSE;
     gboolean refreshed_token = FALSE;
     gboolean ok = FALSE;
     AbfsHttpResponse resp = {0};
 
     for (guint attempt = 0;; attempt++) {
         GError *err = NULL;
-        char *auth = abfs_auth_header(client->auth, &err);
+        char *auth = abfs_auth_header(client->auth, deadline, &err);
         if (!auth) {
             g_propagate_error(error, err);
             break;
         }
         const char *headers[] = {auth, NULL};
-        gboolean sent = abfs_http_request(client->http, method, url, headers, body_text, &resp, &err);
+        gboolean sent = abfs_http_call(client->http, &call, method, url, headers, body_text, &resp, &err);
         long status = sent ? resp.status : 0;
         if (sent && status == 401 && !refreshed_token && abfs_auth_invalidate(client->auth, auth)) {
             /* The token may have expired early or been revoked: fetch a new one, once. */
             refreshed_token = TRUE;
-            g_free(auth);
+            abfs_auth_header_free(auth);
             abfs_http_response_clear(&resp);
             attempt--;
             continue;
         }
-        g_free(auth);
+        abfs_auth_header_free(auth);
         gboolean retryable = (flags & ABFS_CALL_IDEMPOTENT) &&
                              (sent ? status_is_retryable(status) : errno_is_retryable(err->code));
         if (retryable && attempt < RETRY_MAX) {
@@ -137,6 +175,8 @@ gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, c
             if (sent && resp.retry_after_s >= 0) /* the server said when: honour it (within the deadline) */
                 wait = MAX(wait, resp.retry_after_s * G_USEC_PER_SEC);
             if (g_get_monotonic_time() + wait < deadline) {
+                if (sent ? status >= 500 : err->code != ENOTCONN) /* the server may have acted on it */
+                    thread_lost_answer = TRUE;
                 g_debug("retrying %s %s in %" G_GINT64_FORMAT " ms (%s)", method, path, wait / 1000,
                         sent ? "server busy" : err->message);
                 g_clear_error(&err);
@@ -181,5 +221,6 @@ gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, c
     }
     abfs_http_response_clear(&resp);
     g_free(url);
+    abfs_client_deadline_end(saved_deadline);
     return ok;
 }

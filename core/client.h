@@ -3,7 +3,12 @@
  * AbfsClient owns the configuration, the HTTP client and the token. A call sends an optional
  * JSON body, authenticates (re-fetching the token once on a 401), retries idempotent calls on
  * 429/502/503/504 and transport failures with exponential backoff and jitter within a deadline,
- * and parses the JSON answer. Any non-2xx status becomes an ABFS_ERROR GError (error.h). */
+ * and parses the JSON answer. Any non-2xx status becomes an ABFS_ERROR GError (error.h).
+ * A call that is not idempotent goes out exactly once, on a connection of its own (http.h).
+ *
+ * Deadlines: a call ends within -o timeout (cfg->request_timeout_s) from its start, its attempts,
+ * the waits between them and the token fetch included; inside an operation's deadline
+ * (abfs_client_deadline_begin) it ends by the sooner of the two. */
 #ifndef ABFS_CLIENT_H
 #define ABFS_CLIENT_H
 
@@ -34,6 +39,21 @@ AbfsHttp *abfs_client_http(AbfsClient *client);
  * answer (NULL for an empty body, e.g. 204); pass out = NULL to ignore it. */
 gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, const char *path,
                           json_object *body, AbfsCallFlags flags, json_object **out, GError **error);
+
+/* Starts an operation's deadline on the calling thread: every call this thread makes until the
+ * matching abfs_client_deadline_end() ends by now + request_timeout_s, so a user's operation made
+ * of several requests (read, PATCH, check) is bounded as a whole. Nested: the sooner deadline
+ * holds. Returns what abfs_client_deadline_end() restores. */
+gint64 abfs_client_deadline_begin(AbfsClient *client);
+void abfs_client_deadline_end(gint64 saved);
+/* The operation deadline on this thread (monotonic µs, 0: none), and installing one on another
+ * thread (a pool thread fetching a page for this one); _set returns the one it replaced. */
+gint64 abfs_client_deadline(void);
+gint64 abfs_client_deadline_set(gint64 deadline_us);
+
+/* TRUE when the last abfs_client_call() on this thread had an attempt whose answer was lost
+ * (a transport failure, then a retry): its final refusal does not prove that nothing was done. */
+gboolean abfs_client_last_call_lost_an_answer(void);
 
 /* Backoff before retry number attempt (0-based): min(cap, base·2^attempt) with full jitter,
  * in microseconds. Exposed for tests. */

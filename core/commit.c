@@ -27,8 +27,44 @@ static gboolean parse_against(const AbfsConnectionFile *row, const char *text, g
     return ok;
 }
 
-gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id, guint file,
-                                     AbfsEntry *base, char *text, gsize len, GError **error)
+/* After a PATCH that failed in a way that leaves its outcome open (its answer, or an earlier
+ * attempt's, was lost): reads the connection to tell. TRUE when the server holds the written value
+ * (the write is reported done); FALSE with *error: the PATCH's own error when the server has
+ * something else, ABFS_EUNKNOWN when the read failed too. Takes err. */
+static gboolean check_lost_patch(AbfsStore *store, const AbfsConnectionFile *row, const char *connection_id,
+                                 const char *text, gsize len, GError *err, GError **error)
+{
+    AbfsClient *client = abfs_store_client(store);
+    const char *workspace = abfs_store_render_context(store)->workspace_id;
+    GError *check_err = NULL;
+    json_object *check = err->code == EINTR ? NULL : abfs_connection_get(client, workspace, connection_id, &check_err);
+    if (!check) {
+        char *what = g_strdup_printf("the PATCH of %s", row->name);
+        char *reason = g_strdup_printf("reading the connection to check failed too (%s)",
+                                       check_err ? check_err->message : "interrupted");
+        abfs_error_set_unknown(error, err, what, reason);
+        g_free(what);
+        g_free(reason);
+        g_clear_error(&check_err);
+        return FALSE;
+    }
+    json_object *again = NULL;
+    gboolean applied = row->parse(text, len, check, &again, NULL) && !again;
+    json_object_put(again);
+    if (!applied) {
+        json_object_put(check);
+        g_propagate_error(error, err);
+        return FALSE;
+    }
+    g_message("%s of connection %s: the answer was lost (%s) but the change is on the server", row->name,
+              connection_id, err->message);
+    g_error_free(err);
+    abfs_store_put_connection(store, check);
+    return TRUE;
+}
+
+static gboolean commit_within_deadline(AbfsStore *store, const char *connection_id, guint file,
+                                       AbfsEntry *base, char *text, gsize len, GError **error)
 {
     guint nfiles;
     const AbfsConnectionFile *row = &abfs_connection_files(&nfiles)[file];
@@ -79,32 +115,34 @@ gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id
         return ok;
 
     GError *err = NULL;
+    /* The PATCH leaves a quarter of what is left (up to 5 s) for the check a lost answer needs. */
+    gint64 deadline = abfs_client_deadline();
+    gint64 reserve = MIN((deadline - g_get_monotonic_time()) / 4, 5 * G_USEC_PER_SEC);
+    gint64 outer = abfs_client_deadline_set(deadline - MAX(reserve, 0));
     json_object *updated = abfs_connection_patch(client, workspace, connection_id, patch, &err);
+    abfs_client_deadline_set(outer);
     json_object_put(patch);
     if (updated) {
         abfs_store_put_connection(store, updated);
         return TRUE;
     }
-    if (abfs_error_outcome_unknown(err)) {
-        /* The answer was lost, but the PATCH may have been applied: look before reporting a failure
-         * (the writer must never be told "failed" about a change that happened). */
-        json_object *check = abfs_connection_get(client, workspace, connection_id, NULL);
-        json_object *conn = check ? json_object_get(check) : NULL;
-        json_object *again = NULL;
-        gboolean applied = conn && row->parse(text, len, conn, &again, NULL) && !again;
-        json_object_put(again);
-        json_object_put(conn);
-        if (applied) {
-            g_message("%s of connection %s: the answer was lost (%s) but the change is on the server",
-                      row->name, connection_id, err->message);
-            g_error_free(err);
-            abfs_store_put_connection(store, check);
-            return TRUE;
-        }
-        json_object_put(check);
-    }
+    /* The writer must never be told "failed" about a change that happened: when this answer, or
+     * that of an earlier attempt, was lost (a retry's 409 or 429 proves nothing about the first),
+     * the server is asked before a failure is reported. */
+    if (abfs_error_outcome_unknown(err) || abfs_client_last_call_lost_an_answer())
+        return check_lost_patch(store, row, connection_id, text, len, err, error);
     g_propagate_error(error, err);
     return FALSE;
+}
+
+gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id, guint file,
+                                     AbfsEntry *base, char *text, gsize len, GError **error)
+{
+    /* read, PATCH and check are one operation: all of it ends within -o timeout */
+    gint64 saved = abfs_client_deadline_begin(abfs_store_client(store));
+    gboolean ok = commit_within_deadline(store, connection_id, file, base, text, len, error);
+    abfs_client_deadline_end(saved);
+    return ok;
 }
 
 gboolean abfs_validate_connection_file(guint file, AbfsEntry *base, const char *text, gsize len,

@@ -141,8 +141,21 @@ long abfs_error_http_status(const GError *error)
     return strtol(error->message + 5, NULL, 10);
 }
 
+void abfs_error_set_unknown(GError **error, GError *lost, const char *what, const char *reason)
+{
+    if (lost->domain == ABFS_ERROR && lost->code == EINTR) {
+        g_propagate_error(error, lost);
+        return;
+    }
+    g_set_error(error, ABFS_ERROR, ABFS_EUNKNOWN,
+                "outcome unknown: the answer to %s was lost (%s) and %s; it may or may not have been done",
+                what, lost->message, reason);
+    g_error_free(lost);
+}
+
 gboolean abfs_error_outcome_unknown(const GError *error)
 {
+    /* ENOTCONN is not among them: the server could not be reached, so nothing was sent. */
     return error && error->domain == ABFS_ERROR &&
-           (error->code == EIO || error->code == ETIMEDOUT || error->code == ENOTCONN || error->code == EINTR);
+           (error->code == EIO || error->code == ETIMEDOUT || error->code == EINTR);
 }

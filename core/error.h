@@ -27,8 +27,18 @@ char *abfs_server_message(long status, const char *body, gsize len);
 void abfs_set_http_error(GError **error, long status, const char *body, gsize len);
 
 /* TRUE when a request failed in a way that leaves its outcome unknown: the server may have acted
- * on it but the answer was lost (transport error, timeout, interrupt). */
+ * on it but the answer was lost (transport error, cut answer, 5xx, timeout, interrupt). Not for
+ * ENOTCONN: the server was never reached. */
 gboolean abfs_error_outcome_unknown(const GError *error);
+
+/* The errno of a write whose outcome is unknown: its answer was lost and the check that follows
+ * could not tell whether the server acted ("Remote I/O error"). */
+#define ABFS_EUNKNOWN EREMOTEIO
+
+/* Sets *error to an ABFS_EUNKNOWN error for `what` (e.g. "PATCH of name"): the answer was lost
+ * (lost: taken) and why the check could not tell (reason, one line). A lost answer after Ctrl-C
+ * stays EINTR: the user stopped the check too. */
+void abfs_error_set_unknown(GError **error, GError *lost, const char *what, const char *reason);
 
 /* The HTTP status recorded in an ABFS_ERROR message ("HTTP 409: ..."), or 0 if none. */
 long abfs_error_http_status(const GError *error);

@@ -101,8 +101,6 @@ static CURL *handle_take(AbfsHttp *http)
     curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_SHARE, http->share);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)http->opts.connect_timeout_s);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)http->opts.request_timeout_s);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, http->opts.insecure ? 0L : 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, http->opts.insecure ? 0L : 2L);
     if (http->opts.cancelled) {
@@ -154,7 +152,7 @@ static size_t header_line(char *data, size_t size, size_t nmemb, void *user)
         char *end;
         gint64 s = g_ascii_strtoll(value, &end, 10);
         if (end != value && *end == '\0' && s >= 0) /* seconds; an HTTP date is ignored */
-            *retry_after = s;
+            *retry_after = MIN(s, ABFS_HTTP_RETRY_AFTER_MAX_S); /* no overflow in µs arithmetic */
         g_free(value);
     }
     return n;
@@ -188,12 +186,37 @@ static const char *url_path(const char *url)
     return p ? p : url;
 }
 
+/* Frees a header list after wiping its text: one of them carries the token. */
+static void headers_free(struct curl_slist *list)
+{
+    for (struct curl_slist *l = list; l; l = l->next)
+        memset(l->data, 0, strlen(l->data));
+    curl_slist_free_all(list);
+}
+
 gboolean abfs_http_request(AbfsHttp *http, const char *method, const char *url,
                            const char *const *headers, const char *body,
                            AbfsHttpResponse *response, GError **error)
 {
+    return abfs_http_call(http, NULL, method, url, headers, body, response, error);
+}
+
+gboolean abfs_http_call(AbfsHttp *http, const AbfsHttpCall *call, const char *method, const char *url,
+                        const char *const *headers, const char *body, AbfsHttpResponse *response,
+                        GError **error)
+{
     memset(response, 0, sizeof *response);
     response->retry_after_s = -1;
+    gint64 timeout_ms = (gint64)http->opts.request_timeout_s * 1000;
+    if (call && call->deadline_us) {
+        gint64 left_ms = (call->deadline_us - g_get_monotonic_time()) / 1000;
+        if (left_ms <= 0) {
+            g_set_error(error, ABFS_ERROR, ETIMEDOUT, "%s %s: no time left within the timeout", method,
+                        url_path(url));
+            return FALSE;
+        }
+        timeout_ms = MIN(timeout_ms, left_ms);
+    }
     CURL *h = handle_take(http);
     if (!h) {
         g_set_error(error, ABFS_ERROR, ENOMEM, "cannot create an HTTP handle");
@@ -222,13 +245,18 @@ gboolean abfs_http_request(AbfsHttp *http, const char *method, const char *url,
     gint64 retry_after = -1;
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_line);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &retry_after);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)MAX(timeout_ms, 1));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)MAX(MIN((gint64)http->opts.connect_timeout_s * 1000, timeout_ms), 1));
+    if (call && call->once)
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 
     gint64 start = g_get_monotonic_time();
     CURLcode rc = curl_easy_perform(h);
     gint64 millis = (g_get_monotonic_time() - start) / 1000;
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(list);
+    headers_free(list);
     handle_return(http, h);
 
     __atomic_add_fetch(&http->total_requests, 1, __ATOMIC_RELAXED);
@@ -245,9 +273,12 @@ gboolean abfs_http_request(AbfsHttp *http, const char *method, const char *url,
         g_string_free(sink.body, TRUE);
         return FALSE;
     }
-    if (rc != CURLE_OK) {
-        g_set_error(error, ABFS_ERROR, errno_for_curl(rc), "%s %s: %s", method, url_path(url),
-                    curl_easy_strerror(rc));
+    /* The status line of a refusal arrived and then the connection broke: the refusal is the
+     * answer (a 409 stays a 409: nothing was done), whatever part of its body came. */
+    gboolean refused_in_full = rc != CURLE_OK && status >= 400 && rc != CURLE_ABORTED_BY_CALLBACK;
+    if (rc != CURLE_OK && !refused_in_full) {
+        g_set_error(error, ABFS_ERROR, errno_for_curl(rc), "%s %s: %s%s", method, url_path(url),
+                    curl_easy_strerror(rc), status >= 200 && status < 300 ? " (the answer was cut)" : "");
         g_string_free(sink.body, TRUE);
         return FALSE;
     }

@@ -25,6 +25,9 @@ typedef struct {
     gboolean (*cancelled)(void);
 } AbfsHttpOptions;
 
+/* A Retry-After larger than this many seconds counts as this many. */
+#define ABFS_HTTP_RETRY_AFTER_MAX_S (24 * 3600)
+
 typedef struct {
     long status;
     GString *body;
@@ -34,8 +37,26 @@ typedef struct {
 AbfsHttp *abfs_http_new(const AbfsHttpOptions *options);
 void abfs_http_free(AbfsHttp *http);
 
+/* How one request is made. */
+typedef struct {
+    /* Monotonic µs by which the request must have ended, connecting included (0: request_timeout_s
+     * from now). A deadline already past fails at once with ETIMEDOUT, sending nothing. */
+    gint64 deadline_us;
+    /* Sent at most once: on a connection of its own. On a reused keep-alive connection that the
+     * server closed without answering, libcurl sends the request again by itself, which for
+     * POST /jobs starts a second sync and for a DELETE answers 404 about what it just deleted. */
+    gboolean once;
+} AbfsHttpCall;
+
 /* Performs one request. headers: NULL-terminated "Name: value" strings (may be NULL); body: sent
- * as is when not NULL. On success fills *response (free with abfs_http_response_clear). */
+ * as is when not NULL. On success fills *response (free with abfs_http_response_clear). An error
+ * status whose body was cut short is still an answer (the status says what happened; the body is
+ * what arrived); a 2xx whose body was cut is an EIO error: the server acted, the answer is lost.
+ * call may be NULL (defaults). Header values are wiped from memory after use (tokens). */
+gboolean abfs_http_call(AbfsHttp *http, const AbfsHttpCall *call, const char *method, const char *url,
+                        const char *const *headers, const char *body, AbfsHttpResponse *response,
+                        GError **error);
+/* abfs_http_call() with the defaults. */
 gboolean abfs_http_request(AbfsHttp *http, const char *method, const char *url,
                            const char *const *headers, const char *body,
                            AbfsHttpResponse *response, GError **error);

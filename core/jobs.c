@@ -401,17 +401,19 @@ static void forget_list(AbfsJobs *jobs, const char *connection_id)
     g_mutex_unlock(&jobs->lock);
 }
 
-/* The newest job of a connection, read fresh (a new reference), or NULL (none, or *known FALSE
- * when the server could not say). */
-static json_object *newest_job(AbfsJobs *jobs, const char *connection_id, gboolean *known)
+/* The newest jobs of a connection (up to limit, newest first), read fresh: a JSON array (a new
+ * reference) of JobResponses, or NULL with *error when the server could not say. */
+static json_object *newest_jobs(AbfsJobs *jobs, const char *connection_id, guint limit, GError **error)
 {
-    char *path = g_strdup_printf("/jobs?connectionId=%s&orderBy=createdAt%%7CDESC&limit=1&offset=0", connection_id);
+    char *path = g_strdup_printf("/jobs?connectionId=%s&orderBy=createdAt%%7CDESC&limit=%u&offset=0",
+                                 connection_id, limit);
     json_object *page = NULL, *found = NULL;
-    *known = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT, &page, NULL);
-    if (*known) {
-        json_object *job = json_object_array_get_idx(json_object_object_get(page, "data"), 0);
-        if (json_object_is_type(json_object_object_get(job, "jobId"), json_type_int))
-            json_object_deep_copy(job, &found, NULL);
+    if (abfs_client_call(jobs->client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT, &page, error)) {
+        json_object *data = json_object_object_get(page, "data");
+        if (json_object_is_type(data, json_type_array))
+            json_object_deep_copy(data, &found, NULL);
+        else
+            g_set_error(error, ABFS_ERROR, EIO, "GET /jobs: the answer has no `data` array");
     }
     json_object_put(page);
     g_free(path);
@@ -420,7 +422,114 @@ static json_object *newest_job(AbfsJobs *jobs, const char *connection_id, gboole
 
 static gint64 job_number(json_object *job)
 {
-    return job ? json_object_get_int64(json_object_object_get(job, "jobId")) : -1;
+    json_object *id = json_object_object_get(job, "jobId");
+    return json_object_is_type(id, json_type_int) ? json_object_get_int64(id) : -1;
+}
+
+/* Seconds since the epoch of a job's startTime, or -1. */
+static gint64 job_start_s(json_object *job)
+{
+    const char *text = abfs_json_string(job, "startTime");
+    char *iso = text ? abfs_time_iso(text) : NULL;
+    GDateTime *t = iso ? g_date_time_new_from_iso8601(iso, NULL) : NULL;
+    gint64 s = t ? g_date_time_to_unix(t) : -1;
+    if (t)
+        g_date_time_unref(t);
+    g_free(iso);
+    return s;
+}
+
+/* After a POST /jobs whose answer was lost: the job this request started, if the job list shows
+ * one beyond doubt (a new reference), else NULL with *reason (newly allocated) saying why not, and
+ * *none TRUE when no job appeared at all (nothing was started). before: the list read just before
+ * the POST; sent_s: wall-clock seconds when it went out.
+ * Only one sync runs at a time, so a job of ours is the only new one. It counts as ours only when
+ * nothing was running before (else the server refused ours with 409) and it started no earlier
+ * than our request (a second of clock granularity allowed); anything else cannot be told apart
+ * from another client's job. */
+static json_object *job_we_started(json_object *before, json_object *after, const char *type, gint64 sent_s,
+                                   gboolean *none, char **reason)
+{
+    json_object *newest_before = json_object_array_get_idx(before, 0);
+    gint64 before_id = newest_before ? job_number(newest_before) : -1;
+    json_object *candidate = NULL;
+    guint fresh = 0;
+    for (size_t i = 0; i < json_object_array_length(after); i++) {
+        json_object *job = json_object_array_get_idx(after, i);
+        if (job_number(job) > before_id) {
+            fresh++;
+            candidate = job;
+        }
+    }
+    *none = fresh == 0;
+    *reason = NULL;
+    if (fresh == 0)
+        *reason = g_strdup("the job list shows no new job");
+    else if (fresh > 1)
+        *reason = g_strdup_printf("%u new jobs appeared meanwhile", fresh);
+    else if (newest_before && !abfs_job_status_is_final(abfs_json_string(newest_before, "status")))
+        *reason = g_strdup_printf("job %" G_GINT64_FORMAT " was running, so job %" G_GINT64_FORMAT
+                                  " may be another client's", before_id, job_number(candidate));
+    else if (g_strcmp0(abfs_json_string(candidate, "jobType"), type) != 0)
+        *reason = g_strdup_printf("job %" G_GINT64_FORMAT " is a %s, not a %s", job_number(candidate),
+                                  abfs_json_string(candidate, "jobType"), type);
+    else if (job_start_s(candidate) >= 0 && job_start_s(candidate) < sent_s - 1)
+        *reason = g_strdup_printf("job %" G_GINT64_FORMAT " started before this request", job_number(candidate));
+    if (*reason)
+        return NULL;
+    json_object *copy = NULL;
+    json_object_deep_copy(candidate, &copy, NULL);
+    return copy;
+}
+
+/* POST /jobs for type, sent exactly once; a lost answer is checked against the job list. */
+static gboolean post_job(AbfsJobs *jobs, const char *connection_id, const char *type, json_object *body,
+                         json_object **answer, GError **error)
+{
+    gint64 deadline = abfs_client_deadline();
+    gint64 reserve = MIN((deadline - g_get_monotonic_time()) / 4, 5 * G_USEC_PER_SEC);
+    GError *before_err = NULL;
+    json_object *before = newest_jobs(jobs, connection_id, 1, &before_err);
+    gint64 sent_s = g_get_real_time() / G_USEC_PER_SEC;
+    GError *err = NULL;
+    /* Never retried: a retry could start a second sync. The check gets the reserve. */
+    abfs_client_deadline_set(deadline - MAX(reserve, 0));
+    gboolean ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "POST", "/jobs", body, ABFS_CALL_DEFAULT, answer, &err);
+    abfs_client_deadline_set(deadline);
+    if (ok || !abfs_error_outcome_unknown(err) || err->code == EINTR) {
+        if (err)
+            g_propagate_error(error, err);
+        json_object_put(before);
+        g_clear_error(&before_err);
+        return ok;
+    }
+    GError *after_err = NULL;
+    json_object *after = before ? newest_jobs(jobs, connection_id, 5, &after_err) : NULL;
+    gboolean none = FALSE;
+    char *reason = NULL;
+    json_object *ours = NULL;
+    if (!before)
+        reason = g_strdup_printf("the job list could not be read before it (%s)", before_err->message);
+    else if (!after)
+        reason = g_strdup_printf("reading the job list to check failed (%s)", after_err->message);
+    else
+        ours = job_we_started(before, after, type, sent_s, &none, &reason);
+    if (ours) {
+        g_message("run of %s: the answer was lost (%s) but the server started job %" G_GINT64_FORMAT,
+                  connection_id, err->message, job_number(ours));
+        g_error_free(err);
+        *answer = ours;
+        ok = TRUE;
+    } else if (none) /* nothing started: the request failed, and it says why */
+        g_propagate_error(error, err);
+    else
+        abfs_error_set_unknown(error, err, "POST /jobs", reason);
+    g_free(reason);
+    json_object_put(before);
+    json_object_put(after);
+    g_clear_error(&before_err);
+    g_clear_error(&after_err);
+    return ok;
 }
 
 gboolean abfs_jobs_run(AbfsJobs *jobs, const char *connection_id, const char *text, char **job_id,
@@ -441,33 +550,10 @@ gboolean abfs_jobs_run(AbfsJobs *jobs, const char *connection_id, const char *te
     json_object *body = json_object_new_object(), *answer = NULL;
     json_object_object_add(body, "connectionId", json_object_new_string(connection_id));
     gboolean ok;
+    gint64 saved = abfs_client_deadline_begin(jobs->client); /* read, POST and check: one timeout */
     if (type) {
         json_object_object_add(body, "jobType", json_object_new_string(type));
-        /* Never retried: a retry could start a second sync. When the answer is lost, the job list
-         * says whether the server started one. */
-        gboolean can_check;
-        json_object *before = newest_job(jobs, connection_id, &can_check);
-        gint64 newest_before = job_number(before);
-        json_object_put(before);
-        GError *err = NULL;
-        ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "POST", "/jobs", body, ABFS_CALL_DEFAULT, &answer, &err);
-        if (!ok && can_check && abfs_error_outcome_unknown(err)) {
-            gboolean known;
-            json_object *after = newest_job(jobs, connection_id, &known);
-            if (after && job_number(after) > newest_before &&
-                g_strcmp0(abfs_json_string(after, "jobType"), type) == 0)
-                answer = after;
-            else
-                json_object_put(after);
-            if (answer) {
-                g_message("run of %s: the answer was lost (%s) but the server started job %" G_GINT64_FORMAT,
-                          connection_id, err->message, json_object_get_int64(json_object_object_get(answer, "jobId")));
-                g_clear_error(&err);
-                ok = TRUE;
-            }
-        }
-        if (err)
-            g_propagate_error(error, err);
+        ok = post_job(jobs, connection_id, type, body, &answer, error);
     } else {
         /* Merge keeps the destination's records; every stream (an empty list means all). */
         json_object_object_add(body, "refreshMode", json_object_new_string("Merge"));
@@ -479,6 +565,7 @@ gboolean abfs_jobs_run(AbfsJobs *jobs, const char *connection_id, const char *te
             (*error)->code = ENOTSUP;
         }
     }
+    abfs_client_deadline_end(saved);
     json_object_put(body);
     g_free(word);
     if (!ok)
@@ -507,8 +594,39 @@ gboolean abfs_jobs_cancel(AbfsJobs *jobs, const char *connection_id, const char 
     json_object_put(job);
     char *path = g_strdup_printf("/jobs/%s", job_id);
     json_object *answer = NULL;
+    gint64 saved = abfs_client_deadline_begin(jobs->client);
+    gint64 deadline = abfs_client_deadline();
+    gint64 reserve = MIN((deadline - g_get_monotonic_time()) / 4, 5 * G_USEC_PER_SEC);
+    abfs_client_deadline_set(deadline - MAX(reserve, 0));
+    GError *err = NULL;
     gboolean ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "DELETE", path, NULL, ABFS_CALL_DEFAULT,
-                                   &answer, error);
+                                   &answer, &err);
+    abfs_client_deadline_set(deadline);
+    if (!ok && abfs_error_outcome_unknown(err) && err->code != EINTR) {
+        /* Sent once; the job itself says whether the cancel happened. */
+        GError *check_err = NULL;
+        json_object *now = NULL;
+        if (abfs_client_call(jobs->client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT, &now, &check_err)) {
+            if (g_strcmp0(abfs_json_string(now, "status"), "cancelled") == 0) {
+                g_message("cancel of job %s: the answer was lost (%s) but the job is cancelled", job_id, err->message);
+                g_clear_error(&err);
+                answer = now;
+                now = NULL;
+                ok = TRUE;
+            }
+        } else {
+            char *reason = g_strdup_printf("reading the job to check failed (%s)", check_err->message);
+            GError *lost = err;
+            err = NULL;
+            abfs_error_set_unknown(&err, lost, "the cancel", reason);
+            g_free(reason);
+        }
+        json_object_put(now);
+        g_clear_error(&check_err);
+    }
+    if (err)
+        g_propagate_error(error, err);
+    abfs_client_deadline_end(saved);
     g_free(path);
     if (ok && answer) {
         g_mutex_lock(&jobs->lock);

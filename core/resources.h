@@ -54,7 +54,12 @@ json_object *abfs_connection_get(AbfsClient *client, const char *workspace_id,
 json_object *abfs_connection_patch(AbfsClient *client, const char *workspace_id,
                                    const char *connection_id, json_object *patch, GError **error);
 
-/* DELETE /connections/{id} (the server marks it deprecated). */
+/* DELETE of path (e.g. /sources/{id}), sent exactly once. When its answer is lost, a GET of the
+ * same path tells: a 404, or a `status` of deprecated, means it was deleted (TRUE); otherwise the
+ * DELETE's error, or ABFS_EUNKNOWN when the check failed too. All within one -o timeout. */
+gboolean abfs_delete_checked(AbfsClient *client, const char *path, GError **error);
+
+/* DELETE /connections/{id} (the server marks it deprecated), checked as above. */
 gboolean abfs_connection_delete(AbfsClient *client, const char *connection_id, GError **error);
 
 /* TRUE if conn has the members every connection file renders from, with sane types, an id that

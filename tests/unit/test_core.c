@@ -28,6 +28,7 @@
 #include "resources.h"
 #include "store.h"
 #include "jobs.h"
+#include "commit.h"
 
 #define WS "11111111-2222-4333-8444-555555555555"
 #define OTHER_WS "99999999-8888-4777-8666-555555555555"
@@ -53,6 +54,8 @@ typedef struct {
 typedef struct {
     int status; /* 0: hang up without answering */
     GString *body;
+    gboolean cut;        /* announce the whole body, send half of it, hang up */
+    const char *headers; /* extra header lines ("Name: value\r\n"...), or NULL */
 } FakeResponse;
 
 typedef struct FakeServer FakeServer;
@@ -196,14 +199,15 @@ static gpointer fake_conn_thread(gpointer p)
         g_mutex_lock(&srv->lock);
         g_ptr_array_add(srv->requests, req); /* owned by the array until the server is freed */
         g_mutex_unlock(&srv->lock);
-        FakeResponse resp = {200, g_string_new(NULL)};
+        FakeResponse resp = {200, g_string_new(NULL), FALSE, NULL};
         srv->handler(srv, req, &resp, srv->data);
         if (resp.status > 0) {
             char *head = g_strdup_printf("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
-                                         "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                                         resp.status, fake_reason(resp.status), resp.body->len);
+                                         "Content-Length: %zu\r\n%sConnection: close\r\n\r\n",
+                                         resp.status, fake_reason(resp.status), resp.body->len,
+                                         resp.headers ? resp.headers : "");
             send_all(c->fd, head, strlen(head));
-            send_all(c->fd, resp.body->str, resp.body->len);
+            send_all(c->fd, resp.body->str, resp.cut ? resp.body->len / 2 : resp.body->len);
             g_free(head);
         }
         g_string_free(resp.body, TRUE);
@@ -323,6 +327,8 @@ typedef struct {
     int status;
     char *body;
     guint delay_ms;
+    gboolean cut;        /* see FakeResponse */
+    const char *headers; /* static text, see FakeResponse */
 } Step;
 
 typedef struct {
@@ -334,6 +340,7 @@ typedef struct {
     const char *token_body;      /* body of a refused token request, or of a 200 when set */
     char *token_value;           /* access_token to hand out instead of tok-N */
     guint token_delay_ms;
+    guint token_busy;            /* this many token requests get 503 first */
     guint list_delay_ms;
     int list_status;             /* 0: serve the listing */
     const char *list_raw;        /* when set: the listing's body as is */
@@ -385,6 +392,17 @@ static void api_push(Api *api, int status, const char *body, guint delay_ms)
     s->delay_ms = delay_ms;
     g_mutex_lock(&api->lock);
     g_queue_push_tail(&api->steps, s);
+    g_mutex_unlock(&api->lock);
+}
+
+/* Like api_push(), with a body cut in half and/or extra header lines. */
+static void api_push_ex(Api *api, int status, const char *body, gboolean cut, const char *headers)
+{
+    api_push(api, status, body, 0);
+    g_mutex_lock(&api->lock);
+    Step *s = g_queue_peek_tail(&api->steps);
+    s->cut = cut;
+    s->headers = headers;
     g_mutex_unlock(&api->lock);
 }
 
@@ -499,7 +517,11 @@ static void api_handler(FakeServer *srv, const FakeRequest *req, FakeResponse *r
     g_mutex_lock(&api->lock);
     if (strcmp(req->method, "POST") == 0 && strcmp(req->path, TOKEN_PATH) == 0) {
         delay_ms = api->token_delay_ms;
-        if (api->token_status && api->token_status != 200) {
+        if (api->token_busy > 0) {
+            api->token_busy--;
+            resp->status = 503;
+            g_string_assign(resp->body, "upstream connect error");
+        } else if (api->token_status && api->token_status != 200) {
             resp->status = api->token_status;
             g_string_assign(resp->body, api->token_body ? api->token_body : "");
         } else if (api->token_body) {
@@ -534,6 +556,8 @@ static void api_handler(FakeServer *srv, const FakeRequest *req, FakeResponse *r
             resp->status = s->status;
             g_string_assign(resp->body, s->body);
             delay_ms = s->delay_ms;
+            resp->cut = s->cut;
+            resp->headers = s->headers;
             step_free(s);
         } else {
             resp->status = api->default_status;
@@ -2035,18 +2059,18 @@ static void test_auth_direct(void)
     AbfsHttp *http = abfs_http_new(&opts);
     AbfsAuth *auth = abfs_auth_new(cfg, http);
     GError *err = NULL;
-    char *h1 = abfs_auth_header(auth, &err);
+    char *h1 = abfs_auth_header(auth, g_get_monotonic_time() + 10 * G_USEC_PER_SEC, &err);
     g_assert_no_error(err);
     g_assert_cmpstr(h1, ==, "Authorization: Bearer tok-1");
-    char *h2 = abfs_auth_header(auth, &err);
+    char *h2 = abfs_auth_header(auth, g_get_monotonic_time() + 10 * G_USEC_PER_SEC, &err);
     g_assert_cmpstr(h2, ==, h1);
     g_assert_cmpuint(token_requests(fx), ==, 1);
     g_assert_true(abfs_auth_invalidate(auth, h1));
-    char *h3 = abfs_auth_header(auth, &err);
+    char *h3 = abfs_auth_header(auth, g_get_monotonic_time() + 10 * G_USEC_PER_SEC, &err);
     g_assert_cmpstr(h3, ==, "Authorization: Bearer tok-2");
     /* a late 401 for the old token does not drop the newer one */
     g_assert_true(abfs_auth_invalidate(auth, h1));
-    char *h4 = abfs_auth_header(auth, &err);
+    char *h4 = abfs_auth_header(auth, g_get_monotonic_time() + 10 * G_USEC_PER_SEC, &err);
     g_assert_cmpstr(h4, ==, h3);
     g_assert_cmpuint(token_requests(fx), ==, 2);
     g_free(h1);
@@ -2059,7 +2083,7 @@ static void test_auth_direct(void)
     /* bearer: nothing to refresh */
     cfg = config_for(fx->srv, "fixed", 5);
     auth = abfs_auth_new(cfg, http);
-    char *h = abfs_auth_header(auth, &err);
+    char *h = abfs_auth_header(auth, g_get_monotonic_time() + 10 * G_USEC_PER_SEC, &err);
     g_assert_cmpstr(h, ==, "Authorization: Bearer fixed");
     g_assert_false(abfs_auth_invalidate(auth, h));
     g_free(h);
@@ -3097,6 +3121,234 @@ static void test_store_deep_connections(void)
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * issue 10: deadlines, exactly-once requests, lost answers
+ * ------------------------------------------------------------------------------------------- */
+
+/* -o timeout bounds a call as a whole: with every answer 1.5 s late and 503, a 2 s timeout ends
+ * the call near 2 s, not after four attempts of 2 s each. */
+static void test_client_timeout_bounds_retries(void)
+{
+    Fx *fx = fx_new_full("t", 2);
+    for (int i = 0; i < 6; i++)
+        api_push(fx->api, 503, "{\"title\":\"busy\"}", 1500);
+    gint64 start = g_get_monotonic_time();
+    GError *err = NULL;
+    g_assert_false(abfs_client_call(fx->client, ABFS_API_PUBLIC, "GET", "/workspaces/" WS, NULL,
+                                    ABFS_CALL_IDEMPOTENT, NULL, &err));
+    gint64 took_ms = (g_get_monotonic_time() - start) / 1000;
+    g_assert_nonnull(err);
+    g_clear_error(&err);
+    g_assert_cmpint(took_ms, <, 2300);
+    fx_free(fx);
+}
+
+/* An operation deadline spans several calls: the second call gets only what is left. */
+static void test_client_operation_deadline(void)
+{
+    Fx *fx = fx_new_full("t", 2);
+    api_push(fx->api, 200, "{}", 1200);
+    api_push(fx->api, 200, "{}", 1200);
+    gint64 start = g_get_monotonic_time();
+    gint64 saved = abfs_client_deadline_begin(fx->client);
+    GError *err = NULL;
+    g_assert_true(abfs_client_call(fx->client, ABFS_API_PUBLIC, "GET", "/a", NULL, ABFS_CALL_IDEMPOTENT, NULL, &err));
+    g_assert_no_error(err);
+    g_assert_false(abfs_client_call(fx->client, ABFS_API_PUBLIC, "GET", "/b", NULL, ABFS_CALL_IDEMPOTENT, NULL, &err));
+    g_assert_error(err, ABFS_ERROR, ETIMEDOUT);
+    g_clear_error(&err);
+    abfs_client_deadline_end(saved);
+    g_assert_cmpint(abfs_client_deadline(), ==, 0);
+    g_assert_cmpint((g_get_monotonic_time() - start) / 1000, <, 2300);
+    fx_free(fx);
+}
+
+/* A refusal whose body is cut is still the refusal (a 409 means nothing was done); a 2xx whose
+ * body is cut is a lost answer. */
+static void test_http_cut_bodies(void)
+{
+    Fx *fx = fx_new_full("t", 5);
+    api_push_ex(fx->api, 409, "{\"title\":\"try-again-later\",\"detail\":\"A sync is already running for: x\"}", TRUE, NULL);
+    GError *err = NULL;
+    g_assert_false(abfs_client_call(fx->client, ABFS_API_PUBLIC, "POST", "/jobs", NULL, ABFS_CALL_DEFAULT, NULL, &err));
+    g_assert_error(err, ABFS_ERROR, EBUSY);
+    g_assert_false(abfs_error_outcome_unknown(err));
+    g_clear_error(&err);
+    api_push_ex(fx->api, 200, "{\"jobId\":7,\"status\":\"running\"}", TRUE, NULL);
+    g_assert_false(abfs_client_call(fx->client, ABFS_API_PUBLIC, "POST", "/jobs", NULL, ABFS_CALL_DEFAULT, NULL, &err));
+    g_assert_nonnull(err);
+    g_assert_true(abfs_error_outcome_unknown(err));
+    g_clear_error(&err);
+    fx_free(fx);
+}
+
+/* A huge Retry-After neither overflows (UBSan) nor makes the call wait past its deadline. */
+static void test_client_huge_retry_after(void)
+{
+    Fx *fx = fx_new_full("t", 1);
+    api_push_ex(fx->api, 429, "{\"message\":\"You are being rate limited.\"}", FALSE,
+                "Retry-After: 99999999999999999999\r\n");
+    gint64 start = g_get_monotonic_time();
+    GError *err = NULL;
+    g_assert_false(abfs_client_call(fx->client, ABFS_API_PUBLIC, "GET", "/workspaces/" WS, NULL,
+                                    ABFS_CALL_IDEMPOTENT, NULL, &err));
+    g_assert_error(err, ABFS_ERROR, EAGAIN);
+    g_clear_error(&err);
+    g_assert_cmpint((g_get_monotonic_time() - start) / 1000, <, 1500);
+    fx_free(fx);
+}
+
+/* One 503 from the token endpoint is tried again like any idempotent call, and waiting for a
+ * token fetched by another thread never outlasts the caller's own deadline. */
+static void test_auth_token_503_retried(void)
+{
+    Fx *fx = fx_new();
+    fx->api->token_busy = 2;
+    GError *err = NULL;
+    json_object *ws = abfs_workspace_get(fx->client, WS, &err);
+    g_assert_no_error(err);
+    json_object_put(ws);
+    g_assert_cmpuint(fake_count(fx->srv, "POST", TOKEN_PATH), ==, 3);
+    fx_free(fx);
+}
+
+static const char *const JOB_DONE = "{\"jobId\":5,\"status\":\"succeeded\",\"jobType\":\"sync\",\"startTime\":\"2020-01-01T00:00:00Z\",\"connectionId\":\"" CONN_A "\"}";
+static const char *const JOB_BUSY = "{\"jobId\":5,\"status\":\"running\",\"jobType\":\"sync\",\"startTime\":\"2020-01-01T00:00:00Z\",\"connectionId\":\"" CONN_A "\"}";
+
+static char *job_page(const char *first, const char *second)
+{
+    return g_strdup_printf("{\"previous\":\"\",\"next\":\"\",\"data\":[%s%s%s]}", first ? first : "",
+                           first && second ? "," : "", second ? second : "");
+}
+
+static char *job_now(gint64 id, const char *type)
+{
+    GDateTime *now = g_date_time_new_now_utc();
+    char *when = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+    char *job = g_strdup_printf("{\"jobId\":%" G_GINT64_FORMAT ",\"status\":\"running\",\"jobType\":\"%s\","
+                                "\"startTime\":\"%s\",\"connectionId\":\"" CONN_A "\"}", id, type, when);
+    g_free(when);
+    g_date_time_unref(now);
+    return job;
+}
+
+/* run's lost answer: the job list says whether this request started a job, and only a job it
+ * started counts (never another client's). */
+static void run_with_lost_answer(const char *before, const char *after, gboolean expect_ok, int expect_errno)
+{
+    Fx *fx = fx_new_full("t", 5);
+    AbfsJobs *jobs = abfs_jobs_new(fx->client, 25, 1000);
+    api_push(fx->api, 200, before, 0); /* the list before */
+    api_push(fx->api, 0, "", 0);       /* POST /jobs: the connection drops, no answer */
+    api_push(fx->api, 200, after, 0);  /* the list after */
+    GError *err = NULL;
+    char *id = NULL;
+    gboolean ok = abfs_jobs_run(jobs, CONN_A, "sync", &id, &err);
+    g_assert_cmpint(ok, ==, expect_ok);
+    if (expect_ok) {
+        g_assert_no_error(err);
+        g_assert_cmpstr(id, ==, "6");
+    } else
+        g_assert_error(err, ABFS_ERROR, expect_errno);
+    g_clear_error(&err);
+    g_free(id);
+    g_assert_cmpuint(fake_count(fx->srv, "POST", "/api/public/v1/jobs"), ==, 1);
+    abfs_jobs_free(jobs);
+    fx_free(fx);
+}
+
+static void test_jobs_run_lost_answer(void)
+{
+    char *six = job_now(6, "sync"), *seven = job_now(7, "sync"), *reset = job_now(6, "reset");
+    char *before_done = job_page(JOB_DONE, NULL), *before_busy = job_page(JOB_BUSY, NULL);
+    char *after_six = job_page(six, JOB_DONE), *after_none = job_page(JOB_DONE, NULL);
+    char *after_two = job_page(seven, six), *after_reset = job_page(reset, JOB_DONE);
+    char *old_six = job_page("{\"jobId\":6,\"status\":\"running\",\"jobType\":\"sync\",\"startTime\":\"2020-01-02T00:00:00Z\"}", JOB_DONE);
+    char *after_six_busy = job_page(six, JOB_BUSY);
+    run_with_lost_answer(before_done, after_six, TRUE, 0);              /* ours */
+    run_with_lost_answer(before_done, after_none, FALSE, EIO);          /* nothing started */
+    run_with_lost_answer(before_done, after_two, FALSE, ABFS_EUNKNOWN); /* two new jobs */
+    run_with_lost_answer(before_done, after_reset, FALSE, ABFS_EUNKNOWN); /* another kind */
+    run_with_lost_answer(before_done, old_six, FALSE, ABFS_EUNKNOWN);   /* started before us */
+    run_with_lost_answer(before_busy, after_six_busy, FALSE, ABFS_EUNKNOWN); /* a sync ran: 409 for ours */
+    g_free(six); g_free(seven); g_free(reset); g_free(before_done); g_free(before_busy);
+    g_free(after_six); g_free(after_none); g_free(after_two); g_free(after_reset); g_free(old_six);
+    g_free(after_six_busy);
+}
+
+/* A cancel whose answer was lost asks the job; a DELETE likewise asks the resource. */
+static void test_cancel_and_delete_lost_answer(void)
+{
+    Fx *fx = fx_new_full("t", 5);
+    AbfsJobs *jobs = abfs_jobs_new(fx->client, 25, 1000);
+    api_push(fx->api, 200, "{\"jobId\":5,\"status\":\"running\",\"jobType\":\"sync\",\"connectionId\":\"" CONN_A "\"}", 0);
+    api_push(fx->api, 0, "", 0);
+    api_push(fx->api, 200, "{\"jobId\":5,\"status\":\"cancelled\",\"jobType\":\"sync\",\"connectionId\":\"" CONN_A "\"}", 0);
+    GError *err = NULL;
+    g_assert_true(abfs_jobs_cancel(jobs, CONN_A, "5", &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(fake_count(fx->srv, "DELETE", "/api/public/v1/jobs/5"), ==, 1);
+
+    api_push(fx->api, 0, "", 0); /* DELETE: no answer */
+    api_push(fx->api, 404, "{\"title\":\"not-found\",\"detail\":\"gone\"}", 0);
+    g_assert_true(abfs_connection_delete(fx->client, CONN_A, &err));
+    g_assert_no_error(err);
+    api_push(fx->api, 0, "", 0);
+    api_push(fx->api, 503, "{\"title\":\"busy\"}", 0);
+    api_push(fx->api, 503, "{\"title\":\"busy\"}", 0);
+    api_push(fx->api, 503, "{\"title\":\"busy\"}", 0);
+    api_push(fx->api, 503, "{\"title\":\"busy\"}", 0);
+    api_push(fx->api, 503, "{\"title\":\"busy\"}", 0);
+    g_assert_false(abfs_connection_delete(fx->client, CONN_A, &err));
+    g_assert_error(err, ABFS_ERROR, ABFS_EUNKNOWN);
+    g_clear_error(&err);
+    g_assert_cmpuint(fake_count(fx->srv, "DELETE", "/api/public/v1/connections/" CONN_A), ==, 2);
+    abfs_jobs_free(jobs);
+    fx_free(fx);
+}
+
+/* A PATCH whose first attempt lost its answer and whose retry was refused (409) is checked:
+ * when the server holds the value, the write is done. */
+static void test_commit_retry_refused_after_lost_answer(void)
+{
+    Fx *fx = fx_new_full("t", 5);
+    g_mutex_lock(&fx->api->lock);
+    g_ptr_array_add(fx->api->conns, make_conn(CONN_A, WS, "old"));
+    g_mutex_unlock(&fx->api->lock);
+    AbfsStore *store = store_for(fx, 60000);
+    abfs_snapshot_unref(snap_ok(store));
+    json_object *old = make_conn(CONN_A, WS, "old"), *new = make_conn(CONN_A, WS, "new");
+    api_push(fx->api, 200, json_object_to_json_string(old), 0); /* the fresh GET */
+    api_push(fx->api, 0, "", 0);                                  /* PATCH: applied, answer lost */
+    api_push(fx->api, 409, "{\"title\":\"try-again-later\",\"detail\":\"busy\"}", 0); /* the retry */
+    api_push(fx->api, 200, json_object_to_json_string(new), 0);  /* the check */
+    int file = abfs_connection_file_index("name");
+    char *text = g_strdup("new\n");
+    GError *err = NULL;
+    g_assert_true(abfs_commit_connection_file(store, CONN_A, (guint)file, NULL, text, strlen(text), &err));
+    g_assert_no_error(err);
+    g_free(text);
+    AbfsSnapshot *s = snap_ok(store);
+    g_assert_cmpstr(entry_file(s, CONN_A, "name"), ==, "new\n");
+    abfs_snapshot_unref(s);
+
+    /* and when the check cannot be made, the outcome is said to be unknown */
+    api_push(fx->api, 200, json_object_to_json_string(new), 0);
+    api_push(fx->api, 0, "", 0);
+    for (int i = 0; i < 6; i++)
+        api_push(fx->api, 503, "{\"title\":\"busy\"}", 0);
+    text = g_strdup("newer\n");
+    g_assert_false(abfs_commit_connection_file(store, CONN_A, (guint)file, NULL, text, strlen(text), &err));
+    g_assert_error(err, ABFS_ERROR, ABFS_EUNKNOWN);
+    g_assert_nonnull(strstr(err->message, "outcome unknown"));
+    g_clear_error(&err);
+    g_free(text);
+    json_object_put(old);
+    json_object_put(new);
+    abfs_store_free(store);
+    fx_free(fx);
+}
+
+/* ---------------------------------------------------------------------------------------------
  * main
  * ------------------------------------------------------------------------------------------- */
 
@@ -3229,6 +3481,14 @@ int main(int argc, char **argv)
     g_test_add_func("/store/put-during-walk-survives", test_store_put_during_walk_survives);
     g_test_add_func("/store/put-during-walk-of-changed-value", test_store_put_during_walk_of_changed_value);
     g_test_add_func("/store/deep-connections", test_store_deep_connections);
+    g_test_add_func("/client/timeout-bounds-retries", test_client_timeout_bounds_retries);
+    g_test_add_func("/client/operation-deadline", test_client_operation_deadline);
+    g_test_add_func("/http/cut-bodies", test_http_cut_bodies);
+    g_test_add_func("/client/huge-retry-after", test_client_huge_retry_after);
+    g_test_add_func("/auth/token-503-retried", test_auth_token_503_retried);
+    g_test_add_func("/jobs/run-lost-answer", test_jobs_run_lost_answer);
+    g_test_add_func("/jobs/cancel-and-delete-lost-answer", test_cancel_and_delete_lost_answer);
+    g_test_add_func("/commit/retry-refused-after-lost-answer", test_commit_retry_refused_after_lost_answer);
 
     int rc = g_test_run();
     if (arena)
