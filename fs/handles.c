@@ -35,6 +35,7 @@ typedef struct {
     /* HANDLE_SETTING */
     GString *buf;
     gboolean dirty;     /* written since the last commit */
+    int failed;         /* errno of a refused write: nothing is sent, and flush/close report it */
     AbfsEntry *base;    /* what the writer saw */
     char id[40];
     guint file;
@@ -359,16 +360,28 @@ int abfs_op_write(const char *path, const char *buf, size_t size, off_t offset, 
         return abfs_scratch_write(h->scratch, buf, size, offset);
     if (h->kind == HANDLE_CONTROL) {
         g_mutex_lock(&h->lock);
-        if (h->buf->len + size <= 4096)
+        int rc = (int)size;
+        if (h->failed)
+            rc = -h->failed;
+        else if (h->buf->len + size > 4096)
+            rc = -(h->failed = EFBIG); /* no command is that long: act on none of it */
+        else
             g_string_append_len(h->buf, buf, (gssize)size);
         g_mutex_unlock(&h->lock);
-        return (int)size;
+        return rc;
     }
     if (h->kind != HANDLE_SETTING && h->kind != HANDLE_ARTIFACT && h->kind != HANDLE_ACTOR_NAME)
         return -EBADF;
-    if (offset < 0 || (guint64)offset + size > SETTING_MAX_BYTES)
-        return -EFBIG;
     g_mutex_lock(&h->lock);
+    if (h->failed || offset < 0 || (guint64)offset + size > SETTING_MAX_BYTES) {
+        /* A refused write spoils the whole value: what came before it is never sent either. */
+        if (!h->failed)
+            h->failed = EFBIG;
+        h->dirty = FALSE;
+        int rc = -h->failed;
+        g_mutex_unlock(&h->lock);
+        return rc;
+    }
     if ((gsize)offset > h->buf->len) {
         gsize old = h->buf->len;
         g_string_set_size(h->buf, (gsize)offset);
@@ -385,8 +398,9 @@ int abfs_op_write(const char *path, const char *buf, size_t size, off_t offset, 
         /* The value is complete: refuse a bad one now, where even a shell sees the error. */
         GError *err = NULL;
         if (!abfs_validate_connection_file(h->file, h->base, h->buf->str, h->buf->len, &err)) {
-            h->dirty = FALSE; /* dropped: close must not send or report it again */
+            h->dirty = FALSE; /* dropped: close must not send it; it reports the refusal again */
             rc = abfs_fs_fail(err, h->path);
+            h->failed = -rc;
         }
     }
     g_mutex_unlock(&h->lock);
@@ -411,6 +425,11 @@ static int act(Handle *h, gboolean last)
 {
     AbfsFs *fs = abfs_fs();
     g_mutex_lock(&h->lock);
+    if (h->failed) {
+        int rc = -h->failed;
+        g_mutex_unlock(&h->lock);
+        return rc;
+    }
     if (h->acted || (!last && h->buf->len == 0)) {
         g_mutex_unlock(&h->lock);
         return 0;
@@ -461,8 +480,8 @@ static int write_node_text(const char *path, const AbfsNode *node, const char *t
 static int commit_artifact(Handle *h)
 {
     g_mutex_lock(&h->lock);
-    int rc = 0;
-    if (h->dirty) {
+    int rc = h->failed ? -h->failed : 0;
+    if (h->dirty && !h->failed) {
         h->dirty = FALSE;
         rc = write_node_text(h->path, &h->node, h->buf->str, h->buf->len);
     }
@@ -479,9 +498,10 @@ static int commit_handle(Handle *h)
     if (h->kind != HANDLE_SETTING)
         return 0;
     g_mutex_lock(&h->lock);
-    if (!h->dirty) {
+    if (h->failed || !h->dirty) {
+        int rc = -h->failed;
         g_mutex_unlock(&h->lock);
-        return 0;
+        return rc;
     }
     /* One commit per batch of writes, even if it fails: a later close must not send it again. */
     h->dirty = FALSE;
@@ -534,9 +554,13 @@ int abfs_op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
     if (h && h->kind == HANDLE_SCRATCH)
         return abfs_scratch_truncate(h->scratch, size);
     if (h && (h->kind == HANDLE_SETTING || h->kind == HANDLE_ARTIFACT || h->kind == HANDLE_ACTOR_NAME)) {
-        if ((guint64)size > SETTING_MAX_BYTES)
-            return -EFBIG;
         g_mutex_lock(&h->lock);
+        if ((guint64)size > SETTING_MAX_BYTES) {
+            h->failed = EFBIG;
+            h->dirty = FALSE;
+            g_mutex_unlock(&h->lock);
+            return -EFBIG;
+        }
         gsize old = h->buf->len;
         g_string_set_size(h->buf, (gsize)size);
         if ((gsize)size > old)
