@@ -32,6 +32,8 @@ typedef struct {
     gboolean delete_source;   /* -o delete_source: ... and its source, if no other connection uses it */
     gboolean delete_destination;
     guint wait_timeout_s;     /* bound on reading a job's `wait` */
+    guint max_waiters;        /* readers of `wait` that may block at once (the others get EAGAIN) */
+    gint waiters;             /* readers of `wait` blocked now (atomic) */
 } AbfsFs;
 
 /* The FUSE operations table (ops.c). */
@@ -90,6 +92,16 @@ void abfs_refresh_all(AbfsFs *fs);
 void abfs_fs_on_change(const char *connection_id, int file, gpointer data);
 /* The store's stale hook: the API is unreachable and old values are served; say so in errors. */
 void abfs_fs_on_stale(int errnum, const char *message, gpointer data);
-void abfs_invalidator_stop(void);
+/* At exit, once the session stopped answering: stops notifying the kernel. FALSE if a notification
+ * is still in the kernel after timeout_ms (closing the session's fd will not end the connection). */
+gboolean abfs_invalidator_quiesce(guint timeout_ms);
+/* After the session's fd is closed: joins the thread; FALSE if it did not end within timeout_ms. */
+gboolean abfs_invalidator_stop(guint timeout_ms);
+/* ops with API-backed files opened direct_io, so that invalidating them never waits on a page
+ * lock; ops itself with kernel_cache (the user's -o kernel_cache or auto_cache). */
+const struct fuse_operations *abfs_invalidator_wrap(const struct fuse_operations *ops, gboolean kernel_cache);
+/* Whether a blocking reader (a job's `wait`) should give up: its request was interrupted, or the
+ * session is ending (main.c). */
+gboolean abfs_fs_wait_should_stop(void);
 
 #endif

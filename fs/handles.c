@@ -146,11 +146,6 @@ static int open_connection_file(const char *path, const AbfsNode *node, int flag
     return 0;
 }
 
-static gboolean request_interrupted(void)
-{
-    return fuse_interrupted() != 0;
-}
-
 static int open_job_node(const char *path, const AbfsNode *node, struct fuse_file_info *fi)
 {
     AbfsFs *fs = abfs_fs();
@@ -174,7 +169,15 @@ static int open_job_node(const char *path, const AbfsNode *node, struct fuse_fil
         h->data = abfs_jobs_url_text(node->id);
     } else if (strcmp(node->job_file, "wait") == 0) {
         GError *err = NULL;
-        char *status = abfs_jobs_wait(fs->jobs, node->id, node->job, fs->wait_timeout_s, request_interrupted, &err);
+        char *status = NULL;
+        /* Each blocked reader holds a FUSE worker thread: past max_waiters, EAGAIN at once, so
+         * that some threads always answer the other files. */
+        if ((guint)g_atomic_int_add(&fs->waiters, 1) >= fs->max_waiters)
+            g_set_error(&err, ABFS_ERROR, EAGAIN, "%u readers already wait for jobs (bounded by max_threads); "
+                        "try again when one ends", fs->max_waiters);
+        else
+            status = abfs_jobs_wait(fs->jobs, node->id, node->job, fs->wait_timeout_s, abfs_fs_wait_should_stop, &err);
+        g_atomic_int_add(&fs->waiters, -1);
         if (status) {
             h->data = g_strconcat(status, "\n", NULL);
             g_free(status);

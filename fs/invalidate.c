@@ -1,6 +1,12 @@
 /* invalidate.c — a thread that tells the kernel to drop cached attributes and pages of paths whose
  * content changed (after a commit, a job start or cancel, or a new line in `errors`). Request handlers
- * only queue paths: calling into the kernel from inside a handler can deadlock. */
+ * only queue paths: calling into the kernel from inside a handler can deadlock.
+ *
+ * The kernel drops a file's pages with the page lock of each, and a page being read stays locked
+ * until the daemon answers the read. Once the session stops answering (SIGTERM, a crash), an
+ * invalidation waiting on such a page never returns, and the thread holding /dev/fuse in a write
+ * keeps the connection alive: clients hang in D state. So the files the API backs are opened with
+ * direct_io (abfs_invalidator_wrap): they have no pages, and invalidating one never waits. */
 #include "fs.h"
 
 #include <signal.h>
@@ -13,6 +19,13 @@ static volatile sig_atomic_t hangup;
 static GThread *thread;
 static struct fuse *the_fuse;
 static char stop_marker[] = "";
+/* Held by the thread while it calls into the kernel; stopping is set under it, after which the
+ * session's fd is never written again (it is about to be closed and its number reused). */
+static GMutex notify_lock;
+static gboolean stopping;      /* protected by notify_lock */
+static gboolean finished;      /* protected by finish_lock: the thread returned */
+static GMutex finish_lock;
+static GCond finish_cond;
 
 static gpointer run(gpointer data)
 {
@@ -27,9 +40,16 @@ static gpointer run(gpointer data)
             continue;
         if (path == stop_marker)
             break;
-        fuse_invalidate_path(the_fuse, path);
+        g_mutex_lock(&notify_lock);
+        if (!stopping)
+            fuse_invalidate_path(the_fuse, path);
+        g_mutex_unlock(&notify_lock);
         g_free(path);
     }
+    g_mutex_lock(&finish_lock);
+    finished = TRUE;
+    g_cond_signal(&finish_cond);
+    g_mutex_unlock(&finish_lock);
     return NULL;
 }
 
@@ -113,15 +133,77 @@ void abfs_fs_on_change(const char *connection_id, int file, gpointer data)
     g_free(path);
 }
 
-void abfs_invalidator_stop(void)
+gboolean abfs_invalidator_quiesce(guint timeout_ms)
 {
     if (!queue)
-        return;
+        return TRUE;
     g_async_queue_push(queue, stop_marker);
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    while (!g_mutex_trylock(&notify_lock)) {
+        if (g_get_monotonic_time() >= deadline)
+            return FALSE;
+        g_usleep(10 * 1000);
+    }
+    stopping = TRUE;
+    g_mutex_unlock(&notify_lock);
+    return TRUE;
+}
+
+gboolean abfs_invalidator_stop(guint timeout_ms)
+{
+    if (!queue)
+        return TRUE;
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    g_mutex_lock(&finish_lock);
+    while (!finished && g_cond_wait_until(&finish_cond, &finish_lock, deadline))
+        ;
+    gboolean done = finished;
+    g_mutex_unlock(&finish_lock);
+    if (!done)
+        return FALSE; /* left running: nothing it uses may be freed */
     g_thread_join(thread);
     char *path;
     while ((path = g_async_queue_try_pop(queue)))
         g_free(path);
     g_async_queue_unref(queue);
     queue = NULL;
+    return TRUE;
+}
+
+/* ---- direct_io for the files the API backs ---- */
+
+static const struct fuse_operations *inner;
+static struct fuse_operations wrapped;
+
+static gboolean api_backed(const char *path)
+{
+    AbfsNode node;
+    return abfs_tree_parse(path, &node) && node.kind != ABFS_NODE_SCRATCH;
+}
+
+static int open_uncached(const char *path, struct fuse_file_info *fi)
+{
+    int rc = inner->open(path, fi);
+    if (rc == 0 && api_backed(path))
+        fi->direct_io = 1;
+    return rc;
+}
+
+static int create_uncached(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+    int rc = inner->create(path, mode, fi);
+    if (rc == 0 && api_backed(path))
+        fi->direct_io = 1;
+    return rc;
+}
+
+const struct fuse_operations *abfs_invalidator_wrap(const struct fuse_operations *ops, gboolean kernel_cache)
+{
+    if (kernel_cache) /* the user asked for pages kept between opens: they get invalidated with locks */
+        return ops;
+    inner = ops;
+    wrapped = *ops;
+    wrapped.open = open_uncached;
+    wrapped.create = create_uncached;
+    return &wrapped;
 }

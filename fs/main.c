@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <malloc.h>
+#include <arpa/inet.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -42,7 +46,14 @@ typedef struct {
     int delete_source;
     int delete_destination;
     char *source; /* "airbyte:<workspace>", as mount(8) passes it */
+    unsigned max_threads;
+    int kernel_cache; /* -o kernel_cache or auto_cache (kept for libfuse too) */
+    int secret_on_command_line;
 } Options;
+
+/* libfuse 3.14 serves with at most 10 threads by default; readers of a job's `wait` hold one each
+ * for as long as the job runs, so the default is larger and a quarter of it never waits. */
+#define DEFAULT_MAX_THREADS 64
 
 #define OPT(t, p) {t, offsetof(Options, p), 1}
 static const struct fuse_opt option_spec[] = {
@@ -66,6 +77,7 @@ static const struct fuse_opt option_spec[] = {
     OPT("allow_delete", allow_delete),
     OPT("delete_source", delete_source),
     OPT("delete_destination", delete_destination),
+    OPT("max_threads=%u", max_threads),
     FUSE_OPT_END,
 };
 
@@ -87,6 +99,17 @@ static int option_proc(void *data, const char *arg, int key, struct fuse_args *o
     (void)out;
     if (key == FUSE_OPT_KEY_OPT && is_fstab_word(arg))
         return 0;
+    /* A secret given as an option would reach the process list, and libfuse would print it back
+     * in "unknown option": refuse it here without repeating it. */
+    if (key == FUSE_OPT_KEY_OPT && (g_str_has_prefix(arg, "client_secret=") || g_str_has_prefix(arg, "bearer_token="))) {
+        fprintf(stderr, "airbytefs: -o %.*s=... refused: a secret never goes on the command line (use the "
+                        "environment, the config file, or -o %.*s_file=FILE)\n",
+                (int)strcspn(arg, "="), arg, (int)strcspn(arg, "="), arg);
+        opts->secret_on_command_line = 1;
+        return 0;
+    }
+    if (key == FUSE_OPT_KEY_OPT && (strcmp(arg, "kernel_cache") == 0 || strcmp(arg, "auto_cache") == 0))
+        opts->kernel_cache = 1;
     /* mount(8) and fstab pass the source first: `airbytefs airbyte:<workspace> MOUNTPOINT`. */
     if (key == FUSE_OPT_KEY_NONOPT && !opts->source && g_str_has_prefix(arg, "airbyte:")) {
         opts->source = g_strdup(arg);
@@ -121,12 +144,14 @@ static void usage(const char *prog)
            "    -o jobs=N                how many recent jobs jobs/ shows (default 25, max 100)\n"
            "    -o wait_timeout=SECONDS  bound on reading a job's wait file (default 3600)\n"
            "    -o list_parallel=N       list pages in flight at once (default 16)\n"
+           "    -o max_threads=N         FUSE worker threads (default %d); readers of a job's\n"
+           "                             wait may hold all but a quarter of them (then EAGAIN)\n"
            "    -o allow_delete          rmdir connections/ID deletes the connection\n"
            "    -o delete_source         ... and its source, unless another connection uses it\n"
            "    -o delete_destination    ... and its destination, likewise\n"
            "\nCredentials: AIRBYTE_CLOUD_CLIENT_ID + AIRBYTE_CLOUD_CLIENT_SECRET, or\n"
            "AIRBYTE_CLOUD_BEARER_TOKEN (or the same keys in the config file).\n\n",
-           prog, ABFS_CLOUD_API_ROOT);
+           prog, ABFS_CLOUD_API_ROOT, DEFAULT_MAX_THREADS);
 }
 
 static void free_options(Options *o)
@@ -218,18 +243,123 @@ static gboolean request_interrupted(void)
     return ctx && ctx->fuse && fuse_interrupted() != 0;
 }
 
+static struct fuse *the_fuse; /* set with fuse_ready */
+
+gboolean abfs_fs_wait_should_stop(void)
+{
+    return request_interrupted() ||
+           (__atomic_load_n(&fuse_ready, __ATOMIC_ACQUIRE) && fuse_session_exited(fuse_get_session(the_fuse)));
+}
+
+/* How many readers of `wait` may block at once: all threads but a quarter (at least 2), at least 1. */
+static guint max_waiters(guint max_threads)
+{
+    guint reserve = MAX(2, max_threads / 4);
+    return max_threads > reserve ? max_threads - reserve : 1;
+}
+
+/* Whether a URL's host is this machine: localhost (RFC 6761 names) or a loopback address. */
+static gboolean host_is_loopback(const char *host)
+{
+    if (g_ascii_strcasecmp(host, "localhost") == 0 || g_ascii_strcasecmp(host, "localhost.") == 0 ||
+        g_str_has_suffix(host, ".localhost") || g_str_has_suffix(host, ".localhost."))
+        return TRUE;
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (inet_pton(AF_INET, host, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    return inet_pton(AF_INET6, host, &v6) == 1 &&
+           (IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127));
+}
+
+/* Plain http to another host sends the credentials and every setting readable on the way. */
+static void warn_if_plain_http(const char *what, const char *url)
+{
+    GUri *uri = url ? g_uri_parse(url, G_URI_FLAGS_NONE, NULL) : NULL;
+    if (uri && g_ascii_strcasecmp(g_uri_get_scheme(uri), "http") == 0 && g_uri_get_host(uri) &&
+        !host_is_loopback(g_uri_get_host(uri)))
+        fprintf(stderr, "airbytefs: warning: %s %s is plain http to %s, not this machine: the token and "
+                        "every setting cross the network unencrypted (use https)\n",
+                what, url, g_uri_get_host(uri));
+    if (uri)
+        g_uri_unref(uri);
+}
+
+/* The topmost mount on mountpoint, from /proc/self/mountinfo: whether it is airbytefs's, and its
+ * device minor (the name of its directory in /sys/fs/fuse/connections). */
+static gboolean airbytefs_mount_at(const char *mountpoint, guint *minor)
+{
+    char *text = NULL;
+    gboolean found = FALSE;
+    if (!g_file_get_contents("/proc/self/mountinfo", &text, NULL, NULL))
+        return FALSE;
+    char **lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        char **f = g_strsplit(*l, " ", -1);
+        const char *sep = strstr(*l, " - ");
+        if (g_strv_length(f) > 5 && sep) {
+            char *point = g_strcompress(f[4]); /* octal escapes: \040 is a space */
+            if (strcmp(point, mountpoint) == 0) {
+                found = g_str_has_prefix(sep, " - fuse.airbytefs ");
+                const char *colon = strchr(f[2], ':');
+                if (found && minor && colon)
+                    *minor = (guint)g_ascii_strtoull(colon + 1, NULL, 10);
+            }
+            g_free(point);
+        }
+        g_strfreev(f);
+    }
+    g_strfreev(lines);
+    g_free(text);
+    return found;
+}
+
+/* A daemon killed with -9 leaves its mount point answering ENOTCONN, and mounting on it fails.
+ * An airbytefs mount in that state is unmounted lazily first, as sshfs users expect. */
+static void unmount_if_dead(const char *mountpoint)
+{
+    struct statvfs st; /* always a request to the daemon: a stat may be answered from the cache */
+    if (statvfs(mountpoint, &st) == 0 || errno != ENOTCONN || !airbytefs_mount_at(mountpoint, NULL))
+        return;
+    gboolean ok;
+    if (geteuid() == 0) {
+        ok = umount2(mountpoint, MNT_DETACH) == 0;
+    } else {
+        char *argv[] = {"fusermount3", "-u", "-z", "--", (char *)mountpoint, NULL};
+        int wait_status = 0;
+        ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                          NULL, &wait_status, NULL) &&
+             g_spawn_check_wait_status(wait_status, NULL);
+    }
+    if (ok)
+        fprintf(stderr, "airbytefs: %s was a dead airbytefs mount (its daemon is gone): unmounted it\n", mountpoint);
+}
+
+/* The last resort when a thread is stuck in the kernel on this connection: abort it through the
+ * fuse control filesystem (if mounted), which fails every request still waiting. */
+static void abort_connection(guint minor)
+{
+    char *path = g_strdup_printf("/sys/fs/fuse/connections/%u/abort", minor);
+    gboolean ok = minor && g_file_set_contents(path, "1", 1, NULL);
+    g_warning("a thread is stuck in the kernel at exit; %s", ok ? "aborted the connection" : "exiting without it");
+    g_free(path);
+}
+
 int main(int argc, char *argv[])
 {
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
     struct fuse_cmdline_opts cmd = {0};
     Options opts = {.cache_ttl = UNSET_UINT, .timeout = UNSET_UINT, .connect_timeout = UNSET_UINT,
-                    .jobs = 25, .wait_timeout = 3600, .list_parallel = 16};
+                    .jobs = 25, .wait_timeout = 3600, .list_parallel = 16, .max_threads = DEFAULT_MAX_THREADS};
     int status = 1;
     AbfsFs fs = {0};
     struct fuse *fuse = NULL;
     GError *err = NULL;
+    guint minor = 0;
 
-    if (fuse_opt_parse(&args, &opts, option_spec, option_proc) == -1)
+    /* The daemon's memory holds the API credentials: no core dumps, no ptrace by the same user. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (fuse_opt_parse(&args, &opts, option_spec, option_proc) == -1 || opts.secret_on_command_line)
         goto out_args;
     if (fuse_parse_cmdline(&args, &cmd) != 0)
         goto out_args;
@@ -263,6 +393,9 @@ int main(int argc, char *argv[])
         fprintf(stderr, "airbytefs: %s\n", err->message);
         goto out_http;
     }
+    warn_if_plain_http("api_url", cfg->api_root);
+    if (cfg->config_api_root && g_strcmp0(cfg->config_api_root, cfg->api_root) != 0)
+        warn_if_plain_http("config_api_url", cfg->config_api_root);
     if (cfg->insecure)
         fprintf(stderr, "airbytefs: warning: TLS verification is OFF (-o insecure): anyone on the network path "
                         "can read and change what airbytefs sends, credentials included\n");
@@ -282,6 +415,9 @@ int main(int argc, char *argv[])
     fs.errlog = abfs_errlog_new(100);
     fs.jobs = abfs_jobs_new(fs.client, opts.jobs, 1000);
     fs.wait_timeout_s = opts.wait_timeout;
+    if (opts.max_threads == 0 || opts.max_threads > 100000)
+        opts.max_threads = DEFAULT_MAX_THREADS;
+    fs.max_waiters = max_waiters(opts.max_threads);
     fs.actors = abfs_actors_new(fs.client, fs.cfg->workspace_id, fs.cfg->web_root, fs.cfg->cache_ttl_s * 1000);
     fs.allow_delete = opts.allow_delete;
     fs.delete_source = opts.delete_source;
@@ -300,12 +436,16 @@ int main(int argc, char *argv[])
      * so the user's -o entry_timeout=, attr_timeout=, kernel_cache win. */
     fuse_opt_insert_arg(&args, 1, "-oentry_timeout=1,attr_timeout=1,negative_timeout=0");
 
-    fuse = fuse_new(&args, abfs_fs_operations(), sizeof(struct fuse_operations), &fs);
+    fuse = fuse_new(&args, abfs_invalidator_wrap(abfs_fs_operations(), opts.kernel_cache),
+                    sizeof(struct fuse_operations), &fs);
     if (!fuse)
         goto out_store;
+    the_fuse = fuse;
     __atomic_store_n(&fuse_ready, TRUE, __ATOMIC_RELEASE);
+    unmount_if_dead(cmd.mountpoint);
     if (fuse_mount(fuse, cmd.mountpoint) != 0)
         goto out_fuse;
+    airbytefs_mount_at(cmd.mountpoint, &minor);
     if (fuse_daemonize(cmd.foreground) != 0)
         goto out_unmount;
     if (!cmd.foreground)
@@ -319,19 +459,30 @@ int main(int argc, char *argv[])
     fuse_loop_cfg_set_clone_fd(loop, cmd.clone_fd);
     if (cmd.max_idle_threads != UINT_MAX) /* unset: keep libfuse's default */
         fuse_loop_cfg_set_idle_threads(loop, cmd.max_idle_threads);
-    if (cmd.max_threads > 0 && cmd.max_threads <= 100000)
-        fuse_loop_cfg_set_max_threads(loop, cmd.max_threads);
-    status = fuse_loop_mt(fuse, loop) == 0 ? 0 : 1;
+    fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
+    int rc = fuse_loop_mt(fuse, loop);
     fuse_loop_cfg_destroy(loop);
-    abfs_invalidator_stop();
-    abfs_handles_cleanup();
+    /* The loop ends with the signal's number after SIGTERM or SIGINT, and with -ECONNABORTED (or
+     * -ENODEV) when an unmount tears the connection down while a worker is reading a request:
+     * all of them are the session ending as asked. */
+    status = rc >= 0 || rc == -ECONNABORTED || rc == -ENODEV ? 0 : 1;
+    /* Nobody answers requests any more. Closing the session's fd (fuse_unmount) makes the kernel
+     * fail every request still waiting with ENOTCONN, but only once no thread is inside a call on
+     * that fd: stop the invalidation thread's notifications first. */
     fuse_remove_signal_handlers(fuse_get_session(fuse));
+    if (!abfs_invalidator_quiesce(2000))
+        abort_connection(minor);
+    fuse_unmount(fuse);
+    if (!abfs_invalidator_stop(2000))
+        goto out_args; /* a thread still runs: free nothing it may use */
+    abfs_handles_cleanup();
     if (cmd.debug) {
         guint64 requests, bytes, millis;
         abfs_http_totals(abfs_client_http(fs.client), &requests, &bytes, &millis);
         g_message("api totals: %" G_GUINT64_FORMAT " requests, %" G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT " ms",
                   requests, bytes, millis);
     }
+    goto out_fuse;
 out_unmount:
     fuse_unmount(fuse);
 out_fuse:

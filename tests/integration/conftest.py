@@ -88,8 +88,8 @@ class Emulator:
 class Mount:
     """A running airbytefs daemon (in the foreground, -f) and its mount point."""
 
-    def __init__(self, emulator, options=(), env=None, workdir=None):
-        self.path = pathlib.Path(tempfile.mkdtemp(prefix="abfs-mnt-", dir=workdir))
+    def __init__(self, emulator, options=(), env=None, workdir=None, path=None, cwd=None, preexec_fn=None):
+        self.path = pathlib.Path(path) if path else pathlib.Path(tempfile.mkdtemp(prefix="abfs-mnt-", dir=workdir))
         self.stderr_path = self.path.parent / (self.path.name + ".log")
         self.stderr = open(self.stderr_path, "w")
         environment = dict(os.environ)
@@ -105,15 +105,24 @@ class Mount:
         # ABFS_DAEMON_WRAPPER runs the daemon under a tool, e.g. valgrind (see tests/CMakeLists.txt).
         wrapper = os.environ.get("ABFS_DAEMON_WRAPPER", "").split()
         self.proc = subprocess.Popen([*wrapper, airbytefs_binary(), "-f", "-o", opts, str(self.path)],
-                                     stdout=self.stderr, stderr=self.stderr, env=environment)
+                                     stdout=self.stderr, stderr=self.stderr, env=environment,
+                                     cwd=cwd, preexec_fn=preexec_fn)
         deadline = time.time() + (60 if wrapper else 20)
-        while not os.path.ismount(self.path):
+        while not self._mounted():
             if self.proc.poll() is not None:
                 raise RuntimeError("airbytefs exited early: " + self.log())
             if time.time() > deadline:
                 self.proc.kill()
                 raise RuntimeError("mount did not appear: " + self.log())
             time.sleep(0.02)
+
+    def _mounted(self):
+        # statvfs is always a request: a dead mount left on the same directory answers ENOTCONN
+        # even while the kernel still answers stat from its cache.
+        try:
+            return os.path.ismount(self.path) and os.statvfs(self.path) is not None
+        except OSError:
+            return False
 
     def log(self):
         if not self.stderr.closed:
