@@ -8,8 +8,12 @@
 #include <string.h>
 
 typedef struct {
-    GHashTable *by_id; /* id → json_object (owned; only read under the lock) */
-    gint64 fetched;    /* monotonic µs; 0 = never */
+    GHashTable *by_id; /* id → json_object (owned; only read under the lock); protected by lock */
+    gint64 fetched;    /* monotonic µs; 0 = never; protected by lock */
+    gboolean fetching; /* one walk at a time: others wait for it; protected by lock */
+    guint walks;       /* walks ended so far; protected by lock */
+    GError *last_error; /* of the last walk, when it failed; protected by lock */
+    gboolean has_data; /* by_id holds a listing (possibly old); protected by lock */
 } ActorList;
 
 struct AbfsActors {
@@ -18,6 +22,7 @@ struct AbfsActors {
     char *web_root;
     gint64 ttl_us;
     GMutex lock;
+    GCond walked;      /* signalled when a walk of either list ends */
     ActorList lists[2];
 };
 
@@ -41,6 +46,7 @@ AbfsActors *abfs_actors_new(AbfsClient *client, const char *workspace_id, const 
     a->web_root = g_strdup(web_root);
     a->ttl_us = (gint64)ttl_ms * 1000;
     g_mutex_init(&a->lock);
+    g_cond_init(&a->walked);
     for (int i = 0; i < 2; i++)
         a->lists[i].by_id = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, abfs_json_free);
     return a;
@@ -50,9 +56,12 @@ void abfs_actors_free(AbfsActors *a)
 {
     if (!a)
         return;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         g_hash_table_destroy(a->lists[i].by_id);
+        g_clear_error(&a->lists[i].last_error);
+    }
     g_mutex_clear(&a->lock);
+    g_cond_clear(&a->walked);
     g_free(a->workspace_id);
     g_free(a->web_root);
     g_free(a);
@@ -75,21 +84,60 @@ void abfs_actors_invalidate(AbfsActors *a)
     g_mutex_unlock(&a->lock);
 }
 
-/* Makes sure the list of kind is fresh; returns with the lock held on success. */
+static gboolean unreachable(const GError *err)
+{
+    return err->code == ENOTCONN || err->code == ETIMEDOUT || err->code == EIO || err->code == EAGAIN;
+}
+
+/* Makes sure the list of kind is fresh; returns with the lock held on success (callers read
+ * by_id under it and unlock). One walk per list at a time: concurrent callers wait for it (12
+ * parallel `ls sources` cost one walk, not twelve). When the API cannot be reached, the last
+ * listing keeps serving until the next TTL. */
 static gboolean lock_fresh(AbfsActors *a, AbfsActorKind kind, GError **error)
 {
     g_mutex_lock(&a->lock);
     ActorList *l = &a->lists[kind];
-    if (l->fetched && g_get_monotonic_time() - l->fetched < a->ttl_us)
-        return TRUE;
+    for (;;) {
+        if (l->fetched && g_get_monotonic_time() - l->fetched < a->ttl_us)
+            return TRUE;
+        if (!l->fetching)
+            break;
+        guint walks = l->walks;
+        while (l->fetching)
+            g_cond_wait(&a->walked, &a->lock);
+        if (l->walks != walks && l->last_error && !(l->has_data && unreachable(l->last_error))) {
+            g_propagate_error(error, g_error_copy(l->last_error));
+            g_mutex_unlock(&a->lock);
+            return FALSE;
+        }
+        if (l->walks != walks && l->has_data)
+            return TRUE; /* served from the last listing */
+    }
+    l->fetching = TRUE;
     g_mutex_unlock(&a->lock);
     char *query = g_strdup_printf("workspaceIds=%s", a->workspace_id);
     GPtrArray *items = NULL;
-    gboolean ok = abfs_list_all(a->client, kinds[kind].collection, query, &items, NULL, error);
+    GError *err = NULL;
+    gboolean ok = abfs_list_all(a->client, kinds[kind].collection, query, &items, NULL, &err);
     g_free(query);
-    if (!ok)
-        return FALSE;
     g_mutex_lock(&a->lock);
+    l->fetching = FALSE;
+    l->walks++;
+    g_clear_error(&l->last_error);
+    g_cond_broadcast(&a->walked);
+    if (!ok) {
+        l->last_error = g_error_copy(err);
+        if (l->has_data && unreachable(err)) {
+            g_warning("listing %s failed (%s); serving the last listing", kinds[kind].collection + 1, err->message);
+            l->fetched = g_get_monotonic_time(); /* one attempt per TTL */
+            g_error_free(err);
+            return TRUE;
+        }
+        g_propagate_error(error, err);
+        g_mutex_unlock(&a->lock);
+        return FALSE;
+    }
+    l->has_data = TRUE;
     g_hash_table_remove_all(l->by_id);
     for (guint i = 0; i < items->len; i++) {
         json_object *item = g_ptr_array_index(items, i);

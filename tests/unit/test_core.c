@@ -29,6 +29,7 @@
 #include "store.h"
 #include "jobs.h"
 #include "commit.h"
+#include "actors.h"
 
 #define WS "11111111-2222-4333-8444-555555555555"
 #define OTHER_WS "99999999-8888-4777-8666-555555555555"
@@ -3348,6 +3349,44 @@ static void test_commit_retry_refused_after_lost_answer(void)
     fx_free(fx);
 }
 
+typedef struct {
+    AbfsActors *actors;
+    GPtrArray *ids;
+} ActorThread;
+
+static gpointer actor_list_thread(gpointer p)
+{
+    ActorThread *t = p;
+    t->ids = abfs_actors_list(t->actors, ABFS_ACTOR_SOURCE, NULL);
+    return NULL;
+}
+
+/* Concurrent listings of sources/ share one walk (the kernel serializes lookups in one directory,
+ * so without it 12 cold `ls sources` against a slow API took 12 walks one after another). */
+static void test_actors_single_flight(void)
+{
+    Fx *fx = fx_new_full("t", 5);
+    api_push(fx->api, 200, "{\"previous\":\"\",\"next\":\"\",\"data\":[{\"sourceId\":\"5ce5ce5c-0000-4000-8000-000000000001\","
+                           "\"name\":\"s\",\"sourceType\":\"faker\",\"workspaceId\":\"" WS "\",\"definitionId\":\"d\","
+                           "\"configuration\":{}}]}", 300);
+    AbfsActors *actors = abfs_actors_new(fx->client, WS, "https://cloud.airbyte.com", 60000);
+    ActorThread t[8];
+    GThread *th[8];
+    for (int i = 0; i < 8; i++) {
+        t[i] = (ActorThread){actors, NULL};
+        th[i] = g_thread_new("ls", actor_list_thread, &t[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        g_thread_join(th[i]);
+        g_assert_nonnull(t[i].ids);
+        g_assert_cmpuint(t[i].ids->len, ==, 1);
+        g_ptr_array_free(t[i].ids, TRUE);
+    }
+    g_assert_cmpuint(fake_count(fx->srv, "GET", "/api/public/v1/sources"), ==, 1);
+    abfs_actors_free(actors);
+    fx_free(fx);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * main
  * ------------------------------------------------------------------------------------------- */
@@ -3482,6 +3521,7 @@ int main(int argc, char **argv)
     g_test_add_func("/store/put-during-walk-of-changed-value", test_store_put_during_walk_of_changed_value);
     g_test_add_func("/store/deep-connections", test_store_deep_connections);
     g_test_add_func("/client/timeout-bounds-retries", test_client_timeout_bounds_retries);
+    g_test_add_func("/actors/single-flight", test_actors_single_flight);
     g_test_add_func("/client/operation-deadline", test_client_operation_deadline);
     g_test_add_func("/http/cut-bodies", test_http_cut_bodies);
     g_test_add_func("/client/huge-retry-after", test_client_huge_retry_after);
