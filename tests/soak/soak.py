@@ -257,7 +257,7 @@ def sanitizer_report(log):
     return ""
 
 
-def run_soak(duration=25.0, loops=32, faults="mix", timeout=3, seed=1, binary=None, unknown_errnos=(),
+def run_soak(duration=25.0, loops=32, faults="mix", timeout=3, seed=1, binary=None, unknown_errnos=(errno.EREMOTEIO,),
              expire_every=10.0, job_duration=0.3, out=sys.stdout):
     """Runs one soak; returns a dict of figures (see `figures_text`). `ok` is True when every check held."""
     if binary:
@@ -378,12 +378,13 @@ def main(argv=None):
     p.add_argument("--timeout", type=int, default=3, help="the mount's -o timeout (default 3)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--binary", help="airbytefs binary (default: $AIRBYTEFS_BIN or build/airbytefs)")
-    p.add_argument("--unknown-errno", action="append", default=[],
-                   help="an errno name (e.g. EPROTO) meaning 'outcome unknown': a refused write or run "
-                        "with it may be on the server; counted, not a violation")
+    p.add_argument("--unknown-errno", action="append", default=None,
+                   help="an errno name meaning 'outcome unknown' (default EREMOTEIO, what airbytefs "
+                        "returns when its check cannot tell): a failed write or run with it may be on "
+                        "the server; counted, not a violation. Repeatable")
     p.add_argument("--json", help="also write the figures as JSON to this file")
     a = p.parse_args(argv)
-    unknown = [getattr(errno, name) for name in a.unknown_errno]
+    unknown = [getattr(errno, name) for name in (a.unknown_errno or ["EREMOTEIO"])]
     r = run_soak(a.duration, a.loops, a.faults, a.timeout, a.seed, a.binary, unknown)
     if a.json:
         with open(a.json, "w") as f:
