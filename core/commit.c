@@ -27,17 +27,31 @@ static gboolean parse_against(const AbfsConnectionFile *row, const char *text, g
     return ok;
 }
 
-/* After a PATCH that failed in a way that leaves its outcome open (its answer, or an earlier
- * attempt's, was lost): reads the connection to tell. TRUE when the server holds the written value
- * (the write is reported done); FALSE with *error: the PATCH's own error when the server has
- * something else, ABFS_EUNKNOWN when the read failed too. Takes err. */
+/* After a PATCH that failed: reads the connection to tell whether it was applied all the same. TRUE
+ * when the server holds the written value (the write is reported done); FALSE with *error: the
+ * PATCH's own error when the server has something else or when the read failed after a definite
+ * refusal, ABFS_EUNKNOWN when the read failed after a lost answer. Takes err. */
 static gboolean check_lost_patch(AbfsStore *store, const AbfsConnectionFile *row, const char *connection_id,
                                  const char *text, gsize len, GError *err, GError **error)
 {
     AbfsClient *client = abfs_store_client(store);
     const char *workspace = abfs_store_render_context(store)->workspace_id;
     GError *check_err = NULL;
-    json_object *check = err->code == EINTR ? NULL : abfs_connection_get(client, workspace, connection_id, &check_err);
+    json_object *check = NULL;
+    /* One failed look is not an answer: any failure but ENOENT is looked at again, while time is left. */
+    for (guint attempt = 0; err->code != EINTR && attempt < 3; attempt++) {
+        g_clear_error(&check_err);
+        check = abfs_connection_get(client, workspace, connection_id, &check_err);
+        if (check || check_err->code == ENOENT || check_err->code == EINTR ||
+            g_get_monotonic_time() + 200 * 1000 >= abfs_client_deadline())
+            break;
+        g_usleep(100 * 1000);
+    }
+    if (!check && !abfs_error_outcome_unknown(err)) {
+        g_clear_error(&check_err);
+        g_propagate_error(error, err);
+        return FALSE;
+    }
     if (!check) {
         char *what = g_strdup_printf("the PATCH of %s", row->name);
         char *reason = g_strdup_printf("reading the connection to check failed too (%s)",
@@ -126,13 +140,12 @@ static gboolean commit_within_deadline(AbfsStore *store, const char *connection_
         abfs_store_put_connection(store, updated);
         return TRUE;
     }
-    /* The writer must never be told "failed" about a change that happened: when this answer, or
-     * that of an earlier attempt, was lost (a retry's 409 or 429 proves nothing about the first),
-     * the server is asked before a failure is reported. */
-    if (abfs_error_outcome_unknown(err) || abfs_client_last_call_lost_an_answer())
-        return check_lost_patch(store, row, connection_id, text, len, err, error);
-    g_propagate_error(error, err);
-    return FALSE;
+    /* The writer must never be told "failed" about a change that happened, so every failed PATCH
+     * is checked: an answer can be lost without us seeing it (libcurl resends a request on a reused
+     * connection that the server closed after acting, and the resend's 409 or 429, like that of
+     * our own retry, says nothing about the first attempt). Before the PATCH the server did not
+     * hold the value; if it holds it now, the write is done. */
+    return check_lost_patch(store, row, connection_id, text, len, err, error);
 }
 
 gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id, guint file,
