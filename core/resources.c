@@ -52,6 +52,7 @@ typedef struct {
     gsize count;       /* items on the page (kept or not) */
     GError *error;
     GAsyncQueue *done;
+    gint64 deadline;   /* the walk's operation deadline (client.h), for pool threads */
 } PageTask;
 
 static void page_fetch(gpointer task_ptr, gpointer unused)
@@ -62,8 +63,11 @@ static void page_fetch(gpointer task_ptr, gpointer unused)
                                       t->query ? t->query : "", t->query && *t->query ? "&" : "",
                                       ABFS_PAGE_LIMIT, (guint64)t->index * ABFS_PAGE_LIMIT);
     json_object *page = NULL, *data = NULL;
-    if (abfs_client_call(t->client, ABFS_API_PUBLIC, "GET", page_path, NULL, ABFS_CALL_IDEMPOTENT, &page,
-                         &t->error)) {
+    gint64 saved = abfs_client_deadline_set(t->deadline);
+    gboolean ok = abfs_client_call(t->client, ABFS_API_PUBLIC, "GET", page_path, NULL, ABFS_CALL_IDEMPOTENT,
+                                   &page, &t->error);
+    abfs_client_deadline_set(saved);
+    if (ok) {
         if (json_object_object_get_ex(page, "data", &data) && json_object_is_type(data, json_type_array)) {
             /* The page's tree is turned into what the caller keeps right here, on the pool
              * thread, and freed: a walk never holds more than `parallel` parsed pages. */
@@ -100,6 +104,7 @@ gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char
     GHashTable *got = g_hash_table_new(g_direct_hash, g_direct_equal); /* index → PageTask */
     guint next = 0, in_flight = 0, stop = G_MAXUINT, requests = 0;
     GError *first_error = NULL;
+    gint64 saved_deadline = abfs_client_deadline_begin(client); /* the whole walk: one -o timeout */
 
     for (;;) {
         while (next < stop && in_flight < window) {
@@ -107,7 +112,8 @@ gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char
             if (!free_run && in_flight > 0)
                 break;
             PageTask *t = g_new0(PageTask, 1);
-            *t = (PageTask){client, path, query, next++, keep, keep_data, NULL, 0, NULL, done};
+            *t = (PageTask){client, path, query, next++, keep, keep_data, NULL, 0, NULL, done,
+                            abfs_client_deadline()};
             in_flight++;
             requests++;
             /* One-by-one pages run on the caller's thread, where an interrupt (Ctrl-C) is seen. */
@@ -131,6 +137,7 @@ gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char
     if (pool)
         g_thread_pool_free(pool, FALSE, TRUE);
     g_async_queue_unref(done);
+    abfs_client_deadline_end(saved_deadline);
 
     GPtrArray *all = first_error ? NULL : g_ptr_array_new_with_free_func(free_kept);
     for (guint i = 0; i < next; i++) {
