@@ -40,7 +40,7 @@ CONN = "^/api/public/v1/connections"
 JOBS = "^/api/public/v1/jobs$"
 
 # Each rule is added with its own seed; the first matching rule that fires wins, so the share of
-# requests hit adds up over the rules (about 40% of the mount's API requests here).
+# requests hit adds up over the rules.
 FAULT_MIXES = {
     "none": [],
     # what the emulator had before issue 10
