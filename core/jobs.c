@@ -320,6 +320,11 @@ static char *int_line(json_object *job, const char *key)
 static const char *const job_files[] = {"status", "type", "started_at", "updated_at", "duration",
                                         "bytes_synced", "rows_synced", "job.json", "log", "cancel", "wait", NULL};
 
+const char *const *abfs_job_file_names(void)
+{
+    return job_files;
+}
+
 gboolean abfs_job_file_exists(const char *name)
 {
     return g_strv_contains(job_files, name);

@@ -36,6 +36,9 @@ char *abfs_job_file(AbfsJobs *jobs, const char *connection_id, const char *job_i
                     GError **error);
 /* TRUE if name is one of the files above (or a control file: cancel, wait). */
 gboolean abfs_job_file_exists(const char *name);
+/* The files of a job directory, in listing order: those above, then cancel and wait
+ * (NULL-terminated; the one list of them). */
+const char *const *abfs_job_file_names(void);
 
 /* Starts a job: text "sync"/""/"1" → sync, "reset", "clear" (public API), "refresh" (Config API).
  * Anything else: EINVAL. On success the new job is already in abfs_jobs_recent(). *job_id: the new
