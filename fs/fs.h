@@ -39,48 +39,10 @@ typedef struct {
 /* The FUSE operations table (ops.c). */
 const struct fuse_operations *abfs_fs_operations(void);
 
-/* ---- shared by ops.c and handles.c ---- */
+/* The mounted filesystem of the calling FUSE request (its private data). */
 AbfsFs *abfs_fs(void);
-/* Logs err under path in the errors file (unless it is a plain ENOENT) and returns -errno. Consumes err. */
-int abfs_fs_fail(GError *err, const char *path);
-/* Whether the connection of a SCRATCH or CONNECTION node exists now (the settings dir always does). */
-gboolean abfs_fs_parent_exists(const AbfsNode *node);
-
-int abfs_op_open(const char *path, struct fuse_file_info *fi);
-int abfs_op_create(const char *path, mode_t mode, struct fuse_file_info *fi);
-int abfs_op_read(const char *path, char *buf, size_t size, off_t offset, struct fuse_file_info *fi);
-int abfs_op_write(const char *path, const char *buf, size_t size, off_t offset, struct fuse_file_info *fi);
-int abfs_op_flush(const char *path, struct fuse_file_info *fi);
-int abfs_op_fsync(const char *path, int datasync, struct fuse_file_info *fi);
-int abfs_op_release(const char *path, struct fuse_file_info *fi);
-int abfs_op_truncate(const char *path, off_t size, struct fuse_file_info *fi);
-int abfs_op_rename(const char *from, const char *to, unsigned int flags);
-int abfs_op_unlink(const char *path);
-/* Frees the open files the kernel never released (call after the session ended). */
+/* Frees the open files the kernel never released (call after the session ended; handles.c). */
 void abfs_handles_cleanup(void);
-
-/* jobs_ops.c: the jobs part of a connection directory. */
-int abfs_jobs_getattr(const char *path, const AbfsNode *node, struct stat *st);
-int abfs_jobs_readdir(const char *path, const AbfsNode *node, void *buf, fuse_fill_dir_t fill);
-int abfs_op_readlink(const char *path, char *buf, size_t size);
-/* The text of a job file (newly allocated) or NULL with *rc = -errno. */
-char *abfs_job_node_content(const char *path, const AbfsNode *node, int *rc);
-char *abfs_jobs_url_text(const char *connection_id);
-
-/* workspace_ops.c: workspace.json, url, by-name/, sources/ and destinations/. */
-int abfs_workspace_getattr(const char *path, const AbfsNode *node, struct stat *st);
-int abfs_workspace_readdir(const char *path, const AbfsNode *node, void *buf, fuse_fill_dir_t fill);
-char *abfs_link_target(const char *path, const AbfsNode *node, int *rc);
-char *abfs_tree_content(const char *path, const AbfsNode *node, int *rc);
-char *abfs_workspace_url_text(void);
-int abfs_op_getxattr(const char *path, const char *name, char *value, size_t size);
-int abfs_op_listxattr(const char *path, char *list, size_t size);
-
-/* Fills *st for a node owned by the mounting user (mode includes the file type). */
-void abfs_fill_stat(struct stat *st, mode_t mode, gsize size, gint64 mtime);
-
-/* Lists the scratch files of dir into a readdir buffer. */
-void abfs_fill_scratches(const char *dir, void *buf, fuse_fill_dir_t fill);
 
 /* Asks the kernel to forget what it cached of path, from the invalidation thread (never from a
  * request handler, where it could deadlock). */

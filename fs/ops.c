@@ -1,30 +1,70 @@
-/* ops.c — the FUSE operations table, attributes and directory listings of the tree (tree.h),
- * served from the store's snapshots (store.h). File I/O lives in handles.c. */
+/* ops.c — the FUSE operations table. Each operation parses its path (tree.h), calls its node's
+ * function from the node table (node.h) or its open file's (handles.h), and maps the result. This
+ * is the boundary where a failure is recorded in `errors`, by one rule per operation:
+ *   - what the user asked to change or to do (write, close, rename, unlink, rmdir, create, a
+ *     control file's action): every failure, except ENOENT of a name that is not there;
+ *   - what only reads (stat, listings, links, opening to read, xattrs): once per outage, so that
+ *     `ls -l` or `tail -f log` during an outage adds one line, not one per call. */
 #include "fs.h"
+#include "node.h"
+#include "handles.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "connection_files.h"
-#include "artifacts.h"
-#include "resources.h"
 #include "error.h"
-#include "scratch.h"
 
 AbfsFs *abfs_fs(void)
 {
     return fuse_get_context()->private_data;
 }
 
-int abfs_fs_fail(GError *err, const char *path)
+typedef enum {
+    REPORT_ALWAYS, /* the user's change or action */
+    REPORT_ONCE,   /* a read: the same failure once per outage */
+} Report;
+
+/* When each read failure (errno and message) was last recorded: monotonic µs. */
+static GMutex quiet_lock;
+static GHashTable *quiet; /* protected by quiet_lock */
+
+/* Whether a read failure is new: not recorded within the cache TTL (at least 30 s). */
+static gboolean first_of_outage(int code, const char *message)
 {
-    if (!err) { /* a failure that forgot its reason: still an error, never a crash */
-        g_warning("%s: failed without a reason (a bug)", path);
-        return -EIO;
+    gint64 now = g_get_monotonic_time();
+    gint64 window = MAX((gint64)abfs_fs()->cfg->cache_ttl_s, 30) * G_USEC_PER_SEC;
+    char *key = g_strdup_printf("%d %s", code, message);
+    g_mutex_lock(&quiet_lock);
+    if (!quiet)
+        quiet = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    gint64 *last = g_hash_table_lookup(quiet, key);
+    gboolean fresh = !last || now - *last >= window;
+    if (fresh) {
+        if (g_hash_table_size(quiet) > 1000) /* a bound: old keys only matter within the window */
+            g_hash_table_remove_all(quiet);
+        gint64 *when = g_new(gint64, 1);
+        *when = now;
+        g_hash_table_replace(quiet, key, when);
+        key = NULL;
+    }
+    g_mutex_unlock(&quiet_lock);
+    g_free(key);
+    return fresh;
+}
+
+/* The operation's result: rc, or the errno of err when there is one, which is recorded under path
+ * by the rule of report. Takes err. */
+static int finish(int rc, GError *err, const char *path, Report report)
+{
+    if (rc >= 0 || !err) {
+        if (err)
+            g_error_free(err);
+        return rc;
     }
     int code = err->domain == ABFS_ERROR && err->code > 0 ? err->code : EIO;
-    if (code != ENOENT) {
+    if (code != ENOENT && (report == REPORT_ALWAYS || first_of_outage(code, err->message))) {
         abfs_errlog_add(abfs_fs()->errlog, path, code, err->message);
         abfs_invalidate_later("/errors"); /* its size just changed */
     }
@@ -32,268 +72,200 @@ int abfs_fs_fail(GError *err, const char *path)
     return -code;
 }
 
-gboolean abfs_fs_parent_exists(const AbfsNode *node)
+static gboolean is_dir(const AbfsNodeType *type)
 {
-    if (node->kind == ABFS_NODE_SCRATCH && strcmp(node->parent, "/settings") == 0)
-        return TRUE;
-    if (node->kind == ABFS_NODE_SCRATCH && !g_str_has_prefix(node->parent, "/connections/"))
-        return abfs_actor_exists(abfs_fs()->actors, (AbfsActorKind)node->file, node->id, NULL);
-    AbfsEntry *e = abfs_store_entry(abfs_fs()->store, node->id, NULL);
-    if (!e)
-        return FALSE;
-    abfs_entry_unref(e);
-    return TRUE;
-}
-
-void abfs_fill_stat(struct stat *st, mode_t mode, gsize size, gint64 mtime)
-{
-    AbfsFs *fs = abfs_fs();
-    memset(st, 0, sizeof *st);
-    st->st_mode = mode;
-    st->st_nlink = S_ISDIR(mode) ? 2 : 1;
-    st->st_uid = fs->uid;
-    st->st_gid = fs->gid;
-    st->st_size = (off_t)size;
-    st->st_blksize = 4096;
-    st->st_blocks = (blkcnt_t)((size + 511) / 512);
-    st->st_mtime = st->st_ctime = st->st_atime = (time_t)mtime;
-}
-
-static void stat_dir(AbfsFs *fs, struct stat *st, mode_t mode, gint64 mtime)
-{
-    (void)fs;
-    abfs_fill_stat(st, S_IFDIR | mode, 0, mtime);
-}
-
-static void stat_file(AbfsFs *fs, struct stat *st, mode_t mode, gsize size, gint64 mtime)
-{
-    (void)fs;
-    abfs_fill_stat(st, S_IFREG | mode, size, mtime);
-}
-
-static gint64 entry_newest_mtime(AbfsEntry *entry)
-{
-    guint n;
-    abfs_connection_files(&n);
-    gint64 newest = 0;
-    for (guint i = 0; i < n; i++)
-        newest = MAX(newest, abfs_entry_mtime(entry, i));
-    return newest;
-}
-
-static void stat_connection_file(AbfsFs *fs, AbfsEntry *entry, guint file, struct stat *st)
-{
-    guint n;
-    const AbfsConnectionFile *files = abfs_connection_files(&n);
-    stat_file(fs, st, files[file].parse ? 0644 : 0444, abfs_entry_size(entry, file), abfs_entry_mtime(entry, file));
-}
-
-static int stat_scratch(AbfsFs *fs, const char *path, struct stat *st)
-{
-    Scratch *s = abfs_scratch_lookup(path);
-    if (!s)
-        return -ENOENT;
-    mode_t mode;
-    off_t size;
-    gint64 mtime;
-    abfs_scratch_stat(s, &mode, &size, &mtime);
-    abfs_scratch_unref(s);
-    stat_file(fs, st, mode, (gsize)size, mtime);
-    return 0;
-}
-
-static void stat_errors(AbfsFs *fs, struct stat *st)
-{
-    gint64 newest;
-    char *text = abfs_errlog_text(fs->errlog, &newest);
-    stat_file(fs, st, 0444, strlen(text), newest ? newest : fs->mount_time);
-    g_free(text);
+    return type->readdir != NULL;
 }
 
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
     (void)fi;
-    AbfsFs *fs = abfs_fs();
     AbfsNode node;
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
-    switch (node.kind) {
-    case ABFS_NODE_ROOT:
-        stat_dir(fs, st, 0555, fs->mount_time);
-        return 0;
-    case ABFS_NODE_CONNECTIONS:
-        /* writable so that rmdir of a connection reaches airbytefs (which decides) for any user */
-        stat_dir(fs, st, 0755, fs->mount_time);
-        return 0;
-    case ABFS_NODE_SETTINGS:
-        stat_dir(fs, st, 0755, fs->mount_time);
-        return 0;
-    case ABFS_NODE_ERRORS:
-        stat_errors(fs, st);
-        return 0;
-    case ABFS_NODE_REFRESH:
-        stat_file(fs, st, 0200, 0, fs->mount_time);
-        return 0;
-    case ABFS_NODE_SCRATCH:
-        return stat_scratch(fs, path, st);
-    case ABFS_NODE_CONNECTION:
-    case ABFS_NODE_CONNECTION_FILE:
-        break;
-    case ABFS_NODE_ARTIFACT: {
-        if (!abfs_fs_parent_exists(&node))
-            return -ENOENT;
-        /* Sized by reading it; if the Config API cannot say, the file still lists (size 0) and
-         * opening it reports why. */
-        char *text = abfs_artifact_read(fs->client, node.id, (AbfsArtifact)node.file, NULL);
-        stat_file(fs, st, 0644, text ? strlen(text) : 0, fs->mount_time);
-        g_free(text);
-        return 0;
-    }
-    case ABFS_NODE_RUN:
-    case ABFS_NODE_JOBS:
-    case ABFS_NODE_JOBS_LATEST:
-    case ABFS_NODE_JOBS_URL:
-    case ABFS_NODE_JOB:
-    case ABFS_NODE_JOB_FILE:
-        return abfs_jobs_getattr(path, &node, st);
-    case ABFS_NODE_CONNECTION_LINK:
-        if (!abfs_fs_parent_exists(&node))
-            return -ENOENT;
-        return abfs_workspace_getattr(path, &node, st);
-    case ABFS_NODE_WORKSPACE_JSON:
-    case ABFS_NODE_WORKSPACE_URL:
-    case ABFS_NODE_BY_NAME:
-    case ABFS_NODE_BY_NAME_LINK:
-    case ABFS_NODE_ACTORS:
-    case ABFS_NODE_ACTOR:
-    case ABFS_NODE_ACTOR_FILE:
-    case ABFS_NODE_ACTOR_CONNECTIONS:
-    case ABFS_NODE_ACTOR_CONNECTION_LINK:
-        return abfs_workspace_getattr(path, &node, st);
-    }
     GError *err = NULL;
-    AbfsEntry *entry = abfs_store_entry(fs->store, node.id, &err);
-    if (!entry)
-        return abfs_fs_fail(err, path);
-    if (node.kind == ABFS_NODE_CONNECTION)
-        stat_dir(fs, st, 0755, entry_newest_mtime(entry));
-    else
-        stat_connection_file(fs, entry, (guint)node.file, st);
-    abfs_entry_unref(entry);
-    return 0;
+    int rc = abfs_node_type(node.kind)->getattr(&node, st, &err);
+    return finish(rc, err, path, REPORT_ONCE);
 }
 
-void abfs_fill_scratches(const char *dir, void *buf, fuse_fill_dir_t fill)
-{
-    AbfsFs *fs = abfs_fs();
-    GPtrArray *names = abfs_scratch_list(dir);
-    struct stat st;
-    for (guint i = 0; i < names->len; i++) {
-        char *path = g_strconcat(dir, "/", (char *)g_ptr_array_index(names, i), NULL);
-        if (stat_scratch(fs, path, &st) == 0)
-            fill(buf, g_ptr_array_index(names, i), &st, 0, FUSE_FILL_DIR_PLUS);
-        g_free(path);
-    }
-    g_ptr_array_free(names, TRUE);
-}
-
-static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t offset,
-                      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t offset, struct fuse_file_info *fi,
+                      enum fuse_readdir_flags flags)
 {
     (void)offset;
     (void)fi;
     (void)flags;
-    AbfsFs *fs = abfs_fs();
     AbfsNode node;
-    struct stat st;
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
-    switch (node.kind) {
-    case ABFS_NODE_JOBS:
-    case ABFS_NODE_JOB:
-        fill(buf, ".", NULL, 0, 0);
-        fill(buf, "..", NULL, 0, 0);
-        return abfs_jobs_readdir(path, &node, buf, fill);
-    case ABFS_NODE_BY_NAME:
-    case ABFS_NODE_ACTORS:
-    case ABFS_NODE_ACTOR:
-    case ABFS_NODE_ACTOR_CONNECTIONS:
-        fill(buf, ".", NULL, 0, 0);
-        fill(buf, "..", NULL, 0, 0);
-        return abfs_workspace_readdir(path, &node, buf, fill);
-    case ABFS_NODE_ROOT:
-    case ABFS_NODE_CONNECTIONS:
-    case ABFS_NODE_CONNECTION:
-    case ABFS_NODE_SETTINGS:
-        break;
-    default:
+    const AbfsNodeType *type = abfs_node_type(node.kind);
+    if (!type->readdir)
         return -ENOTDIR;
-    }
-
-    fill(buf, ".", NULL, 0, 0);
-    fill(buf, "..", NULL, 0, 0);
-    if (node.kind == ABFS_NODE_ROOT) {
-        stat_dir(fs, &st, 0755, fs->mount_time);
-        fill(buf, "connections", &st, 0, FUSE_FILL_DIR_PLUS);
-        fill(buf, "settings", &st, 0, FUSE_FILL_DIR_PLUS);
-        stat_errors(fs, &st);
-        fill(buf, "errors", &st, 0, FUSE_FILL_DIR_PLUS);
-        static const char *const more[] = {".refresh", "workspace.json", "url", "by-name", "sources", "destinations"};
-        for (gsize i = 0; i < G_N_ELEMENTS(more); i++)
-            fill(buf, more[i], NULL, 0, 0);
-        return 0;
-    }
-
+    AbfsDir dir = {buf, fill};
+    abfs_dir_add(&dir, ".", NULL);
+    abfs_dir_add(&dir, "..", NULL);
     GError *err = NULL;
-    AbfsSnapshot *snap = abfs_store_snapshot(fs->store, &err);
-    if (!snap)
-        return abfs_fs_fail(err, path);
-    int rc = 0;
-    guint nfiles;
-    const AbfsConnectionFile *files = abfs_connection_files(&nfiles);
-    if (node.kind == ABFS_NODE_CONNECTIONS) {
-        for (guint i = 0; i < abfs_snapshot_count(snap); i++) {
-            const char *id = abfs_snapshot_id(snap, i);
-            stat_dir(fs, &st, 0755, entry_newest_mtime(abfs_snapshot_lookup(snap, id)));
-            if (fill(buf, id, &st, 0, FUSE_FILL_DIR_PLUS))
-                break;
-        }
-    } else if (node.kind == ABFS_NODE_SETTINGS) {
-        int row = abfs_connection_file_index("settings.json");
-        for (guint i = 0; i < abfs_snapshot_count(snap); i++) {
-            const char *id = abfs_snapshot_id(snap, i);
-            char *name = abfs_tree_settings_name(id);
-            stat_connection_file(fs, abfs_snapshot_lookup(snap, id), (guint)row, &st);
-            int full = fill(buf, name, &st, 0, FUSE_FILL_DIR_PLUS);
-            g_free(name);
-            if (full)
-                break;
-        }
-        abfs_fill_scratches(path, buf, fill);
-    } else {
-        AbfsEntry *entry = abfs_snapshot_lookup(snap, node.id);
-        if (!entry) {
-            rc = -ENOENT;
-        } else {
-            for (guint i = 0; i < nfiles; i++) {
-                stat_connection_file(fs, entry, i, &st);
-                if (fill(buf, files[i].name, &st, 0, FUSE_FILL_DIR_PLUS))
-                    break;
-            }
-            fill(buf, "state.json", NULL, 0, 0);
-            fill(buf, "catalog.json", NULL, 0, 0);
-            fill(buf, "source", NULL, 0, 0);
-            fill(buf, "destination", NULL, 0, 0);
-            fill(buf, "run", NULL, 0, 0);
-            fill(buf, "jobs", NULL, 0, 0);
-            abfs_fill_scratches(path, buf, fill);
-        }
-    }
-    abfs_snapshot_unref(snap);
-    return rc;
+    int rc = type->readdir(&node, &dir, &err);
+    return finish(rc, err, path, REPORT_ONCE);
 }
 
-/* chmod, chown and utimens: accepted on setting files and directories without changing anything
+static int op_readlink(const char *path, char *buf, size_t size)
+{
+    AbfsNode node;
+    if (!abfs_tree_parse(path, &node))
+        return -ENOENT;
+    const AbfsNodeType *type = abfs_node_type(node.kind);
+    if (!type->readlink)
+        return -EINVAL;
+    GError *err = NULL;
+    char *target = NULL;
+    int rc = type->readlink(&node, &target, &err);
+    if (rc == 0)
+        g_strlcpy(buf, target, size);
+    g_free(target);
+    return finish(rc, err, path, REPORT_ONCE);
+}
+
+static int op_open(const char *path, struct fuse_file_info *fi)
+{
+    AbfsNode node;
+    if (!abfs_tree_parse(path, &node))
+        return -ENOENT;
+    const AbfsNodeType *type = abfs_node_type(node.kind);
+    if (!type->open)
+        return -EISDIR;
+    GError *err = NULL;
+    AbfsHandle *h = NULL;
+    int rc = type->open(&node, fi->flags, &h, &err);
+    if (rc == 0)
+        abfs_handle_install(h, fi);
+    return finish(rc, err, path, abfs_open_wants_write(fi->flags) ? REPORT_ALWAYS : REPORT_ONCE);
+}
+
+static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+    AbfsNode node;
+    if (!abfs_tree_parse(path, &node))
+        return -EACCES;
+    const AbfsNodeType *type = abfs_node_type(node.kind);
+    if (!type->create)
+        return -EACCES;
+    GError *err = NULL;
+    AbfsHandle *h = NULL;
+    int rc = type->create(&node, mode, fi->flags, &h, &err);
+    if (rc == 0)
+        abfs_handle_install(h, fi);
+    return finish(rc, err, path, REPORT_ALWAYS);
+}
+
+static int op_read(const char *path, char *buf, size_t size, off_t offset, struct fuse_file_info *fi)
+{
+    AbfsHandle *h = abfs_handle_of(fi);
+    if (!h)
+        return -EBADF;
+    GError *err = NULL;
+    int rc = abfs_handle_read(h, buf, size, offset, &err);
+    return finish(rc, err, path, REPORT_ONCE);
+}
+
+static int op_write(const char *path, const char *buf, size_t size, off_t offset, struct fuse_file_info *fi)
+{
+    AbfsHandle *h = abfs_handle_of(fi);
+    if (!h)
+        return -EBADF;
+    GError *err = NULL;
+    int rc = abfs_handle_write(h, buf, size, offset, &err);
+    return finish(rc, err, path, REPORT_ALWAYS);
+}
+
+static int op_flush(const char *path, struct fuse_file_info *fi)
+{
+    AbfsHandle *h = abfs_handle_of(fi);
+    if (!h)
+        return 0;
+    GError *err = NULL;
+    int rc = abfs_handle_flush(h, &err);
+    return finish(rc, err, path, REPORT_ALWAYS);
+}
+
+static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
+{
+    (void)datasync;
+    return op_flush(path, fi);
+}
+
+static int op_release(const char *path, struct fuse_file_info *fi)
+{
+    AbfsHandle *h = abfs_handle_of(fi);
+    if (!h)
+        return 0;
+    GError *err = NULL;
+    /* the kernel does not hand release's result to anyone: a control file acting here (nothing
+     * was written) reports only in `errors` */
+    int rc = abfs_handle_release(h, &err);
+    finish(rc, err, path, REPORT_ALWAYS);
+    return 0;
+}
+
+static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+    if (size < 0)
+        return -EINVAL;
+    GError *err = NULL;
+    AbfsHandle *h = abfs_handle_of(fi);
+    if (h) {
+        int rc = abfs_handle_truncate(h, size, &err);
+        return finish(rc, err, path, REPORT_ALWAYS);
+    }
+    AbfsNode node;
+    if (!abfs_tree_parse(path, &node))
+        return -ENOENT;
+    const AbfsNodeType *type = abfs_node_type(node.kind);
+    if (!type->truncate)
+        return is_dir(type) ? -EISDIR : -EACCES;
+    int rc = type->truncate(&node, size, &err);
+    return finish(rc, err, path, REPORT_ALWAYS);
+}
+
+static int op_rename(const char *from, const char *to, unsigned int flags)
+{
+    AbfsNode src, dst;
+    if (!abfs_tree_parse(from, &src))
+        return -ENOENT;
+    if (!abfs_tree_parse(to, &dst))
+        return -EACCES;
+    GError *err = NULL;
+    /* a failure is the destination's: that is the file whose value was refused */
+    int rc = abfs_node_rename(&src, &dst, flags, &err);
+    return finish(rc, err, src.kind == ABFS_NODE_SCRATCH ? to : from, REPORT_ALWAYS);
+}
+
+static int op_unlink(const char *path)
+{
+    AbfsNode node;
+    if (!abfs_tree_parse(path, &node))
+        return -ENOENT;
+    const AbfsNodeType *type = abfs_node_type(node.kind);
+    if (!type->unlink) /* API-backed files cannot be removed */
+        return is_dir(type) ? -EISDIR : -EPERM;
+    GError *err = NULL;
+    int rc = type->unlink(&node, &err);
+    return finish(rc, err, path, REPORT_ALWAYS);
+}
+
+static int op_rmdir(const char *path)
+{
+    AbfsNode node;
+    if (!abfs_tree_parse(path, &node))
+        return -ENOENT;
+    const AbfsNodeType *type = abfs_node_type(node.kind);
+    if (!type->rmdir)
+        return -EPERM;
+    GError *err = NULL;
+    int rc = type->rmdir(&node, &err);
+    return finish(rc, err, path, REPORT_ALWAYS);
+}
+
+/* chmod, chown and utimens: accepted on API-backed files and directories without changing anything
  * (tools such as rsync, cp -p and editors call them); kept on scratch files. */
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
@@ -301,14 +273,12 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
     AbfsNode node;
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
-    if (node.kind == ABFS_NODE_SCRATCH) {
-        Scratch *s = abfs_scratch_lookup(path);
-        if (!s)
-            return -ENOENT;
-        abfs_scratch_set_mode(s, mode);
-        abfs_scratch_unref(s);
-    }
-    return 0;
+    const AbfsNodeType *type = abfs_node_type(node.kind);
+    GError *err = NULL;
+    if (!type->chmod)
+        return 0;
+    int rc = type->chmod(&node, mode, &err);
+    return finish(rc, err, path, REPORT_ALWAYS);
 }
 
 static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
@@ -326,18 +296,12 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
     AbfsNode node;
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
-    if (node.kind == ABFS_NODE_SCRATCH) {
-        Scratch *s = abfs_scratch_lookup(path);
-        if (!s)
-            return -ENOENT;
-        gint64 mtime = tv && tv[1].tv_nsec != UTIME_NOW && tv[1].tv_nsec != UTIME_OMIT
-                           ? (gint64)tv[1].tv_sec
-                           : g_get_real_time() / G_USEC_PER_SEC;
-        if (!tv || tv[1].tv_nsec != UTIME_OMIT)
-            abfs_scratch_set_mtime(s, mtime);
-        abfs_scratch_unref(s);
-    }
-    return 0;
+    const AbfsNodeType *type = abfs_node_type(node.kind);
+    GError *err = NULL;
+    if (!type->utimens)
+        return 0;
+    int rc = type->utimens(&node, tv, &err);
+    return finish(rc, err, path, REPORT_ALWAYS);
 }
 
 static int op_symlink(const char *target, const char *path)
@@ -354,65 +318,45 @@ static int op_mkdir(const char *path, mode_t mode)
     return -EPERM;
 }
 
-/* Deletes an actor after its connection went, unless another connection still uses it. */
-static void cascade(AbfsFs *fs, AbfsActorKind kind, const char *actor_id, const char *path)
+static int op_getxattr(const char *path, const char *name, char *value, size_t size)
 {
-    GError *err = NULL;
-    AbfsSnapshot *snap = abfs_store_snapshot(fs->store, &err);
-    if (!snap) {
-        abfs_fs_fail(err, path);
-        return;
-    }
-    AbfsEntryField key = kind == ABFS_ACTOR_SOURCE ? ABFS_ENTRY_SOURCE_ID : ABFS_ENTRY_DESTINATION_ID;
-    gboolean used = FALSE;
-    for (guint i = 0; i < abfs_snapshot_count(snap) && !used; i++)
-        used = g_strcmp0(abfs_entry_field(abfs_snapshot_lookup(snap, abfs_snapshot_id(snap, i)), key), actor_id) == 0;
-    abfs_snapshot_unref(snap);
-    if (used) {
-        abfs_errlog_add(fs->errlog, path, EBUSY,
-                        kind == ABFS_ACTOR_SOURCE ? "source kept: another connection uses it"
-                                                  : "destination kept: another connection uses it");
-        abfs_invalidate_later("/errors");
-    } else if (!abfs_actor_delete(fs->actors, kind, actor_id, &err))
-        abfs_fs_fail(err, path);
-}
-
-/* rmdir connections/<id>: PyAirbyte's permanently_delete, only with -o allow_delete. */
-static int op_rmdir(const char *path)
-{
-    AbfsFs *fs = abfs_fs();
     AbfsNode node;
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
-    if (node.kind != ABFS_NODE_CONNECTION)
-        return -EPERM;
+    const AbfsNodeType *type = abfs_node_type(node.kind);
+    if (!type->getxattr)
+        return -ENODATA;
     GError *err = NULL;
-    AbfsEntry *e = abfs_store_entry(fs->store, node.id, &err);
-    if (!e)
-        return abfs_fs_fail(err, path);
-    char *source = g_strdup(abfs_entry_field(e, ABFS_ENTRY_SOURCE_ID));
-    char *destination = g_strdup(abfs_entry_field(e, ABFS_ENTRY_DESTINATION_ID));
-    abfs_entry_unref(e);
-    int rc = 0;
-    if (!fs->allow_delete) {
-        abfs_errlog_add(fs->errlog, path, EPERM,
-                        "deleting a connection needs the mount option allow_delete (see airbytefs(1))");
-        abfs_invalidate_later("/errors");
-        rc = -EPERM;
-    } else if (!abfs_connection_delete(fs->client, node.id, &err)) {
-        rc = abfs_fs_fail(err, path);
-    } else {
-        abfs_store_invalidate(fs->store);
-        abfs_scratch_forget_under(path);
-        if (fs->delete_source)
-            cascade(fs, ABFS_ACTOR_SOURCE, source, path);
-        if (fs->delete_destination)
-            cascade(fs, ABFS_ACTOR_DESTINATION, destination, path);
-        abfs_invalidate_later("/connections");
+    char *v = NULL;
+    int rc = type->getxattr(&node, name, &v, &err);
+    if (rc == 0) {
+        size_t n = strlen(v);
+        if (size > 0 && size < n)
+            rc = -ERANGE;
+        else {
+            if (size > 0)
+                memcpy(value, v, n);
+            rc = (int)n;
+        }
     }
-    g_free(source);
-    g_free(destination);
-    return rc;
+    g_free(v);
+    return finish(rc, err, path, REPORT_ONCE);
+}
+
+static int op_listxattr(const char *path, char *list, size_t size)
+{
+    AbfsNode node;
+    if (!abfs_tree_parse(path, &node))
+        return -ENOENT;
+    if (!abfs_node_type(node.kind)->getxattr)
+        return 0;
+    static const char names[] = "user.airbyte.id\0user.airbyte.url"; /* + the final NUL */
+    if (size == 0)
+        return sizeof names;
+    if (size < sizeof names)
+        return -ERANGE;
+    memcpy(list, names, sizeof names);
+    return sizeof names;
 }
 
 static int op_statfs(const char *path, struct statvfs *st)
@@ -455,18 +399,18 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 static const struct fuse_operations operations = {
     .init = op_init,
     .getattr = op_getattr,
-    .readlink = abfs_op_readlink,
+    .readlink = op_readlink,
     .readdir = op_readdir,
-    .open = abfs_op_open,
-    .create = abfs_op_create,
-    .read = abfs_op_read,
-    .write = abfs_op_write,
-    .flush = abfs_op_flush,
-    .fsync = abfs_op_fsync,
-    .release = abfs_op_release,
-    .truncate = abfs_op_truncate,
-    .rename = abfs_op_rename,
-    .unlink = abfs_op_unlink,
+    .open = op_open,
+    .create = op_create,
+    .read = op_read,
+    .write = op_write,
+    .flush = op_flush,
+    .fsync = op_fsync,
+    .release = op_release,
+    .truncate = op_truncate,
+    .rename = op_rename,
+    .unlink = op_unlink,
     .chmod = op_chmod,
     .chown = op_chown,
     .utimens = op_utimens,
@@ -474,8 +418,8 @@ static const struct fuse_operations operations = {
     .symlink = op_symlink,
     .rmdir = op_rmdir,
     .statfs = op_statfs,
-    .getxattr = abfs_op_getxattr,
-    .listxattr = abfs_op_listxattr,
+    .getxattr = op_getxattr,
+    .listxattr = op_listxattr,
     .fsyncdir = op_fsyncdir,
 };
 

@@ -1,4 +1,5 @@
-/* tree.c — path names → nodes of the mounted tree (tree.h). */
+/* tree.c — path names → nodes of the mounted tree, and the fixed names of its directories
+ * (tree.h). One table per directory serves both the parse of a path and the listing. */
 #include "tree.h"
 #include "actors.h"
 #include "connection_files.h"
@@ -7,9 +8,60 @@
 
 #include <string.h>
 
-char *abfs_tree_settings_name(const char *connection_id)
+static const AbfsTreeName root_names[] = {
+    {"connections", ABFS_NODE_CONNECTIONS, -1},
+    {"settings", ABFS_NODE_SETTINGS, -1},
+    {"errors", ABFS_NODE_ERRORS, -1},
+    {".refresh", ABFS_NODE_REFRESH, -1},
+    {"workspace.json", ABFS_NODE_WORKSPACE_JSON, -1},
+    {"url", ABFS_NODE_WORKSPACE_URL, -1},
+    {"by-name", ABFS_NODE_BY_NAME, -1},
+    {"sources", ABFS_NODE_ACTORS, ABFS_ACTOR_SOURCE},
+    {"destinations", ABFS_NODE_ACTORS, ABFS_ACTOR_DESTINATION},
+};
+
+/* A connection directory holds these besides its connection_files rows. */
+static const AbfsTreeName connection_names[] = {
+    {"state.json", ABFS_NODE_ARTIFACT, 0},
+    {"catalog.json", ABFS_NODE_ARTIFACT, 1},
+    {"source", ABFS_NODE_CONNECTION_LINK, 0},
+    {"destination", ABFS_NODE_CONNECTION_LINK, 1},
+    {"run", ABFS_NODE_RUN, -1},
+    {"jobs", ABFS_NODE_JOBS, -1},
+};
+
+/* jobs/ holds these besides the job ids (latest only while there is a job). */
+static const AbfsTreeName jobs_names[] = {
+    {"url", ABFS_NODE_JOBS_URL, -1},
+    {"latest", ABFS_NODE_JOBS_LATEST, -1},
+};
+
+const AbfsTreeName *abfs_tree_names(AbfsNodeKind dir, guint *n)
 {
-    return g_strconcat(connection_id, ".json", NULL);
+    switch (dir) {
+    case ABFS_NODE_ROOT:
+        *n = G_N_ELEMENTS(root_names);
+        return root_names;
+    case ABFS_NODE_CONNECTION:
+        *n = G_N_ELEMENTS(connection_names);
+        return connection_names;
+    case ABFS_NODE_JOBS:
+        *n = G_N_ELEMENTS(jobs_names);
+        return jobs_names;
+    default:
+        *n = 0;
+        return NULL;
+    }
+}
+
+static const AbfsTreeName *find_name(AbfsNodeKind dir, const char *name)
+{
+    guint n;
+    const AbfsTreeName *names = abfs_tree_names(dir, &n);
+    for (guint i = 0; i < n; i++)
+        if (strcmp(names[i].name, name) == 0)
+            return &names[i];
+    return NULL;
 }
 
 static gboolean set_id(AbfsNode *node, const char *id, gsize len)
@@ -21,21 +73,28 @@ static gboolean set_id(AbfsNode *node, const char *id, gsize len)
     return abfs_id_is_safe(node->id);
 }
 
-/* The part of a path below /connections/<id>/jobs. */
+static gboolean set_kind(AbfsNode *node, AbfsNodeKind kind)
+{
+    node->kind = kind;
+    return TRUE;
+}
+
+static gboolean set_leaf(AbfsNode *node, AbfsNodeKind kind, const char *leaf)
+{
+    if (strlen(leaf) >= sizeof node->leaf)
+        return FALSE;
+    g_strlcpy(node->leaf, leaf, sizeof node->leaf);
+    return set_kind(node, kind);
+}
+
+/* The part of a path below /connections/<id>/jobs: rest[0..n). */
 static gboolean parse_jobs(char **rest, guint n, AbfsNode *node)
 {
-    if (n == 0) {
-        node->kind = ABFS_NODE_JOBS;
-        return TRUE;
-    }
-    if (n == 1 && strcmp(rest[0], "latest") == 0) {
-        node->kind = ABFS_NODE_JOBS_LATEST;
-        return TRUE;
-    }
-    if (n == 1 && strcmp(rest[0], "url") == 0) {
-        node->kind = ABFS_NODE_JOBS_URL;
-        return TRUE;
-    }
+    if (n == 0)
+        return set_kind(node, ABFS_NODE_JOBS);
+    const AbfsTreeName *fixed = n == 1 ? find_name(ABFS_NODE_JOBS, rest[0]) : NULL;
+    if (fixed)
+        return set_kind(node, fixed->kind);
     gsize len = strlen(rest[0]);
     if (len == 0 || len >= sizeof node->job)
         return FALSE;
@@ -43,118 +102,106 @@ static gboolean parse_jobs(char **rest, guint n, AbfsNode *node)
         if (!g_ascii_isdigit(rest[0][i]))
             return FALSE;
     g_strlcpy(node->job, rest[0], sizeof node->job);
-    if (n == 1) {
-        node->kind = ABFS_NODE_JOB;
-        return TRUE;
-    }
+    if (n == 1)
+        return set_kind(node, ABFS_NODE_JOB);
     if (n == 2 && abfs_job_file_exists(rest[1]) && strlen(rest[1]) < sizeof node->job_file) {
-        node->kind = ABFS_NODE_JOB_FILE;
         g_strlcpy(node->job_file, rest[1], sizeof node->job_file);
-        return TRUE;
+        return set_kind(node, ABFS_NODE_JOB_FILE);
     }
     return FALSE;
+}
+
+/* /connections/<id>/...: rest[0..n) after the id. */
+static gboolean parse_connection(char **rest, guint n, AbfsNode *node)
+{
+    if (n == 0)
+        return set_kind(node, ABFS_NODE_CONNECTION);
+    if (strcmp(rest[0], "jobs") == 0)
+        return parse_jobs(rest + 1, n - 1, node);
+    if (n != 1)
+        return FALSE;
+    const AbfsTreeName *fixed = find_name(ABFS_NODE_CONNECTION, rest[0]);
+    if (fixed) {
+        node->file = fixed->file;
+        return set_kind(node, fixed->kind);
+    }
+    node->file = abfs_connection_file_index(rest[0]);
+    /* any other name is an editor's or a tool's temporary file */
+    g_snprintf(node->parent, sizeof node->parent, "/connections/%s", node->id);
+    return set_kind(node, node->file >= 0 ? ABFS_NODE_CONNECTION_FILE : ABFS_NODE_SCRATCH);
+}
+
+/* /sources/<id>/... and /destinations/<id>/...: parts[0] names the kind, parts[1] the id. */
+static gboolean parse_actor(char **parts, guint n, AbfsNode *node)
+{
+    node->file = parts[0][0] == 's' ? ABFS_ACTOR_SOURCE : ABFS_ACTOR_DESTINATION;
+    if (n == 1)
+        return set_kind(node, ABFS_NODE_ACTORS);
+    if (!set_id(node, parts[1], strlen(parts[1])))
+        return FALSE;
+    if (n == 2)
+        return set_kind(node, ABFS_NODE_ACTOR);
+    if (n == 3 && strcmp(parts[2], "connections") == 0)
+        return set_kind(node, ABFS_NODE_ACTOR_CONNECTIONS);
+    if (n == 3 && g_strv_contains(abfs_actor_files(), parts[2]))
+        return set_leaf(node, ABFS_NODE_ACTOR_FILE, parts[2]);
+    if (n == 3) { /* an editor's temporary file beside `name` */
+        g_snprintf(node->parent, sizeof node->parent, "/%s/%s", parts[0], node->id);
+        return set_kind(node, ABFS_NODE_SCRATCH);
+    }
+    if (n == 4 && strcmp(parts[2], "connections") == 0 && abfs_id_is_safe(parts[3]) && strlen(parts[3]) < 40)
+        return set_leaf(node, ABFS_NODE_ACTOR_CONNECTION_LINK, parts[3]);
+    return FALSE;
+}
+
+/* /settings/...: <id>.json is the connection's settings.json; any other name a scratch file. */
+static gboolean parse_settings(char **parts, guint n, AbfsNode *node)
+{
+    if (n == 1)
+        return set_kind(node, ABFS_NODE_SETTINGS);
+    if (n != 2)
+        return FALSE;
+    gsize len = strlen(parts[1]);
+    if (g_str_has_suffix(parts[1], ".json") && set_id(node, parts[1], len - 5)) {
+        node->file = abfs_connection_file_index("settings.json");
+        return set_kind(node, ABFS_NODE_CONNECTION_FILE);
+    }
+    memset(node->id, 0, sizeof node->id);
+    g_strlcpy(node->parent, "/settings", sizeof node->parent);
+    return set_kind(node, ABFS_NODE_SCRATCH);
 }
 
 gboolean abfs_tree_parse(const char *path, AbfsNode *node)
 {
     memset(node, 0, sizeof *node);
     node->file = -1;
-    if (strcmp(path, "/") == 0) {
-        node->kind = ABFS_NODE_ROOT;
-        return TRUE;
-    }
+    node->path = path;
+    if (strcmp(path, "/") == 0)
+        return set_kind(node, ABFS_NODE_ROOT);
     char **parts = g_strsplit(path + 1, "/", 6);
     guint n = g_strv_length(parts);
+    const AbfsTreeName *top = n >= 1 ? find_name(ABFS_NODE_ROOT, parts[0]) : NULL;
     gboolean ok = FALSE;
-    gboolean is_actor = n >= 1 && (strcmp(parts[0], "sources") == 0 || strcmp(parts[0], "destinations") == 0);
-    if (n == 1 && strcmp(parts[0], "errors") == 0) {
-        node->kind = ABFS_NODE_ERRORS;
-        ok = TRUE;
-    } else if (n == 1 && strcmp(parts[0], ".refresh") == 0) {
-        node->kind = ABFS_NODE_REFRESH;
-        ok = TRUE;
-    } else if (n == 1 && strcmp(parts[0], "workspace.json") == 0) {
-        node->kind = ABFS_NODE_WORKSPACE_JSON;
-        ok = TRUE;
-    } else if (n == 1 && strcmp(parts[0], "url") == 0) {
-        node->kind = ABFS_NODE_WORKSPACE_URL;
-        ok = TRUE;
-    } else if (n >= 1 && strcmp(parts[0], "by-name") == 0) {
-        node->kind = n == 1 ? ABFS_NODE_BY_NAME : ABFS_NODE_BY_NAME_LINK;
-        ok = n <= 2 && (n == 1 || strlen(parts[1]) < sizeof node->leaf);
-        if (n == 2 && ok)
-            g_strlcpy(node->leaf, parts[1], sizeof node->leaf);
-    } else if (is_actor) {
-        node->file = parts[0][0] == 's' ? ABFS_ACTOR_SOURCE : ABFS_ACTOR_DESTINATION;
-        if (n == 1) {
-            node->kind = ABFS_NODE_ACTORS;
-            ok = TRUE;
-        } else if (set_id(node, parts[1], strlen(parts[1]))) {
-            if (n == 2) {
-                node->kind = ABFS_NODE_ACTOR;
-                ok = TRUE;
-            } else if (n == 3 && strcmp(parts[2], "connections") == 0) {
-                node->kind = ABFS_NODE_ACTOR_CONNECTIONS;
-                ok = TRUE;
-            } else if (n == 3 && g_strv_contains(abfs_actor_files(), parts[2])) {
-                node->kind = ABFS_NODE_ACTOR_FILE;
-                g_strlcpy(node->leaf, parts[2], sizeof node->leaf);
-                ok = TRUE;
-            } else if (n == 3) { /* an editor's temporary file beside `name` */
-                node->kind = ABFS_NODE_SCRATCH;
-                g_snprintf(node->parent, sizeof node->parent, "/%s/%s", parts[0], node->id);
-                ok = TRUE;
-            } else if (n == 4 && strcmp(parts[2], "connections") == 0 && abfs_id_is_safe(parts[3]) &&
-                       strlen(parts[3]) < 40) {
-                node->kind = ABFS_NODE_ACTOR_CONNECTION_LINK;
-                g_strlcpy(node->leaf, parts[3], sizeof node->leaf);
-                ok = TRUE;
-            }
-        }
-    } else if (n >= 1 && strcmp(parts[0], "settings") == 0) {
-        if (n == 1) {
-            node->kind = ABFS_NODE_SETTINGS;
-            ok = TRUE;
-        } else if (n == 2) {
-            gsize len = strlen(parts[1]);
-            if (g_str_has_suffix(parts[1], ".json") && set_id(node, parts[1], len - 5)) {
-                node->kind = ABFS_NODE_CONNECTION_FILE;
-                node->file = abfs_connection_file_index("settings.json");
-            } else {
-                node->kind = ABFS_NODE_SCRATCH;
-                g_strlcpy(node->parent, "/settings", sizeof node->parent);
-            }
-            ok = TRUE;
-        }
-    } else if (n >= 1 && strcmp(parts[0], "connections") == 0) {
-        if (n == 1) {
-            node->kind = ABFS_NODE_CONNECTIONS;
-            ok = TRUE;
-        } else if (set_id(node, parts[1], strlen(parts[1]))) {
-            if (n == 2) {
-                node->kind = ABFS_NODE_CONNECTION;
-                ok = TRUE;
-            } else if (n == 3 && (strcmp(parts[2], "state.json") == 0 || strcmp(parts[2], "catalog.json") == 0)) {
-                node->kind = ABFS_NODE_ARTIFACT;
-                node->file = parts[2][0] == 's' ? 0 : 1;
-                ok = TRUE;
-            } else if (n == 3 && (strcmp(parts[2], "source") == 0 || strcmp(parts[2], "destination") == 0)) {
-                node->kind = ABFS_NODE_CONNECTION_LINK;
-                node->file = parts[2][0] == 's' ? 0 : 1;
-                ok = TRUE;
-            } else if (n == 3 && strcmp(parts[2], "run") == 0) {
-                node->kind = ABFS_NODE_RUN;
-                ok = TRUE;
-            } else if (strcmp(parts[2], "jobs") == 0) {
-                ok = parse_jobs(parts + 3, n - 3, node);
-            } else if (n == 3) {
-                node->file = abfs_connection_file_index(parts[2]);
-                node->kind = node->file >= 0 ? ABFS_NODE_CONNECTION_FILE : ABFS_NODE_SCRATCH;
-                g_snprintf(node->parent, sizeof node->parent, "/connections/%s", node->id);
-                ok = TRUE;
-            }
-        }
+    if (!top)
+        ok = FALSE;
+    else if (top->kind == ABFS_NODE_CONNECTIONS)
+        ok = n == 1 ? set_kind(node, ABFS_NODE_CONNECTIONS)
+                    : set_id(node, parts[1], strlen(parts[1])) && parse_connection(parts + 2, n - 2, node);
+    else if (top->kind == ABFS_NODE_SETTINGS)
+        ok = parse_settings(parts, n, node);
+    else if (top->kind == ABFS_NODE_ACTORS)
+        ok = parse_actor(parts, n, node);
+    else if (top->kind == ABFS_NODE_BY_NAME)
+        ok = n == 1 ? set_kind(node, ABFS_NODE_BY_NAME) : n == 2 && set_leaf(node, ABFS_NODE_BY_NAME_LINK, parts[1]);
+    else if (n == 1) {
+        node->file = top->file;
+        ok = set_kind(node, top->kind);
     }
     g_strfreev(parts);
     return ok;
+}
+
+char *abfs_tree_settings_name(const char *connection_id)
+{
+    return g_strconcat(connection_id, ".json", NULL);
 }

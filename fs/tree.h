@@ -1,4 +1,5 @@
-/* tree.h — the shape of the mounted tree: which path names which node. No I/O here.
+/* tree.h — the shape of the mounted tree: which path names which node, and the fixed names of
+ * each directory (parsing and listing share one table). No I/O here.
  *
  *   /                             ROOT
  *   /errors                       ERRORS             recent failures, read-only
@@ -60,10 +61,12 @@ typedef enum {
     ABFS_NODE_ACTOR_CONNECTION_LINK,
     ABFS_NODE_CONNECTION_LINK,
     ABFS_NODE_REFRESH,
+    ABFS_NODE_KINDS /* how many there are */
 } AbfsNodeKind;
 
 typedef struct {
     AbfsNodeKind kind;
+    const char *path; /* the path it was parsed from (borrowed from the caller) */
     char id[40];  /* connection id, for CONNECTION, CONNECTION_FILE and SCRATCH in a connection */
     int file;     /* connection file row, for CONNECTION_FILE */
     char parent[64]; /* for SCRATCH: the directory's path ("/settings" or "/connections/<id>") */
@@ -72,8 +75,20 @@ typedef struct {
     char leaf[256];    /* for BY_NAME_LINK, ACTOR_FILE and ACTOR_CONNECTION_LINK */
 } AbfsNode;
 
-/* Fills *node for path. FALSE when no node can have that path (ENOENT without asking the API). */
+/* Fills *node for path (node->path borrows path). FALSE when no node can have that path (ENOENT
+ * without asking the API). */
 gboolean abfs_tree_parse(const char *path, AbfsNode *node);
+
+/* A fixed name of a directory: its kind, and the node's `file` (e.g. which artifact). */
+typedef struct {
+    const char *name;
+    AbfsNodeKind kind;
+    int file;
+} AbfsTreeName;
+
+/* The fixed names of a directory kind (ROOT, CONNECTION: besides the connection_files rows,
+ * JOBS: besides the job ids), in listing order; *n receives how many. NULL for other kinds. */
+const AbfsTreeName *abfs_tree_names(AbfsNodeKind dir, guint *n);
 
 /* The name of the settings file of a connection in /settings: "<id>.json" (newly allocated). */
 char *abfs_tree_settings_name(const char *connection_id);

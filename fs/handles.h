@@ -1,0 +1,52 @@
+/* handles.h — open files: what read, write, flush, fsync, truncate and release do once a file is
+ * open, whatever node it belongs to. A handle has one of four shapes, made by the node's open
+ * (node.h):
+ *   text     a text fixed when the file was opened, so every read sees one version; a following
+ *            text (a running job's log) is read again when a reader reaches its end;
+ *   buffer   a writable file kept in memory and sent once through the node's commit on
+ *            flush/fsync; a one-line value is checked by the node's validate as soon as it is
+ *            complete. After a refused write nothing is sent and flush reports the refusal again;
+ *   control  a write-only file whose node acts (run, cancel, .refresh) once on what was written:
+ *            at the first flush after a write, or at release when nothing was written;
+ *   scratch  an in-memory scratch file (scratch.h).
+ * Each handle keeps a copy of its node, its path and its node's functions. Thread-safe. Functions
+ * return as node.h's do: -errno, with *error set when there is a reason to record. */
+#ifndef ABFS_HANDLES_H
+#define ABFS_HANDLES_H
+
+#include "node.h"
+#include "scratch.h"
+
+/* A setting file, a JSON file or a control file takes at most this much. */
+#define ABFS_HANDLE_MAX_BYTES (4u * 1024 * 1024)
+#define ABFS_CONTROL_MAX_BYTES 4096u
+
+/* text: taken. */
+AbfsHandle *abfs_handle_text(const char *path, const AbfsNode *node, char *text, gboolean follow);
+/* initial: the file's content for a writer that did not truncate (copied; NULL: empty). base:
+ * what the writer saw (a new reference is taken; may be NULL). */
+AbfsHandle *abfs_handle_buffer(const char *path, const AbfsNode *node, const char *initial, AbfsEntry *base);
+AbfsHandle *abfs_handle_control(const char *path, const AbfsNode *node);
+/* s: taken. */
+AbfsHandle *abfs_handle_scratch(const char *path, const AbfsNode *node, Scratch *s);
+
+/* Reads bypass the kernel's page cache (content whose size moves while it is open). Control files
+ * always do. */
+void abfs_handle_set_direct_io(AbfsHandle *h);
+/* Gives the handle to the kernel's open file. */
+void abfs_handle_install(AbfsHandle *h, struct fuse_file_info *fi);
+AbfsHandle *abfs_handle_of(const struct fuse_file_info *fi);
+/* Frees a handle that was never installed (its open failed later). */
+void abfs_handle_discard(AbfsHandle *h);
+
+int abfs_handle_read(AbfsHandle *h, char *buf, size_t size, off_t offset, GError **error);
+int abfs_handle_write(AbfsHandle *h, const char *buf, size_t size, off_t offset, GError **error);
+/* flush and fsync: the commit of a buffer, the action of a control file. */
+int abfs_handle_flush(AbfsHandle *h, GError **error);
+int abfs_handle_truncate(AbfsHandle *h, off_t size, GError **error);
+/* The last close: a control file that was never written acts now. Frees the handle. */
+int abfs_handle_release(AbfsHandle *h, GError **error);
+/* The path the handle was opened with (for `errors`). */
+const char *abfs_handle_path(AbfsHandle *h);
+
+#endif

@@ -1,0 +1,110 @@
+/* node.h — the node table: what each kind of node of the tree (tree.h) does, as one struct of
+ * functions per kind. The kinds of one subtree live in one node_*.c file; fs/ops.c parses a path,
+ * looks its kind up with abfs_node_type() and calls the function. Adding a file to a connection
+ * directory is a row in core's connection_files table; adding a subtree is a node_*.c file, rows
+ * in tree.c's path table and one line per kind in node.c's table (docs/hacking.md).
+ *
+ * Every function returns 0 (or a count) on success and -errno on failure. A failure with a reason
+ * a user should read also sets *error (ABFS_ERROR, code = the errno); the operation's boundary in
+ * ops.c decides whether it goes to `errors`. No function here records a failure itself. A NULL
+ * member means the operation does not apply to the kind; ops.c answers with the errno Linux gives
+ * for it (EISDIR, ENOTDIR, EINVAL, EPERM, EACCES; see each member). */
+#ifndef ABFS_NODE_H
+#define ABFS_NODE_H
+
+#include "fs.h"
+
+typedef struct AbfsHandle AbfsHandle;
+
+/* A readdir buffer. */
+typedef struct {
+    void *buf;
+    fuse_fill_dir_t fill;
+} AbfsDir;
+
+/* Adds name to a listing. With st, the kernel takes the attributes from the listing (readdirplus);
+ * without, it asks getattr when it needs them. TRUE when the buffer is full. */
+gboolean abfs_dir_add(AbfsDir *dir, const char *name, const struct stat *st);
+
+typedef struct {
+    /* Attributes (mode includes the file type). NULL: never (every kind has it). */
+    int (*getattr)(const AbfsNode *node, struct stat *st, GError **error);
+    /* The entries of a directory, without "." and "..". NULL: ENOTDIR. */
+    int (*readdir)(const AbfsNode *node, AbfsDir *dir, GError **error);
+    /* Opens the node (flags: open(2)'s). NULL: EISDIR. */
+    int (*open)(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error);
+    /* creat(2)/open(O_CREAT) of a name that does not exist yet. NULL: EACCES. */
+    int (*create)(const AbfsNode *node, mode_t mode, int flags, AbfsHandle **handle, GError **error);
+    /* A symbolic link's target, newly allocated. NULL: EINVAL. */
+    int (*readlink)(const AbfsNode *node, char **target, GError **error);
+    /* What a reader of the file sees now, newly allocated: for an editor's backup copy (rename
+     * of the file onto a scratch name) and for a log that grows while it is read. */
+    int (*read_text)(const AbfsNode *node, char **text, GError **error);
+    /* Sends text (NUL-terminated at len) as the file's new content: a buffered write's commit and
+     * the rename of a scratch file onto the node. base: what the writer saw when it opened the
+     * file (a connection's entry), or NULL. NULL member: the file is not writable (EACCES). */
+    int (*commit)(const AbfsNode *node, AbfsEntry *base, const char *text, gsize len, GError **error);
+    /* For one-line settings: checks a complete value (it ended with a newline) in write(2), where
+     * even a shell sees the refusal. NULL: checked at commit only. */
+    int (*validate)(const AbfsNode *node, AbfsEntry *base, const char *text, gsize len, GError **error);
+    /* A control file's action (run, cancel, .refresh) on what was written (NUL-terminated). */
+    int (*act)(const AbfsNode *node, const char *text, gsize len, GError **error);
+    /* truncate(2) of the path without an open file. NULL: EISDIR for a directory, else EACCES. */
+    int (*truncate)(const AbfsNode *node, off_t size, GError **error);
+    /* unlink(2). NULL: EPERM (an API-backed file cannot be removed). */
+    int (*unlink)(const AbfsNode *node, GError **error);
+    /* rmdir(2). NULL: EPERM. */
+    int (*rmdir)(const AbfsNode *node, GError **error);
+    /* The value of extended attribute name, newly allocated. NULL member: the node has none. */
+    int (*getxattr)(const AbfsNode *node, const char *name, char **value, GError **error);
+    /* chmod(2) and utimens(2): NULL accepts them and changes nothing (rsync, cp -p, editors). */
+    int (*chmod)(const AbfsNode *node, mode_t mode, GError **error);
+    int (*utimens)(const AbfsNode *node, const struct timespec tv[2], GError **error);
+} AbfsNodeType;
+
+/* The functions of a kind. */
+const AbfsNodeType *abfs_node_type(AbfsNodeKind kind);
+
+/* ---- the kinds, one table each, defined in their node_*.c file ---- */
+/* node_root.c: the mount's root and its files. */
+extern const AbfsNodeType abfs_node_root, abfs_node_errors, abfs_node_refresh, abfs_node_workspace_json,
+    abfs_node_workspace_url;
+/* node_connection.c: connections/, a connection, its setting files, settings/ and its files. */
+extern const AbfsNodeType abfs_node_connections, abfs_node_connection, abfs_node_connection_file,
+    abfs_node_settings, abfs_node_connection_link;
+/* node_artifact.c: state.json and catalog.json. */
+extern const AbfsNodeType abfs_node_artifact;
+/* node_jobs.c: run, jobs/, a job and its files. */
+extern const AbfsNodeType abfs_node_run, abfs_node_jobs, abfs_node_jobs_latest, abfs_node_jobs_url, abfs_node_job,
+    abfs_node_job_file;
+/* node_actor.c: sources/ and destinations/. */
+extern const AbfsNodeType abfs_node_actors, abfs_node_actor, abfs_node_actor_file, abfs_node_actor_connections,
+    abfs_node_actor_connection_link;
+/* node_byname.c: by-name/. */
+extern const AbfsNodeType abfs_node_by_name, abfs_node_by_name_link;
+/* node_scratch.c: editors' temporary files. */
+extern const AbfsNodeType abfs_node_scratch;
+
+/* rename(2): node_scratch.c. Scratch files move; a scratch onto an API-backed file commits it; an
+ * API-backed file onto a scratch name leaves a copy (an editor's backup); anything else EPERM. */
+int abfs_node_rename(const AbfsNode *src, const AbfsNode *dst, unsigned int flags, GError **error);
+
+/* ---- helpers shared by the node files ---- */
+/* Fills *st for a directory or a regular file owned by the mounting user. */
+void abfs_stat_dir(struct stat *st, mode_t perm, gint64 mtime);
+void abfs_stat_file(struct stat *st, mode_t perm, gsize size, gint64 mtime);
+void abfs_stat_link(struct stat *st, gsize target_len);
+/* Adds the scratch files of directory path to a listing. */
+void abfs_dir_add_scratches(AbfsDir *dir, const char *path);
+/* ENOENT unless the connection node->id exists now (from the listing, or read alone). */
+int abfs_node_connection_exists(const AbfsNode *node, GError **error);
+/* An open for a control file (write-only; acts through the type's act). */
+int abfs_node_open_control(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error);
+/* getattr of a read-only file sized by its type's read_text (read when stat'ed). */
+int abfs_node_getattr_text(const AbfsNode *node, struct stat *st, GError **error);
+/* Whether open(2)'s flags ask to write (or truncate). */
+gboolean abfs_open_wants_write(int flags);
+/* An open for a read-only file: a text handle of the type's read_text; writers get EACCES. */
+int abfs_node_open_read_text(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error);
+
+#endif

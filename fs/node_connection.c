@@ -1,0 +1,328 @@
+/* node_connection.c — connections/ and each connection's directory with its setting files (one
+ * per row of core's connection_files table), its source/destination links and its deletion;
+ * settings/ with one settings.json per connection for GitOps. All render from the store. */
+#include "node.h"
+#include "handles.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "commit.h"
+#include "connection_files.h"
+#include "error.h"
+#include "resources.h"
+
+static gint64 entry_newest_mtime(AbfsEntry *entry)
+{
+    guint n;
+    abfs_connection_files(&n);
+    gint64 newest = 0;
+    for (guint i = 0; i < n; i++)
+        newest = MAX(newest, abfs_entry_mtime(entry, i));
+    return newest;
+}
+
+static void stat_connection_file(AbfsEntry *entry, guint file, struct stat *st)
+{
+    guint n;
+    const AbfsConnectionFile *files = abfs_connection_files(&n);
+    abfs_stat_file(st, files[file].parse ? 0644 : 0444, abfs_entry_size(entry, file), abfs_entry_mtime(entry, file));
+}
+
+/* ---- connections/ ---- */
+
+static int connections_getattr(const AbfsNode *node, struct stat *st, GError **error)
+{
+    (void)node;
+    (void)error;
+    /* writable so that rmdir of a connection reaches airbytefs (which decides) for any user */
+    abfs_stat_dir(st, 0755, abfs_fs()->mount_time);
+    return 0;
+}
+
+static int connections_readdir(const AbfsNode *node, AbfsDir *dir, GError **error)
+{
+    (void)node;
+    AbfsSnapshot *snap = abfs_store_snapshot(abfs_fs()->store, error);
+    if (!snap)
+        return -EIO;
+    struct stat st;
+    for (guint i = 0; i < abfs_snapshot_count(snap); i++) {
+        const char *id = abfs_snapshot_id(snap, i);
+        abfs_stat_dir(&st, 0755, entry_newest_mtime(abfs_snapshot_lookup(snap, id)));
+        if (abfs_dir_add(dir, id, &st))
+            break;
+    }
+    abfs_snapshot_unref(snap);
+    return 0;
+}
+
+const AbfsNodeType abfs_node_connections = {
+    .getattr = connections_getattr,
+    .readdir = connections_readdir,
+};
+
+/* ---- connections/<id>/ ---- */
+
+static int connection_getattr(const AbfsNode *node, struct stat *st, GError **error)
+{
+    AbfsEntry *entry = abfs_store_entry(abfs_fs()->store, node->id, error);
+    if (!entry)
+        return -ENOENT;
+    abfs_stat_dir(st, 0755, entry_newest_mtime(entry));
+    abfs_entry_unref(entry);
+    return 0;
+}
+
+static int connection_readdir(const AbfsNode *node, AbfsDir *dir, GError **error)
+{
+    AbfsSnapshot *snap = abfs_store_snapshot(abfs_fs()->store, error);
+    if (!snap)
+        return -EIO;
+    AbfsEntry *entry = abfs_snapshot_lookup(snap, node->id);
+    if (!entry) {
+        abfs_snapshot_unref(snap);
+        return -ENOENT;
+    }
+    guint nfiles, nfixed;
+    const AbfsConnectionFile *files = abfs_connection_files(&nfiles);
+    struct stat st;
+    gboolean full = FALSE;
+    for (guint i = 0; i < nfiles && !full; i++) {
+        stat_connection_file(entry, i, &st);
+        full = abfs_dir_add(dir, files[i].name, &st);
+    }
+    const AbfsTreeName *fixed = abfs_tree_names(ABFS_NODE_CONNECTION, &nfixed);
+    for (guint i = 0; i < nfixed && !full; i++)
+        full = abfs_dir_add(dir, fixed[i].name, NULL);
+    if (!full)
+        abfs_dir_add_scratches(dir, node->path);
+    abfs_snapshot_unref(snap);
+    return 0;
+}
+
+/* Deletes an actor after its connection went, unless another connection still uses it. A kept
+ * actor, or a failed delete, is a note in `errors`: the connection itself is gone (rmdir
+ * succeeded). */
+static void cascade(AbfsActorKind kind, const char *actor_id, const char *path)
+{
+    AbfsFs *fs = abfs_fs();
+    GError *err = NULL;
+    AbfsSnapshot *snap = abfs_store_snapshot(fs->store, &err);
+    gboolean used = FALSE;
+    if (snap) {
+        AbfsEntryField key = kind == ABFS_ACTOR_SOURCE ? ABFS_ENTRY_SOURCE_ID : ABFS_ENTRY_DESTINATION_ID;
+        for (guint i = 0; i < abfs_snapshot_count(snap) && !used; i++)
+            used = g_strcmp0(abfs_entry_field(abfs_snapshot_lookup(snap, abfs_snapshot_id(snap, i)), key), actor_id) == 0;
+        abfs_snapshot_unref(snap);
+    }
+    if (used)
+        g_set_error(&err, ABFS_ERROR, EBUSY, kind == ABFS_ACTOR_SOURCE ? "source kept: another connection uses it"
+                                                                      : "destination kept: another connection uses it");
+    else if (snap)
+        abfs_actor_delete(fs->actors, kind, actor_id, &err);
+    if (err) {
+        abfs_errlog_add(fs->errlog, path, err->code, err->message);
+        abfs_invalidate_later("/errors");
+        g_error_free(err);
+    }
+}
+
+/* rmdir connections/<id>: PyAirbyte's permanently_delete, only with -o allow_delete. */
+static int connection_rmdir(const AbfsNode *node, GError **error)
+{
+    AbfsFs *fs = abfs_fs();
+    AbfsEntry *e = abfs_store_entry(fs->store, node->id, error);
+    if (!e)
+        return -ENOENT;
+    char *source = g_strdup(abfs_entry_field(e, ABFS_ENTRY_SOURCE_ID));
+    char *destination = g_strdup(abfs_entry_field(e, ABFS_ENTRY_DESTINATION_ID));
+    abfs_entry_unref(e);
+    int rc = 0;
+    if (!fs->allow_delete) {
+        g_set_error(error, ABFS_ERROR, EPERM,
+                    "deleting a connection needs the mount option allow_delete (see airbytefs(1))");
+        rc = -EPERM;
+    } else if (!abfs_connection_delete(fs->client, node->id, error)) {
+        rc = -EIO;
+    } else {
+        abfs_store_invalidate(fs->store);
+        abfs_scratch_forget_under(node->path);
+        if (fs->delete_source)
+            cascade(ABFS_ACTOR_SOURCE, source, node->path);
+        if (fs->delete_destination)
+            cascade(ABFS_ACTOR_DESTINATION, destination, node->path);
+        abfs_invalidate_later("/connections");
+    }
+    g_free(source);
+    g_free(destination);
+    return rc;
+}
+
+/* Extended attributes: user.airbyte.id and user.airbyte.url. */
+static int connection_getxattr(const AbfsNode *node, const char *name, char **value, GError **error)
+{
+    int rc = abfs_node_connection_exists(node, error);
+    if (rc < 0)
+        return rc;
+    if (strcmp(name, "user.airbyte.id") == 0)
+        *value = g_strdup(node->id);
+    else if (strcmp(name, "user.airbyte.url") == 0)
+        *value = abfs_connection_url(abfs_store_render_context(abfs_fs()->store), node->id);
+    else
+        return -ENODATA;
+    return 0;
+}
+
+const AbfsNodeType abfs_node_connection = {
+    .getattr = connection_getattr,
+    .readdir = connection_readdir,
+    .rmdir = connection_rmdir,
+    .getxattr = connection_getxattr,
+};
+
+/* ---- a setting file: connections/<id>/<row>, settings/<id>.json ---- */
+
+static const AbfsConnectionFile *row_of(const AbfsNode *node)
+{
+    guint n;
+    return &abfs_connection_files(&n)[node->file];
+}
+
+static int file_getattr(const AbfsNode *node, struct stat *st, GError **error)
+{
+    AbfsEntry *entry = abfs_store_entry(abfs_fs()->store, node->id, error);
+    if (!entry)
+        return -ENOENT;
+    stat_connection_file(entry, (guint)node->file, st);
+    abfs_entry_unref(entry);
+    return 0;
+}
+
+static int file_read_text(const AbfsNode *node, char **text, GError **error)
+{
+    AbfsEntry *entry = abfs_store_entry(abfs_fs()->store, node->id, error);
+    if (!entry)
+        return -ENOENT;
+    *text = abfs_entry_render(entry, (guint)node->file, NULL);
+    abfs_entry_unref(entry);
+    return 0;
+}
+
+static int file_open(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error)
+{
+    gboolean write = abfs_open_wants_write(flags);
+    if (write && !row_of(node)->parse)
+        return -EACCES;
+    AbfsEntry *entry = abfs_store_entry(abfs_fs()->store, node->id, error);
+    if (!entry)
+        return -ENOENT;
+    char *text = abfs_entry_render(entry, (guint)node->file, NULL);
+    if (write) {
+        *handle = abfs_handle_buffer(node->path, node, (flags & O_TRUNC) ? NULL : text, entry);
+        g_free(text);
+    } else
+        *handle = abfs_handle_text(node->path, node, text, FALSE);
+    abfs_entry_unref(entry);
+    return 0;
+}
+
+static int file_create(const AbfsNode *node, mode_t mode, int flags, AbfsHandle **handle, GError **error)
+{
+    (void)mode;
+    return file_open(node, flags | O_TRUNC, handle, error); /* the file exists: this is a rewrite */
+}
+
+static int file_commit(const AbfsNode *node, AbfsEntry *base, const char *text, gsize len, GError **error)
+{
+    char *copy = g_strndup(text, len);
+    gboolean ok = abfs_commit_connection_file(abfs_fs()->store, node->id, (guint)node->file, base, copy, len, error);
+    g_free(copy);
+    if (!ok)
+        return -EIO;
+    abfs_invalidate_later(node->path);
+    return 0;
+}
+
+static int file_validate(const AbfsNode *node, AbfsEntry *base, const char *text, gsize len, GError **error)
+{
+    if (!row_of(node)->single_line || !base)
+        return 0;
+    return abfs_validate_connection_file((guint)node->file, base, text, len, error) ? 0 : -EINVAL;
+}
+
+static int file_truncate(const AbfsNode *node, off_t size, GError **error)
+{
+    (void)size;
+    (void)error;
+    /* Without an open file there is nothing to commit: a truncate alone never sends a value. */
+    return row_of(node)->parse ? 0 : -EACCES;
+}
+
+const AbfsNodeType abfs_node_connection_file = {
+    .getattr = file_getattr,
+    .open = file_open,
+    .create = file_create,
+    .read_text = file_read_text,
+    .commit = file_commit,
+    .validate = file_validate,
+    .truncate = file_truncate,
+};
+
+/* ---- settings/ ---- */
+
+static int settings_readdir(const AbfsNode *node, AbfsDir *dir, GError **error)
+{
+    AbfsSnapshot *snap = abfs_store_snapshot(abfs_fs()->store, error);
+    if (!snap)
+        return -EIO;
+    int row = abfs_connection_file_index("settings.json");
+    struct stat st;
+    gboolean full = FALSE;
+    for (guint i = 0; i < abfs_snapshot_count(snap) && !full; i++) {
+        const char *id = abfs_snapshot_id(snap, i);
+        char *name = abfs_tree_settings_name(id);
+        stat_connection_file(abfs_snapshot_lookup(snap, id), (guint)row, &st);
+        full = abfs_dir_add(dir, name, &st);
+        g_free(name);
+    }
+    if (!full)
+        abfs_dir_add_scratches(dir, node->path);
+    abfs_snapshot_unref(snap);
+    return 0;
+}
+
+const AbfsNodeType abfs_node_settings = {
+    .getattr = connections_getattr,
+    .readdir = settings_readdir,
+};
+
+/* ---- connections/<id>/source, destination ---- */
+
+static int link_readlink(const AbfsNode *node, char **target, GError **error)
+{
+    AbfsEntry *e = abfs_store_entry(abfs_fs()->store, node->id, error);
+    if (!e)
+        return -ENOENT;
+    const char *id = abfs_entry_field(e, node->file == 0 ? ABFS_ENTRY_SOURCE_ID : ABFS_ENTRY_DESTINATION_ID);
+    int rc = id ? 0 : -ENOENT;
+    if (id)
+        *target = g_strconcat(node->file == 0 ? "../../sources/" : "../../destinations/", id, NULL);
+    abfs_entry_unref(e);
+    return rc;
+}
+
+static int link_getattr(const AbfsNode *node, struct stat *st, GError **error)
+{
+    char *target = NULL;
+    int rc = link_readlink(node, &target, error);
+    if (rc == 0)
+        abfs_stat_link(st, strlen(target));
+    g_free(target);
+    return rc;
+}
+
+const AbfsNodeType abfs_node_connection_link = {
+    .getattr = link_getattr,
+    .readlink = link_readlink,
+};
