@@ -357,8 +357,12 @@ int main(int argc, char *argv[])
     GError *err = NULL;
     guint minor = 0;
 
-    /* The daemon's memory holds the API credentials: no core dumps, no ptrace by the same user. */
+    /* The daemon's memory holds the API credentials: no core dumps, no ptrace by the same user.
+     * (Not under AddressSanitizer: its leak checker ptraces the process at exit, and ASan turns
+     * core dumps off by itself.) */
+#ifndef __SANITIZE_ADDRESS__
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
     if (fuse_opt_parse(&args, &opts, option_spec, option_proc) == -1 || opts.secret_on_command_line)
         goto out_args;
     if (fuse_parse_cmdline(&args, &cmd) != 0)

@@ -161,7 +161,9 @@ def test_crash_under_load_aborts_the_connection_and_dumps_no_core(lemu, sig):
             cwd_core = pathlib.Path("/core")  # fuse_daemonize() chdir()s to / even with -f
             if cwd_core.exists() and time.time() - cwd_core.stat().st_mtime < 60:
                 cwd_core.unlink()
-        assert os.WIFSIGNALED(wait_status) and os.WTERMSIG(wait_status) == sig
+        # Killed by the signal; under AddressSanitizer, which catches SIGSEGV, exit status 1.
+        assert ((os.WIFSIGNALED(wait_status) and os.WTERMSIG(wait_status) == sig) or
+                (os.WIFEXITED(wait_status) and os.WEXITSTATUS(wait_status) != 0))
         assert not os.WCOREDUMP(wait_status), "the daemon dumped core"
         t0 = time.time()
         with pytest.raises(OSError) as exc:
@@ -212,9 +214,10 @@ def test_mount_over_a_dead_mount_replaces_it(lemu):
 def test_directory_open_at_sigterm_exits_0(lemu):
     """SIGTERM while a process keeps a directory open: its RELEASEDIR never comes, and libfuse
     keeps the directory handle (under valgrind, tests/valgrind.supp names that leak: the CTest
-    integration.valgrind runs this test so that the suppression stays exact)."""
+    integration.valgrind runs this test so that the suppression stays exact). LeakSanitizer cannot
+    match a stack without symbols as exactly, so an ASan daemon runs this one case without it."""
     lemu.reset()
-    m = Mount(lemu)
+    m = Mount(lemu, env={"ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0"})
     fd = os.open(m / "connections", os.O_RDONLY | os.O_DIRECTORY)
     try:
         assert os.listdir(m / "connections")
