@@ -39,7 +39,7 @@ typedef struct {
 /* The FUSE operations table (ops.c). */
 const struct fuse_operations *abfs_fs_operations(void);
 
-/* The mounted filesystem of the calling FUSE request (its private data). */
+/* The mounted filesystem of the calling FUSE request (its private data; node.c). */
 AbfsFs *abfs_fs(void);
 /* Frees the open files the kernel never released (call after the session ended; handles.c). */
 void abfs_handles_cleanup(void);

@@ -3,6 +3,7 @@
 #include "handles.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include "connection_files.h"
@@ -292,5 +293,26 @@ int abfs_handle_release(AbfsHandle *h, GError **error)
         g_hash_table_remove(open_handles, h);
     g_mutex_unlock(&open_lock);
     handle_free(h);
+    return rc;
+}
+
+int abfs_handle_open_control(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error)
+{
+    (void)error;
+    if ((flags & O_ACCMODE) != O_WRONLY)
+        return -EACCES;
+    *handle = abfs_handle_control(node->path, node);
+    return 0;
+}
+
+int abfs_handle_open_text(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error)
+{
+    const AbfsNodeType *type = abfs_node_type(node->kind);
+    if (abfs_open_wants_write(flags))
+        return -EACCES;
+    char *text = NULL;
+    int rc = type->read_text(node, &text, error);
+    if (rc == 0)
+        *handle = abfs_handle_text(node->path, node, text, FALSE);
     return rc;
 }

@@ -30,6 +30,11 @@ AbfsHandle *abfs_handle_control(const char *path, const AbfsNode *node);
 /* s: taken. */
 AbfsHandle *abfs_handle_scratch(const char *path, const AbfsNode *node, Scratch *s);
 
+/* open of a read-only file: a text handle of its node's read_text; writers get EACCES. */
+int abfs_handle_open_text(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error);
+/* open of a control file: write-only (else EACCES); acts through its node's act. */
+int abfs_handle_open_control(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error);
+
 /* Reads bypass the kernel's page cache (content whose size moves while it is open). Control files
  * always do. */
 void abfs_handle_set_direct_io(AbfsHandle *h);

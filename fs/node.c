@@ -1,7 +1,6 @@
 /* node.c — the table from node kind to its functions (node.h), and the helpers the node files
  * share: attributes, listings, and the existence of a node's connection. */
 #include "node.h"
-#include "handles.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "scratch.h"
 
 /* One line per kind; every kind of tree.h has one (checked at start by abfs_node_type). */
 static const AbfsNodeType *const table[] = {
@@ -39,6 +39,11 @@ static const AbfsNodeType *const table[] = {
     [ABFS_NODE_SCRATCH] = &abfs_node_scratch,
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(table) == ABFS_NODE_KINDS);
+
+AbfsFs *abfs_fs(void)
+{
+    return fuse_get_context()->private_data;
+}
 
 const AbfsNodeType *abfs_node_type(AbfsNodeKind kind)
 {
@@ -111,15 +116,6 @@ int abfs_node_connection_exists(const AbfsNode *node, GError **error)
     return 0;
 }
 
-int abfs_node_open_control(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error)
-{
-    (void)error;
-    if ((flags & O_ACCMODE) != O_WRONLY)
-        return -EACCES;
-    *handle = abfs_handle_control(node->path, node);
-    return 0;
-}
-
 int abfs_node_getattr_text(const AbfsNode *node, struct stat *st, GError **error)
 {
     char *text = NULL;
@@ -133,16 +129,4 @@ int abfs_node_getattr_text(const AbfsNode *node, struct stat *st, GError **error
 gboolean abfs_open_wants_write(int flags)
 {
     return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
-}
-
-int abfs_node_open_read_text(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error)
-{
-    const AbfsNodeType *type = abfs_node_type(node->kind);
-    if (abfs_open_wants_write(flags))
-        return -EACCES;
-    char *text = NULL;
-    int rc = type->read_text(node, &text, error);
-    if (rc == 0)
-        *handle = abfs_handle_text(node->path, node, text, FALSE);
-    return rc;
 }

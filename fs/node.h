@@ -98,13 +98,10 @@ void abfs_stat_link(struct stat *st, gsize target_len);
 void abfs_dir_add_scratches(AbfsDir *dir, const char *path);
 /* ENOENT unless the connection node->id exists now (from the listing, or read alone). */
 int abfs_node_connection_exists(const AbfsNode *node, GError **error);
-/* An open for a control file (write-only; acts through the type's act). */
-int abfs_node_open_control(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error);
 /* getattr of a read-only file sized by its type's read_text (read when stat'ed). */
 int abfs_node_getattr_text(const AbfsNode *node, struct stat *st, GError **error);
 /* Whether open(2)'s flags ask to write (or truncate). */
 gboolean abfs_open_wants_write(int flags);
-/* An open for a read-only file: a text handle of the type's read_text; writers get EACCES. */
-int abfs_node_open_read_text(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error);
+
 
 #endif

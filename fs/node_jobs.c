@@ -57,7 +57,7 @@ static int run_getattr(const AbfsNode *node, struct stat *st, GError **error)
 static int run_open(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error)
 {
     int rc = abfs_node_connection_exists(node, error);
-    return rc < 0 ? rc : abfs_node_open_control(node, flags, handle, error);
+    return rc < 0 ? rc : abfs_handle_open_control(node, flags, handle, error);
 }
 
 static int run_act(const AbfsNode *node, const char *text, gsize len, GError **error)
@@ -134,7 +134,7 @@ const AbfsNodeType abfs_node_jobs_latest = {
 
 static int jobs_url_open(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error)
 {
-    int rc = abfs_node_open_read_text(node, flags, handle, error);
+    int rc = abfs_handle_open_text(node, flags, handle, error);
     if (rc == 0)
         abfs_handle_set_direct_io(*handle);
     return rc;
@@ -251,7 +251,7 @@ static int job_file_open(const AbfsNode *node, int flags, AbfsHandle **handle, G
     if (rc < 0)
         return rc;
     if (is_cancel(node))
-        return abfs_node_open_control(node, flags, handle, error);
+        return abfs_handle_open_control(node, flags, handle, error);
     if (abfs_open_wants_write(flags))
         return -EACCES;
     char *text = NULL;

@@ -68,7 +68,7 @@ static int errors_getattr(const AbfsNode *node, struct stat *st, GError **error)
 
 const AbfsNodeType abfs_node_errors = {
     .getattr = errors_getattr,
-    .open = abfs_node_open_read_text,
+    .open = abfs_handle_open_text,
     .read_text = errors_read_text,
 };
 
@@ -94,7 +94,7 @@ static int refresh_act(const AbfsNode *node, const char *text, gsize len, GError
 
 const AbfsNodeType abfs_node_refresh = {
     .getattr = refresh_getattr,
-    .open = abfs_node_open_control,
+    .open = abfs_handle_open_control,
     .act = refresh_act,
     .truncate = NULL,
 };
@@ -120,12 +120,12 @@ static int workspace_url_text(const AbfsNode *node, char **text, GError **error)
 
 const AbfsNodeType abfs_node_workspace_json = {
     .getattr = abfs_node_getattr_text,
-    .open = abfs_node_open_read_text,
+    .open = abfs_handle_open_text,
     .read_text = workspace_json_text,
 };
 
 const AbfsNodeType abfs_node_workspace_url = {
     .getattr = abfs_node_getattr_text,
-    .open = abfs_node_open_read_text,
+    .open = abfs_handle_open_text,
     .read_text = workspace_url_text,
 };

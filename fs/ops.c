@@ -16,11 +16,6 @@
 
 #include "error.h"
 
-AbfsFs *abfs_fs(void)
-{
-    return fuse_get_context()->private_data;
-}
-
 typedef enum {
     REPORT_ALWAYS, /* the user's change or action */
     REPORT_ONCE,   /* a read: the same failure once per outage */
