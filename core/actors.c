@@ -1,29 +1,30 @@
-/* actors.c — cached lists of sources and destinations and their files (actors.h). */
+/* actors.c — cached lists of sources and destinations and their files (actors.h). Each list is
+ * one cache.h key: one walk per list at a time (12 parallel `ls sources` cost one walk, not
+ * twelve), and the last listing keeps serving while the API cannot be reached. */
 #include "actors.h"
+#include "cache.h"
 #include "error.h"
 #include "json_util.h"
 #include "resources.h"
+#include "text.h"
+#include "weburl.h"
 
 #include <errno.h>
 #include <string.h>
 
+/* One listing: immutable once made and shared by reference (refs is atomic). Its json_objects are
+ * only read (json-c's reference counts are not atomic, so no one refs them either). */
 typedef struct {
-    GHashTable *by_id; /* id → json_object (owned; only read under the lock); protected by lock */
-    gint64 fetched;    /* monotonic µs; 0 = never; protected by lock */
-    gboolean fetching; /* one walk at a time: others wait for it; protected by lock */
-    guint walks;       /* walks ended so far; protected by lock */
-    GError *last_error; /* of the last walk, when it failed; protected by lock */
-    gboolean has_data; /* by_id holds a listing (possibly old); protected by lock */
+    gint refs;
+    GHashTable *by_id; /* id → json_object (owned) */
 } ActorList;
 
 struct AbfsActors {
+    /* Set at creation, then read-only. */
     AbfsClient *client;
     char *workspace_id;
     char *web_root;
-    gint64 ttl_us;
-    GMutex lock;
-    GCond walked;      /* signalled when a walk of either list ends */
-    ActorList lists[2];
+    AbfsCache *lists;  /* kinds[kind].collection → ActorList; thread-safe by itself */
 };
 
 static const struct {
@@ -38,17 +39,52 @@ static const struct {
 
 static const char *const files[] = {"name", "type", "definition_id", "configuration.json", "url", NULL};
 
+static ActorList *list_new(void)
+{
+    ActorList *l = g_new0(ActorList, 1);
+    l->refs = 1;
+    l->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, abfs_json_free);
+    return l;
+}
+
+static gpointer list_ref(gpointer p)
+{
+    ActorList *l = p;
+    g_atomic_int_inc(&l->refs);
+    return l;
+}
+
+static void list_unref(gpointer p)
+{
+    ActorList *l = p;
+    if (l && g_atomic_int_dec_and_test(&l->refs)) {
+        g_hash_table_destroy(l->by_id);
+        g_free(l);
+    }
+}
+
+static void list_stale(const char *key, const GError *err, gpointer value, gint64 age_us, gpointer data)
+{
+    (void)value;
+    (void)age_us;
+    (void)data;
+    g_warning("listing %s failed (%s); serving the last listing", key + 1, err->message);
+}
+
 AbfsActors *abfs_actors_new(AbfsClient *client, const char *workspace_id, const char *web_root, guint ttl_ms)
 {
     AbfsActors *a = g_new0(AbfsActors, 1);
     a->client = client;
     a->workspace_id = g_strdup(workspace_id);
     a->web_root = g_strdup(web_root);
-    a->ttl_us = (gint64)ttl_ms * 1000;
-    g_mutex_init(&a->lock);
-    g_cond_init(&a->walked);
-    for (int i = 0; i < 2; i++)
-        a->lists[i].by_id = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, abfs_json_free);
+    AbfsCacheOptions options = {
+        .ttl_ms = ttl_ms,
+        .copy = list_ref,
+        .free = list_unref,
+        .serve_stale = TRUE,
+        .on_stale = list_stale,
+    };
+    a->lists = abfs_cache_new(&options);
     return a;
 }
 
@@ -56,12 +92,7 @@ void abfs_actors_free(AbfsActors *a)
 {
     if (!a)
         return;
-    for (int i = 0; i < 2; i++) {
-        g_hash_table_destroy(a->lists[i].by_id);
-        g_clear_error(&a->lists[i].last_error);
-    }
-    g_mutex_clear(&a->lock);
-    g_cond_clear(&a->walked);
+    abfs_cache_free(a->lists);
     g_free(a->workspace_id);
     g_free(a->web_root);
     g_free(a);
@@ -79,66 +110,23 @@ gboolean abfs_actor_file_writable(const char *file)
 
 void abfs_actors_invalidate(AbfsActors *a)
 {
-    g_mutex_lock(&a->lock);
-    a->lists[0].fetched = a->lists[1].fetched = 0;
-    g_mutex_unlock(&a->lock);
+    abfs_cache_invalidate(a->lists, NULL);
 }
 
-static gboolean unreachable(const GError *err)
+/* The lists cache's fetch: one walk of /sources or /destinations (key: the collection). */
+static gpointer walk(const char *collection, gpointer previous, gpointer data, GError **error)
 {
-    return err->code == ENOTCONN || err->code == ETIMEDOUT || err->code == EIO || err->code == EAGAIN;
-}
-
-/* Makes sure the list of kind is fresh; returns with the lock held on success (callers read
- * by_id under it and unlock). One walk per list at a time: concurrent callers wait for it (12
- * parallel `ls sources` cost one walk, not twelve). When the API cannot be reached, the last
- * listing keeps serving until the next TTL. */
-static gboolean lock_fresh(AbfsActors *a, AbfsActorKind kind, GError **error)
-{
-    g_mutex_lock(&a->lock);
-    ActorList *l = &a->lists[kind];
-    for (;;) {
-        if (l->fetched && g_get_monotonic_time() - l->fetched < a->ttl_us)
-            return TRUE;
-        if (!l->fetching)
-            break;
-        guint walks = l->walks;
-        while (l->fetching)
-            g_cond_wait(&a->walked, &a->lock);
-        if (l->walks != walks && l->last_error && !(l->has_data && unreachable(l->last_error))) {
-            g_propagate_error(error, g_error_copy(l->last_error));
-            g_mutex_unlock(&a->lock);
-            return FALSE;
-        }
-        if (l->walks != walks && l->has_data)
-            return TRUE; /* served from the last listing */
-    }
-    l->fetching = TRUE;
-    g_mutex_unlock(&a->lock);
+    (void)previous;
+    AbfsActors *a = data;
+    guint kind = strcmp(collection, kinds[ABFS_ACTOR_SOURCE].collection) == 0 ? ABFS_ACTOR_SOURCE
+                                                                                : ABFS_ACTOR_DESTINATION;
     char *query = g_strdup_printf("workspaceIds=%s", a->workspace_id);
     GPtrArray *items = NULL;
-    GError *err = NULL;
-    gboolean ok = abfs_list_all(a->client, kinds[kind].collection, query, &items, NULL, &err);
+    gboolean ok = abfs_list_all(a->client, collection, query, &items, NULL, error);
     g_free(query);
-    g_mutex_lock(&a->lock);
-    l->fetching = FALSE;
-    l->walks++;
-    g_clear_error(&l->last_error);
-    g_cond_broadcast(&a->walked);
-    if (!ok) {
-        l->last_error = g_error_copy(err);
-        if (l->has_data && unreachable(err)) {
-            g_warning("listing %s failed (%s); serving the last listing", kinds[kind].collection + 1, err->message);
-            l->fetched = g_get_monotonic_time(); /* one attempt per TTL */
-            g_error_free(err);
-            return TRUE;
-        }
-        g_propagate_error(error, err);
-        g_mutex_unlock(&a->lock);
-        return FALSE;
-    }
-    l->has_data = TRUE;
-    g_hash_table_remove_all(l->by_id);
+    if (!ok)
+        return NULL;
+    ActorList *l = list_new();
     for (guint i = 0; i < items->len; i++) {
         json_object *item = g_ptr_array_index(items, i);
         const char *id = abfs_json_string(item, kinds[kind].id_key);
@@ -149,9 +137,14 @@ static gboolean lock_fresh(AbfsActors *a, AbfsActorKind kind, GError **error)
         }
         g_hash_table_replace(l->by_id, g_strdup(id), json_object_get(item));
     }
-    l->fetched = g_get_monotonic_time();
     g_ptr_array_free(items, TRUE);
-    return TRUE;
+    return l;
+}
+
+/* The current list of kind (a new reference), or NULL with *error. */
+static ActorList *list_get(AbfsActors *a, AbfsActorKind kind, GError **error)
+{
+    return abfs_cache_get(a->lists, kinds[kind].collection, walk, a, error);
 }
 
 static gint compare_strings(gconstpointer x, gconstpointer y)
@@ -161,25 +154,27 @@ static gint compare_strings(gconstpointer x, gconstpointer y)
 
 GPtrArray *abfs_actors_list(AbfsActors *a, AbfsActorKind kind, GError **error)
 {
-    if (!lock_fresh(a, kind, error))
+    ActorList *l = list_get(a, kind, error);
+    if (!l)
         return NULL;
     GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
     GHashTableIter it;
     gpointer key;
-    g_hash_table_iter_init(&it, a->lists[kind].by_id);
+    g_hash_table_iter_init(&it, l->by_id);
     while (g_hash_table_iter_next(&it, &key, NULL))
         g_ptr_array_add(ids, g_strdup(key));
-    g_mutex_unlock(&a->lock);
+    list_unref(l);
     g_ptr_array_sort(ids, compare_strings);
     return ids;
 }
 
 gboolean abfs_actor_exists(AbfsActors *a, AbfsActorKind kind, const char *id, GError **error)
 {
-    if (!lock_fresh(a, kind, error))
+    ActorList *l = list_get(a, kind, error);
+    if (!l)
         return FALSE;
-    gboolean found = g_hash_table_contains(a->lists[kind].by_id, id);
-    g_mutex_unlock(&a->lock);
+    gboolean found = g_hash_table_contains(l->by_id, id);
+    list_unref(l);
     if (!found)
         g_set_error(error, ABFS_ERROR, ENOENT, "no %s %s", kinds[kind].web, id);
     return found;
@@ -187,12 +182,8 @@ gboolean abfs_actor_exists(AbfsActors *a, AbfsActorKind kind, const char *id, GE
 
 char *abfs_actor_url(AbfsActors *a, AbfsActorKind kind, const char *id)
 {
-    return g_strdup_printf("%s/workspaces/%s/%s/%s", a->web_root, a->workspace_id, kinds[kind].web, id);
-}
-
-static char *line(const char *s)
-{
-    return g_strconcat(s ? s : "", "\n", NULL);
+    return abfs_web_url(a->web_root, a->workspace_id, kind == ABFS_ACTOR_SOURCE ? ABFS_WEB_SOURCE : ABFS_WEB_DESTINATION,
+                        id);
 }
 
 char *abfs_actor_file(AbfsActors *a, AbfsActorKind kind, const char *id, const char *file, GError **error)
@@ -205,62 +196,79 @@ char *abfs_actor_file(AbfsActors *a, AbfsActorKind kind, const char *id, const c
         if (!abfs_actor_exists(a, kind, id, error))
             return NULL;
         char *url = abfs_actor_url(a, kind, id);
-        char *out = line(url);
+        char *out = abfs_text_line(url);
         g_free(url);
         return out;
     }
-    if (!lock_fresh(a, kind, error))
+    ActorList *l = list_get(a, kind, error);
+    if (!l)
         return NULL;
-    json_object *actor = g_hash_table_lookup(a->lists[kind].by_id, id);
+    json_object *actor = g_hash_table_lookup(l->by_id, id);
     char *out = NULL;
     if (!actor)
         g_set_error(error, ABFS_ERROR, ENOENT, "no %s %s", kinds[kind].web, id);
     else if (strcmp(file, "name") == 0)
-        out = line(abfs_json_string(actor, "name"));
+        out = abfs_text_line(abfs_json_string(actor, "name"));
     else if (strcmp(file, "type") == 0)
-        out = line(abfs_json_string(actor, kinds[kind].type_key));
+        out = abfs_text_line(abfs_json_string(actor, kinds[kind].type_key));
     else if (strcmp(file, "definition_id") == 0)
-        out = line(abfs_json_string(actor, "definitionId"));
+        out = abfs_text_line(abfs_json_string(actor, "definitionId"));
     else {
         json_object *config = json_object_object_get(actor, "configuration");
         json_object *empty = config ? NULL : json_object_new_object();
         out = abfs_json_pretty(config ? config : empty);
         json_object_put(empty);
     }
-    g_mutex_unlock(&a->lock);
+    list_unref(l);
     return out;
+}
+
+typedef struct {
+    const char *id;
+    json_object *actor; /* the PATCH's answer */
+} Renamed;
+
+/* abfs_cache_update() of a list: a copy with the renamed actor's new value. The copy's objects
+ * are deep copies: the old list's objects may be read by other threads meanwhile. */
+static gpointer with_renamed(gpointer current, gpointer data)
+{
+    ActorList *old = current, *l = list_new();
+    Renamed *r = data;
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, old->by_id);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        json_object *copy = NULL;
+        if (strcmp(key, r->id) != 0)
+            json_object_deep_copy(value, &copy, NULL);
+        g_hash_table_replace(l->by_id, g_strdup(key), copy ? copy : json_object_get(r->actor));
+    }
+    if (!g_hash_table_contains(l->by_id, r->id))
+        g_hash_table_replace(l->by_id, g_strdup(r->id), json_object_get(r->actor));
+    return l;
 }
 
 gboolean abfs_actor_rename(AbfsActors *a, AbfsActorKind kind, const char *id, const char *text, gsize len,
                            GError **error)
 {
     char *name = g_strndup(text, len);
-    gsize n = strlen(name);
-    if (n != len) {
-        g_set_error(error, ABFS_ERROR, EINVAL, "name contains a NUL byte");
+    abfs_strip_one_newline(name, &len);
+    if (!abfs_text_is_one_line(name, len)) {
+        g_set_error(error, ABFS_ERROR, EINVAL,
+                    strlen(name) != len ? "name contains a NUL byte" : "name must be one non-empty line of UTF-8 text");
         g_free(name);
         return FALSE;
     }
-    if (n > 0 && name[n - 1] == '\n')
-        name[--n] = '\0';
-    if (n > 0 && name[n - 1] == '\r')
-        name[--n] = '\0';
-    gboolean bad = n == 0 || !g_utf8_validate(name, -1, NULL);
-    for (gsize i = 0; i < n && !bad; i++)
-        bad = (unsigned char)name[i] < 0x20 || name[i] == 0x7f;
-    if (bad) {
-        g_set_error(error, ABFS_ERROR, EINVAL, "name must be one non-empty line of UTF-8 text");
+    ActorList *l = list_get(a, kind, error);
+    if (!l) {
         g_free(name);
         return FALSE;
     }
-    if (!lock_fresh(a, kind, error)) {
-        g_free(name);
-        return FALSE;
-    }
-    json_object *actor = g_hash_table_lookup(a->lists[kind].by_id, id);
+    json_object *actor = g_hash_table_lookup(l->by_id, id);
+    gboolean found = actor != NULL;
     gboolean same = actor && g_strcmp0(abfs_json_string(actor, "name"), name) == 0;
-    g_mutex_unlock(&a->lock);
-    if (!actor) {
+    list_unref(l);
+    if (!found) {
         g_set_error(error, ABFS_ERROR, ENOENT, "no %s %s", kinds[kind].web, id);
         g_free(name);
         return FALSE;
@@ -278,10 +286,8 @@ gboolean abfs_actor_rename(AbfsActors *a, AbfsActorKind kind, const char *id, co
     g_free(path);
     json_object_put(patch);
     if (ok && json_object_is_type(answer, json_type_object)) {
-        g_mutex_lock(&a->lock);
-        g_hash_table_replace(a->lists[kind].by_id, g_strdup(id), answer);
-        answer = NULL;
-        g_mutex_unlock(&a->lock);
+        Renamed r = {id, answer};
+        abfs_cache_update(a->lists, kinds[kind].collection, with_renamed, &r);
     }
     json_object_put(answer);
     return ok;

@@ -4,20 +4,17 @@
 #include "json_util.h"
 #include "resources.h"
 #include "settings.h"
+#include "text.h"
+#include "weburl.h"
 
 #include <errno.h>
 #include <string.h>
-
-static char *line(const char *value)
-{
-    return g_strconcat(value ? value : "", "\n", NULL);
-}
 
 #define STRING_MEMBER_RENDERER(fn, key)                                          \
     static char *fn(json_object *conn, const AbfsRenderContext *ctx)            \
     {                                                                            \
         (void)ctx;                                                               \
-        return line(abfs_json_string(conn, key));                                \
+        return abfs_text_line(abfs_json_string(conn, key));                      \
     }
 
 STRING_MEMBER_RENDERER(render_name, "name")
@@ -33,7 +30,7 @@ STRING_MEMBER_RENDERER(render_nonbreaking, "nonBreakingSchemaUpdatesBehavior")
 static char *render_enabled(json_object *conn, const AbfsRenderContext *ctx)
 {
     (void)ctx;
-    return line(g_strcmp0(abfs_json_string(conn, "status"), "active") == 0 ? "true" : "false");
+    return abfs_text_line(g_strcmp0(abfs_json_string(conn, "status"), "active") == 0 ? "true" : "false");
 }
 
 char *abfs_schedule_text(json_object *conn)
@@ -41,11 +38,7 @@ char *abfs_schedule_text(json_object *conn)
     json_object *schedule = json_object_object_get(conn, "schedule");
     const char *type = abfs_json_string(schedule, "scheduleType");
     if (g_strcmp0(type, "cron") == 0) {
-        const char *cron = abfs_json_string(schedule, "cronExpression");
-        char *text = g_strstrip(g_strdup(cron ? cron : ""));
-        if (g_str_has_suffix(text, " UTC"))
-            text[strlen(text) - 4] = '\0';
-        return g_strstrip(text);
+        return abfs_cron_without_utc(abfs_json_string(schedule, "cronExpression"));
     }
     if (g_strcmp0(type, "basic") == 0) {
         const char *timing = abfs_json_string(schedule, "basicTiming");
@@ -58,7 +51,7 @@ static char *render_schedule(json_object *conn, const AbfsRenderContext *ctx)
 {
     (void)ctx;
     char *text = abfs_schedule_text(conn);
-    char *result = line(text);
+    char *result = abfs_text_line(text);
     g_free(text);
     return result;
 }
@@ -86,14 +79,13 @@ static char *render_streams(json_object *conn, const AbfsRenderContext *ctx)
 
 char *abfs_connection_url(const AbfsRenderContext *ctx, const char *connection_id)
 {
-    return g_strdup_printf("%s/workspaces/%s/connections/%s", ctx->web_root, ctx->workspace_id,
-                           connection_id);
+    return abfs_web_url(ctx->web_root, ctx->workspace_id, ABFS_WEB_CONNECTION, connection_id);
 }
 
 static char *render_url(json_object *conn, const AbfsRenderContext *ctx)
 {
     char *url = abfs_connection_url(ctx, abfs_json_string(conn, "connectionId"));
-    char *result = line(url);
+    char *result = abfs_text_line(url);
     g_free(url);
     return result;
 }
@@ -240,14 +232,11 @@ static gboolean parse_streams(const char *text, gsize len, json_object *conn, js
         char *name = g_strstrip(*l);
         if (!*name)
             continue;
-        for (const char *c = name; *c; c++)
-            if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-                g_set_error(error, ABFS_ERROR, EINVAL, "streams: a stream name has a control character");
-                ok = FALSE;
-                break;
-            }
-        if (!ok)
+        if (abfs_text_has_control(name, strlen(name))) {
+            g_set_error(error, ABFS_ERROR, EINVAL, "streams: a stream name has a control character");
+            ok = FALSE;
             break;
+        }
         if (g_hash_table_contains(seen, name)) {
             /* The same name in several namespaces shows once a namespace: all are kept already. */
             if (count_named(current, name) > 1)
@@ -343,14 +332,4 @@ int abfs_connection_file_index(const char *name)
         if (strcmp(files[i].name, name) == 0)
             return (int)i;
     return -1;
-}
-
-void abfs_strip_one_newline(char *text, gsize *len)
-{
-    if (*len > 0 && text[*len - 1] == '\n') {
-        (*len)--;
-        if (*len > 0 && text[*len - 1] == '\r')
-            (*len)--;
-        text[*len] = '\0';
-    }
 }

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include <json-c/json.h>
+#include "text.h" /* abfs_strip_one_newline(), which writers of these files use */
 
 typedef struct {
     const char *web_root;     /* e.g. https://cloud.airbyte.com */
@@ -45,8 +46,5 @@ char *abfs_schedule_text(json_object *conn);
 
 /* true/false, 1/0, yes/no, on/off in any case, surrounding blanks ignored. */
 gboolean abfs_parse_bool(const char *text, gboolean *value);
-
-/* Removes one trailing "\n" or "\r\n" from text[0..*len) (in place; keeps it NUL-terminated). */
-void abfs_strip_one_newline(char *text, gsize *len);
 
 #endif

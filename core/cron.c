@@ -8,6 +8,7 @@
  * resulting Quartz string is run through the Quartz path again, which guarantees that every
  * result is valid and that normalization is idempotent. */
 #include "cron.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -647,7 +648,9 @@ static gboolean is_blank(char c)
 char *abfs_cron_normalize(const char *input, GError **error)
 {
   GPtrArray *tok = g_ptr_array_new_with_free_func(g_free);
-  const char *s = input ? input : "";
+  /* The server appends the time zone when reading back: "0 0 12 * * ? UTC". */
+  char *trimmed = abfs_cron_without_utc(input);
+  const char *s = trimmed;
 
   while (*s) {
     while (*s && is_blank(*s))
@@ -659,9 +662,7 @@ char *abfs_cron_normalize(const char *input, GError **error)
       s++;
     g_ptr_array_add(tok, g_strndup(start, (gsize)(s - start)));
   }
-  /* The server appends the time zone when reading back: "0 0 12 * * ? UTC". */
-  if (tok->len > 0 && g_ascii_strcasecmp(g_ptr_array_index(tok, tok->len - 1), "UTC") == 0)
-    g_ptr_array_remove_index(tok, tok->len - 1);
+  g_free(trimmed);
 
   g_ptr_array_add(tok, NULL);
   char *result = normalize_fields((char **)tok->pdata, tok->len - 1, error);

@@ -1,6 +1,7 @@
 /* error.c — the HTTP status → errno table and extraction of the server's message from
  * error bodies (problem JSON, Config API exceptions, Micronaut errors, plain text). */
 #include "error.h"
+#include "text.h"
 
 #include <errno.h>
 #include <string.h>
@@ -61,7 +62,7 @@ static char *one_line(const char *s, gsize max)
 {
     GString *out = g_string_sized_new(64);
     for (const char *p = s; *p && out->len < max; p++)
-        g_string_append_c(out, (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p);
+        g_string_append_c(out, abfs_char_is_control((guchar)*p) ? ' ' : *p);
     const char *valid_end;
     if (!g_utf8_validate(out->str, (gssize)out->len, &valid_end)) /* a cut inside a character */
         g_string_truncate(out, (gsize)(valid_end - out->str));
@@ -158,4 +159,10 @@ gboolean abfs_error_outcome_unknown(const GError *error)
     /* ENOTCONN is not among them: the server could not be reached, so nothing was sent. */
     return error && error->domain == ABFS_ERROR &&
            (error->code == EIO || error->code == ETIMEDOUT || error->code == EINTR);
+}
+
+gboolean abfs_error_unreachable(const GError *error)
+{
+    return error && error->domain == ABFS_ERROR &&
+           (error->code == ENOTCONN || error->code == ETIMEDOUT || error->code == EIO || error->code == EAGAIN);
 }

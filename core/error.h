@@ -31,6 +31,10 @@ void abfs_set_http_error(GError **error, long status, const char *body, gsize le
  * ENOTCONN: the server was never reached. */
 gboolean abfs_error_outcome_unknown(const GError *error);
 
+/* TRUE when a request failed because the API could not be reached or answer in time (ENOTCONN,
+ * ETIMEDOUT, EIO, EAGAIN): what a cache may cover by serving its last value (cache.h). */
+gboolean abfs_error_unreachable(const GError *error);
+
 /* The errno of a write whose outcome is unknown: its answer was lost and the check that follows
  * could not tell whether the server acted ("Remote I/O error"). */
 #define ABFS_EUNKNOWN EREMOTEIO

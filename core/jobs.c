@@ -1,36 +1,29 @@
-/* jobs.c — jobs of a connection, their cache and their files (jobs.h). */
+/* jobs.c — jobs of a connection, their cache and their files (jobs.h). Three cache.h caches: the
+ * recent job ids of each connection (served stale while the API cannot be reached), each job
+ * (a final one never expires) and each job's log text (likewise once the job was final). */
 #include "jobs.h"
+#include "cache.h"
 #include "error.h"
 #include "json_util.h"
 #include "resources.h"
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
 #include <string.h>
 
-typedef struct {
-    json_object *job;   /* JobResponse */
-    gint64 fetched;     /* monotonic µs */
-} CachedJob;
-
-typedef struct {
-    GPtrArray *ids;
-    gint64 fetched;
-} CachedList;
-
 struct AbfsJobs {
+    /* Set at creation, then read-only. */
     AbfsClient *client;
     guint keep;
-    gint64 ttl_us;
-    GMutex lock;
-    GHashTable *jobs;   /* job id → CachedJob */
-    GHashTable *lists;  /* connection id → CachedList */
-    GHashTable *logs;   /* job id → CachedLog */
+    /* Thread-safe by themselves (cache.h). */
+    AbfsCache *lists; /* connection id → GPtrArray of job-id strings, newest first (immutable) */
+    AbfsCache *jobs;  /* job id → json_object JobResponse (callers get deep copies) */
+    AbfsCache *logs;  /* job id → CachedLog */
 };
 
 typedef struct {
     char *text;
-    gint64 fetched;
     gboolean final;     /* of a final job: never changes again */
 } CachedLog;
 
@@ -41,24 +34,48 @@ static void cached_log_free(gpointer p)
     g_free(c);
 }
 
-static gpointer copy_string(gconstpointer s, gpointer data)
+static gpointer cached_log_copy(gpointer p)
 {
+    CachedLog *c = p;
+    CachedLog *copy = g_new0(CachedLog, 1);
+    copy->text = g_strdup(c->text);
+    copy->final = c->final;
+    return copy;
+}
+
+static gboolean cached_log_final(gpointer p)
+{
+    return ((CachedLog *)p)->final;
+}
+
+static gpointer job_copy(gpointer job)
+{
+    json_object *copy = NULL;
+    json_object_deep_copy(job, &copy, NULL);
+    return copy;
+}
+
+static gboolean job_final(gpointer job)
+{
+    return abfs_job_status_is_final(abfs_json_string(job, "status"));
+}
+
+static gpointer list_ref(gpointer ids)
+{
+    return g_ptr_array_ref(ids);
+}
+
+static void list_unref(gpointer ids)
+{
+    g_ptr_array_unref(ids);
+}
+
+static void list_stale(const char *connection_id, const GError *err, gpointer value, gint64 age_us, gpointer data)
+{
+    (void)value;
     (void)data;
-    return g_strdup(s);
-}
-
-static void cached_job_free(gpointer p)
-{
-    CachedJob *c = p;
-    json_object_put(c->job);
-    g_free(c);
-}
-
-static void cached_list_free(gpointer p)
-{
-    CachedList *c = p;
-    g_ptr_array_free(c->ids, TRUE);
-    g_free(c);
+    g_warning("listing the jobs of %s failed (%s); serving the list of %" G_GINT64_FORMAT " s ago", connection_id,
+              err->message, age_us / G_USEC_PER_SEC);
 }
 
 AbfsJobs *abfs_jobs_new(AbfsClient *client, guint keep, guint ttl_ms)
@@ -66,11 +83,14 @@ AbfsJobs *abfs_jobs_new(AbfsClient *client, guint keep, guint ttl_ms)
     AbfsJobs *jobs = g_new0(AbfsJobs, 1);
     jobs->client = client;
     jobs->keep = CLAMP(keep, 1, 100);
-    jobs->ttl_us = (gint64)ttl_ms * 1000;
-    g_mutex_init(&jobs->lock);
-    jobs->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_job_free);
-    jobs->lists = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_list_free);
-    jobs->logs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_log_free);
+    AbfsCacheOptions lists = {.ttl_ms = ttl_ms, .copy = list_ref, .free = list_unref, .serve_stale = TRUE,
+                              .on_stale = list_stale};
+    AbfsCacheOptions each = {.ttl_ms = ttl_ms, .copy = job_copy, .free = abfs_json_free, .forever = job_final};
+    AbfsCacheOptions logs = {.ttl_ms = ttl_ms, .copy = cached_log_copy, .free = cached_log_free,
+                             .forever = cached_log_final};
+    jobs->lists = abfs_cache_new(&lists);
+    jobs->jobs = abfs_cache_new(&each);
+    jobs->logs = abfs_cache_new(&logs);
     return jobs;
 }
 
@@ -78,10 +98,9 @@ void abfs_jobs_free(AbfsJobs *jobs)
 {
     if (!jobs)
         return;
-    g_hash_table_destroy(jobs->jobs);
-    g_hash_table_destroy(jobs->lists);
-    g_hash_table_destroy(jobs->logs);
-    g_mutex_clear(&jobs->lock);
+    abfs_cache_free(jobs->lists);
+    abfs_cache_free(jobs->jobs);
+    abfs_cache_free(jobs->logs);
     g_free(jobs);
 }
 
@@ -99,32 +118,28 @@ static char *job_id_of(json_object *job)
     return NULL;
 }
 
-/* Stores job (consumed) in the cache; caller holds the lock. */
+/* Stores job (taken) in the cache, as read just now. */
 static void remember(AbfsJobs *jobs, json_object *job)
 {
     char *id = job_id_of(job);
-    if (!id) {
+    if (id)
+        abfs_cache_put(jobs->jobs, id, job);
+    else
         json_object_put(job);
-        return;
-    }
-    CachedJob *c = g_new0(CachedJob, 1);
-    c->job = job;
-    c->fetched = g_get_monotonic_time();
-    g_hash_table_replace(jobs->jobs, id, c);
+    g_free(id);
 }
 
-GPtrArray *abfs_jobs_recent(AbfsJobs *jobs, const char *connection_id, GError **error)
+static gpointer copy_string(gconstpointer s, gpointer data)
 {
-    g_mutex_lock(&jobs->lock);
-    CachedList *cl = g_hash_table_lookup(jobs->lists, connection_id);
-    if (cl && g_get_monotonic_time() - cl->fetched < jobs->ttl_us) {
-        GPtrArray *copy = g_ptr_array_copy(cl->ids, copy_string, NULL);
-        g_ptr_array_set_free_func(copy, g_free);
-        g_mutex_unlock(&jobs->lock);
-        return copy;
-    }
-    g_mutex_unlock(&jobs->lock);
+    (void)data;
+    return g_strdup(s);
+}
 
+/* The lists cache's fetch: GET /jobs of a connection, newest first; each job is remembered. */
+static gpointer read_list(const char *connection_id, gpointer previous, gpointer data, GError **error)
+{
+    (void)previous;
+    AbfsJobs *jobs = data;
     char *path = g_strdup_printf("/jobs?connectionId=%s&orderBy=createdAt%%7CDESC&limit=%u&offset=0",
                                  connection_id, jobs->keep);
     json_object *page = NULL;
@@ -133,37 +148,59 @@ GPtrArray *abfs_jobs_recent(AbfsJobs *jobs, const char *connection_id, GError **
     g_free(path);
     if (!ok)
         return NULL;
-    json_object *data = json_object_object_get(page, "data");
-    if (!json_object_is_type(data, json_type_array)) {
+    json_object *data_array = json_object_object_get(page, "data");
+    if (!json_object_is_type(data_array, json_type_array)) {
         g_set_error(error, ABFS_ERROR, EIO, "GET /jobs: the answer has no `data` array");
         json_object_put(page);
         return NULL;
     }
     GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-    g_mutex_lock(&jobs->lock);
-    for (size_t i = 0; i < json_object_array_length(data); i++) {
-        json_object *job = json_object_array_get_idx(data, i);
+    for (size_t i = 0; i < json_object_array_length(data_array); i++) {
+        json_object *job = json_object_array_get_idx(data_array, i);
         char *id = job_id_of(job);
         if (!id || g_strcmp0(abfs_json_string(job, "connectionId"), connection_id) != 0) {
             g_free(id);
             continue;
         }
         g_ptr_array_add(ids, id);
-        json_object *copy = NULL;
-        json_object_deep_copy(job, &copy, NULL);
-        remember(jobs, copy);
+        remember(jobs, job_copy(job));
     }
-    CachedList *fresh = g_new0(CachedList, 1);
-    fresh->ids = g_ptr_array_copy(ids, copy_string, NULL);
-    g_ptr_array_set_free_func(fresh->ids, g_free);
-    fresh->fetched = g_get_monotonic_time();
-    g_hash_table_replace(jobs->lists, g_strdup(connection_id), fresh);
-    g_mutex_unlock(&jobs->lock);
     json_object_put(page);
     return ids;
 }
 
-/* A deep copy of the job (fresh if not final and older than the TTL), or NULL. */
+GPtrArray *abfs_jobs_recent(AbfsJobs *jobs, const char *connection_id, GError **error)
+{
+    GPtrArray *ids = abfs_cache_get(jobs->lists, connection_id, read_list, jobs, error);
+    if (!ids)
+        return NULL;
+    GPtrArray *copy = g_ptr_array_copy(ids, copy_string, NULL);
+    g_ptr_array_set_free_func(copy, g_free);
+    g_ptr_array_unref(ids);
+    return copy;
+}
+
+/* The jobs cache's fetch: GET /jobs/{id}. */
+static gpointer read_job(const char *job_id, gpointer previous, gpointer data, GError **error)
+{
+    (void)previous;
+    AbfsJobs *jobs = data;
+    char *path = g_strdup_printf("/jobs/%s", job_id);
+    json_object *job = NULL;
+    gboolean ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT, &job,
+                                   error);
+    g_free(path);
+    if (!ok)
+        return NULL;
+    if (!json_object_is_type(job, json_type_object)) {
+        json_object_put(job);
+        g_set_error(error, ABFS_ERROR, EIO, "GET /jobs/%s: the answer is not a job", job_id);
+        return NULL;
+    }
+    return job;
+}
+
+/* A deep copy of the job (read again if not final and older than the TTL, or when forced), or NULL. */
 static json_object *job_get(AbfsJobs *jobs, const char *connection_id, const char *job_id, gboolean force,
                             GError **error)
 {
@@ -171,31 +208,11 @@ static json_object *job_get(AbfsJobs *jobs, const char *connection_id, const cha
         g_set_error(error, ABFS_ERROR, ENOENT, "%s is not a job id", job_id);
         return NULL;
     }
-    json_object *copy = NULL;
-    g_mutex_lock(&jobs->lock);
-    CachedJob *c = g_hash_table_lookup(jobs->jobs, job_id);
-    if (c && !force && (abfs_job_status_is_final(abfs_json_string(c->job, "status")) ||
-                        g_get_monotonic_time() - c->fetched < jobs->ttl_us))
-        json_object_deep_copy(c->job, &copy, NULL);
-    g_mutex_unlock(&jobs->lock);
-    if (!copy) {
-        char *path = g_strdup_printf("/jobs/%s", job_id);
-        json_object *job = NULL;
-        gboolean ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT,
-                                       &job, error);
-        g_free(path);
-        if (!ok)
-            return NULL;
-        if (!json_object_is_type(job, json_type_object)) {
-            json_object_put(job);
-            g_set_error(error, ABFS_ERROR, EIO, "GET /jobs/%s: the answer is not a job", job_id);
-            return NULL;
-        }
-        json_object_deep_copy(job, &copy, NULL);
-        g_mutex_lock(&jobs->lock);
-        remember(jobs, job);
-        g_mutex_unlock(&jobs->lock);
-    }
+    if (force)
+        abfs_cache_invalidate(jobs->jobs, job_id);
+    json_object *copy = abfs_cache_get(jobs->jobs, job_id, read_job, jobs, error);
+    if (!copy)
+        return NULL;
     if (g_strcmp0(abfs_json_string(copy, "connectionId"), connection_id) != 0) {
         json_object_put(copy);
         g_set_error(error, ABFS_ERROR, ENOENT, "job %s belongs to another connection", job_id);
@@ -306,11 +323,6 @@ char *abfs_job_log_text(json_object *info)
     return g_string_free(out, FALSE);
 }
 
-static char *line_of(const char *value)
-{
-    return g_strconcat(value ? value : "", "\n", NULL);
-}
-
 static char *int_line(json_object *job, const char *key)
 {
     json_object *v = json_object_object_get(job, key);
@@ -330,6 +342,37 @@ gboolean abfs_job_file_exists(const char *name)
     return g_strv_contains(job_files, name);
 }
 
+typedef struct {
+    AbfsJobs *jobs;
+    gboolean final; /* the job was final before its log is read */
+} LogRead;
+
+/* The logs cache's fetch: POST /jobs/get of the Config API. */
+static gpointer read_log(const char *job_id, gpointer previous, gpointer data, GError **error)
+{
+    (void)previous;
+    LogRead *read = data;
+    AbfsClient *client = read->jobs->client;
+    json_object *body = json_object_new_object(), *info = NULL;
+    json_object_object_add(body, "id", json_object_new_int64(g_ascii_strtoll(job_id, NULL, 10)));
+    gboolean ok = abfs_client_call(client, ABFS_API_CONFIG, "POST", "/jobs/get", body, ABFS_CALL_IDEMPOTENT, &info,
+                                   error);
+    json_object_put(body);
+    if (!ok) {
+        if (error && *error && ((*error)->code == ENOENT || (*error)->code == ENOTSUP)) {
+            const char *root = abfs_client_config(client)->config_api_root;
+            g_prefix_error(error, "logs need the Config API (%s): ", root ? root : "unknown");
+            (*error)->code = ENOTSUP;
+        }
+        return NULL;
+    }
+    CachedLog *log = g_new0(CachedLog, 1);
+    log->text = abfs_job_log_text(info);
+    log->final = read->final;
+    json_object_put(info);
+    return log;
+}
+
 char *abfs_job_file(AbfsJobs *jobs, const char *connection_id, const char *job_id, const char *file,
                     GError **error)
 {
@@ -337,39 +380,14 @@ char *abfs_job_file(AbfsJobs *jobs, const char *connection_id, const char *job_i
         json_object *job = job_get(jobs, connection_id, job_id, FALSE, error);
         if (!job)
             return NULL;
-        gboolean final = abfs_job_status_is_final(abfs_json_string(job, "status"));
+        /* the job was final before the log was read: the log is complete */
+        LogRead read = {jobs, abfs_job_status_is_final(abfs_json_string(job, "status"))};
         json_object_put(job);
-        g_mutex_lock(&jobs->lock);
-        CachedLog *cached = g_hash_table_lookup(jobs->logs, job_id);
-        if (cached && (cached->final || g_get_monotonic_time() - cached->fetched < jobs->ttl_us)) {
-            char *text = g_strdup(cached->text);
-            g_mutex_unlock(&jobs->lock);
-            return text;
-        }
-        g_mutex_unlock(&jobs->lock);
-        json_object *body = json_object_new_object(), *info = NULL;
-        json_object_object_add(body, "id", json_object_new_int64(g_ascii_strtoll(job_id, NULL, 10)));
-        gboolean ok = abfs_client_call(jobs->client, ABFS_API_CONFIG, "POST", "/jobs/get", body,
-                                       ABFS_CALL_IDEMPOTENT, &info, error);
-        json_object_put(body);
-        if (!ok) {
-            if (error && *error && ((*error)->code == ENOENT || (*error)->code == ENOTSUP)) {
-                g_prefix_error(error, "logs need the Config API (%s): ",
-                               abfs_client_config(jobs->client)->config_api_root
-                                   ? abfs_client_config(jobs->client)->config_api_root : "unknown");
-                (*error)->code = ENOTSUP;
-            }
+        CachedLog *log = abfs_cache_get(jobs->logs, job_id, read_log, &read, error);
+        if (!log)
             return NULL;
-        }
-        char *text = abfs_job_log_text(info);
-        json_object_put(info);
-        CachedLog *fresh = g_new0(CachedLog, 1);
-        fresh->text = g_strdup(text);
-        fresh->fetched = g_get_monotonic_time();
-        fresh->final = final; /* the job was final before the log was read: the log is complete */
-        g_mutex_lock(&jobs->lock);
-        g_hash_table_replace(jobs->logs, g_strdup(job_id), fresh);
-        g_mutex_unlock(&jobs->lock);
+        char *text = g_steal_pointer(&log->text);
+        cached_log_free(log);
         return text;
     }
     json_object *job = job_get(jobs, connection_id, job_id, FALSE, error);
@@ -377,12 +395,12 @@ char *abfs_job_file(AbfsJobs *jobs, const char *connection_id, const char *job_i
         return NULL;
     char *out;
     if (strcmp(file, "status") == 0)
-        out = line_of(abfs_json_string(job, "status"));
+        out = abfs_text_line(abfs_json_string(job, "status"));
     else if (strcmp(file, "type") == 0)
-        out = line_of(abfs_json_string(job, "jobType"));
+        out = abfs_text_line(abfs_json_string(job, "jobType"));
     else if (strcmp(file, "started_at") == 0 || strcmp(file, "updated_at") == 0) {
         char *iso = abfs_time_iso(abfs_json_string(job, file[0] == 's' ? "startTime" : "lastUpdatedAt"));
-        out = line_of(iso);
+        out = abfs_text_line(iso);
         g_free(iso);
     } else if (strcmp(file, "duration") == 0) {
         gint64 s = abfs_duration_seconds(abfs_json_string(job, "duration"));
@@ -399,11 +417,10 @@ char *abfs_job_file(AbfsJobs *jobs, const char *connection_id, const char *job_i
     return out;
 }
 
+/* The next listing of the connection's jobs shows what changed. */
 static void forget_list(AbfsJobs *jobs, const char *connection_id)
 {
-    g_mutex_lock(&jobs->lock);
-    g_hash_table_remove(jobs->lists, connection_id);
-    g_mutex_unlock(&jobs->lock);
+    abfs_cache_invalidate(jobs->lists, connection_id);
 }
 
 /* The newest jobs of a connection (up to limit, newest first), read fresh: a JSON array (a new
@@ -577,10 +594,8 @@ gboolean abfs_jobs_run(AbfsJobs *jobs, const char *connection_id, const char *te
         return FALSE;
     char *id = type ? job_id_of(answer) : NULL;
     if (id) {
-        g_mutex_lock(&jobs->lock);
         remember(jobs, answer);
         answer = NULL;
-        g_mutex_unlock(&jobs->lock);
     }
     json_object_put(answer);
     forget_list(jobs, connection_id); /* the next listing shows the new job */
@@ -633,11 +648,9 @@ gboolean abfs_jobs_cancel(AbfsJobs *jobs, const char *connection_id, const char 
         g_propagate_error(error, err);
     abfs_client_deadline_end(saved);
     g_free(path);
-    if (ok && answer) {
-        g_mutex_lock(&jobs->lock);
+    if (ok && answer)
         remember(jobs, answer);
-        g_mutex_unlock(&jobs->lock);
-    } else
+    else
         json_object_put(answer);
     forget_list(jobs, connection_id);
     return ok;
@@ -672,25 +685,10 @@ char *abfs_jobs_wait(AbfsJobs *jobs, const char *connection_id, const char *job_
     }
 }
 
-static gboolean job_unfinished(gpointer key, gpointer value, gpointer data)
-{
-    (void)key;
-    (void)data;
-    return !abfs_job_status_is_final(abfs_json_string(((CachedJob *)value)->job, "status"));
-}
-
-static gboolean log_unfinished(gpointer key, gpointer value, gpointer data)
-{
-    (void)key;
-    (void)data;
-    return !((CachedLog *)value)->final;
-}
-
 void abfs_jobs_invalidate(AbfsJobs *jobs)
 {
-    g_mutex_lock(&jobs->lock);
-    g_hash_table_remove_all(jobs->lists);
-    g_hash_table_foreach_remove(jobs->jobs, job_unfinished, NULL);
-    g_hash_table_foreach_remove(jobs->logs, log_unfinished, NULL);
-    g_mutex_unlock(&jobs->lock);
+    /* finished jobs and their logs never expire (the caches' `forever`) */
+    abfs_cache_invalidate(jobs->lists, NULL);
+    abfs_cache_invalidate(jobs->jobs, NULL);
+    abfs_cache_invalidate(jobs->logs, NULL);
 }

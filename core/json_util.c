@@ -5,6 +5,20 @@
 #include <errno.h>
 #include <string.h>
 
+void abfs_json_free(gpointer value)
+{
+    json_object_put(value);
+}
+
+const char *abfs_json_string(json_object *obj, const char *key)
+{
+    json_object *v;
+    if (obj && json_object_is_type(obj, json_type_object) && json_object_object_get_ex(obj, key, &v) &&
+        json_object_is_type(v, json_type_string))
+        return json_object_get_string(v);
+    return NULL;
+}
+
 static int compare_keys(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);

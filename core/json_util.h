@@ -1,9 +1,16 @@
-/* json_util.h — JSON helpers shared by the renderers: stable pretty printing. */
+/* json_util.h — JSON helpers shared by core/: printing (pretty, compact), parsing (strict for
+ * what users write, deep for answers), depth, and member access. */
 #ifndef ABFS_JSON_UTIL_H
 #define ABFS_JSON_UTIL_H
 
 #include <glib.h>
 #include <json-c/json.h>
+
+/* GDestroyNotify for json_object pointers in GLib containers. */
+void abfs_json_free(gpointer value);
+
+/* String member of obj, or NULL if absent or not a string. */
+const char *abfs_json_string(json_object *obj, const char *key);
 
 /* A deep copy of value whose objects have their keys in sorted (byte) order. */
 json_object *abfs_json_sorted_copy(json_object *value);

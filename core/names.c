@@ -1,6 +1,6 @@
 /* names.c — safe, distinct link names for connections (names.h). */
 #include "names.h"
-#include "resources.h"
+#include "text.h"
 
 #include <string.h>
 
@@ -14,7 +14,7 @@ char *abfs_safe_name(const char *name)
         gunichar c = g_utf8_get_char(p);
         if (c == '/')
             g_string_append(out, "\u2215");
-        else if (c < 0x20 || c == 0x7f)
+        else if (abfs_char_is_control(c))
             g_string_append(out, "\uFFFD");
         else
             g_string_append_unichar(out, c);
@@ -28,20 +28,18 @@ char *abfs_safe_name(const char *name)
     return g_string_free(out, FALSE);
 }
 
-GHashTable *abfs_by_name_table(AbfsSnapshot *snap)
+GHashTable *abfs_by_name_table(guint n, const char *const *ids, const char *const *names)
 {
     GHashTable *counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    guint n = abfs_snapshot_count(snap);
     char **safe = g_new0(char *, n);
     for (guint i = 0; i < n; i++) {
-        AbfsEntry *e = abfs_snapshot_lookup(snap, abfs_snapshot_id(snap, i));
-        safe[i] = abfs_safe_name(abfs_entry_field(e, ABFS_ENTRY_NAME));
+        safe[i] = abfs_safe_name(names[i]);
         guint c = GPOINTER_TO_UINT(g_hash_table_lookup(counts, safe[i]));
         g_hash_table_replace(counts, g_strdup(safe[i]), GUINT_TO_POINTER(c + 1));
     }
     GHashTable *table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     for (guint i = 0; i < n; i++) {
-        const char *id = abfs_snapshot_id(snap, i);
+        const char *id = ids[i];
         char *link = GPOINTER_TO_UINT(g_hash_table_lookup(counts, safe[i])) > 1
                          ? g_strdup_printf("%s [%s]", safe[i], id)
                          : g_strdup(safe[i]);

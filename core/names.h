@@ -8,11 +8,12 @@
 #define ABFS_NAMES_H
 
 #include <glib.h>
-#include "store.h"
 
 char *abfs_safe_name(const char *name);
 
-/* link name → connection id (both strings owned by the table) for every connection of snap. */
-GHashTable *abfs_by_name_table(AbfsSnapshot *snap);
+/* link name → connection id (both strings owned by the table) for n connections: connection
+ * ids[i] is named names[i] (NULL: no name). The store keeps one per snapshot
+ * (abfs_snapshot_by_name in store.h). */
+GHashTable *abfs_by_name_table(guint n, const char *const *ids, const char *const *names);
 
 #endif

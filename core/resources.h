@@ -10,6 +10,7 @@
 #include <glib.h>
 #include <json-c/json.h>
 #include "client.h"
+#include "json_util.h" /* abfs_json_string(), abfs_json_free() */
 
 #define ABFS_PAGE_LIMIT 100
 /* Pages fetched one by one (past those a hint vouches for) before a walk goes parallel. */
@@ -69,11 +70,5 @@ gboolean abfs_connection_check(json_object *conn, GError **error);
 
 /* TRUE if id is a UUID (8-4-4-4-12 hex) or a decimal integer: the only ids used as names. */
 gboolean abfs_id_is_safe(const char *id);
-
-/* GDestroyNotify for json_object pointers in GLib containers. */
-void abfs_json_free(gpointer value);
-
-/* String member of obj, or NULL if absent or not a string. */
-const char *abfs_json_string(json_object *obj, const char *key);
 
 #endif

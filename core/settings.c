@@ -4,7 +4,8 @@
 #include "settings.h"
 #include "cron.h"
 #include "error.h"
-#include "resources.h"
+#include "json_util.h"
+#include "text.h"
 
 #include <errno.h>
 #include <string.h>
@@ -25,9 +26,7 @@ static gboolean invalid(GError **error, const char *fmt, ...)
     va_start(ap, fmt);
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    for (char *p = msg; *p; p++) /* user text in a message never breaks its line */
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
+    abfs_text_replace_controls(msg, '?'); /* user text in a message never breaks its line */
     g_set_error_literal(error, ABFS_ERROR, EINVAL, msg);
     g_free(msg);
     return FALSE;
@@ -49,20 +48,12 @@ static gboolean check_enum(const char *key, json_object *value, const char *cons
     return FALSE;
 }
 
-static gboolean has_control(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return TRUE;
-    return FALSE;
-}
-
 static gboolean check_text(const char *key, json_object *value, gboolean allow_empty, GError **error)
 {
     if (!json_object_is_type(value, json_type_string))
         return invalid(error, "%s must be a string", key);
     const char *s = json_object_get_string(value);
-    if ((gsize)json_object_get_string_len(value) != strlen(s) || has_control(s))
+    if (abfs_text_has_control(s, (gsize)json_object_get_string_len(value)))
         return invalid(error, "%s must be one line without control characters", key);
     if (!allow_empty && !*s)
         return invalid(error, "%s must not be empty", key);
@@ -80,11 +71,8 @@ static json_object *schedule_current(json_object *conn)
     json_object *out = json_object_new_object();
     json_object_object_add(out, "scheduleType", json_object_new_string(type ? type : "manual"));
     if (g_strcmp0(type, "cron") == 0) {
-        const char *cron = abfs_json_string(schedule, "cronExpression");
-        char *text = g_strstrip(g_strdup(cron ? cron : ""));
-        if (g_str_has_suffix(text, " UTC"))
-            text[strlen(text) - 4] = '\0';
-        json_object_object_add(out, "cronExpression", json_object_new_string(g_strstrip(text)));
+        char *text = abfs_cron_without_utc(abfs_json_string(schedule, "cronExpression"));
+        json_object_object_add(out, "cronExpression", json_object_new_string(text));
         g_free(text);
     } else if (g_strcmp0(type, "basic") == 0) {
         const char *timing = abfs_json_string(schedule, "basicTiming");

@@ -1,6 +1,8 @@
-/* store.c — snapshots of the connection listing with TTL, single-flight refresh, stale serving
- * on network failure, and per-file change times (store.h). */
+/* store.c — snapshots of the connection listing and per-file change times (store.h). The TTL,
+ * the single flight of walks and the stale serving while the API cannot be reached are cache.h's;
+ * the by-name index of a snapshot is built from names.h's rules. */
 #include "store.h"
+#include "cache.h"
 #include "error.h"
 #include "json_util.h"
 #include "resources.h"
@@ -15,9 +17,9 @@ typedef struct {
     guint64 *hash;
 } Summary;
 
+/* Immutable once made, except size[] (each set once, atomically); shared by reference. */
 struct AbfsEntry {
-    gint refs;
-    gint64 fetched_at;          /* monotonic µs when it was read */
+    gint refs;                  /* atomic */
     char *text;                 /* the connection as compact JSON: ~the bytes the API sent */
     char *fields[ABFS_ENTRY_FIELDS]; /* connectionId, name, sourceId, destinationId */
     gint64 created_at;
@@ -28,40 +30,40 @@ struct AbfsEntry {
     gint64 *size;               /* per file, -1 until first asked (set atomically) */
 };
 
+/* Immutable once made (by_name is set once, by compare-and-swap); shared by reference. */
 struct AbfsSnapshot {
-    gint refs;
-    gint64 made_at;     /* monotonic µs */
-    gint64 wall_time;   /* real seconds */
+    gint refs;          /* atomic */
+    gint64 wall_time;   /* real seconds of the walk */
     GHashTable *by_id;  /* id → AbfsEntry (ref) */
     GPtrArray *ids;     /* sorted, borrowed from the entries */
     GHashTable *by_name; /* lazily (CAS), see abfs_snapshot_by_name() */
+    /* Puts since the walk: a snapshot made by abfs_store_put_connection() has put_serial one more
+     * than the one it replaced, and puts maps each id put since the walk to the serial of its put
+     * (NULL for a walked snapshot), so a walk can tell which entries are newer than what it read. */
+    guint64 put_serial;
+    GHashTable *puts;
 };
 
 struct AbfsStore {
+    /* Set at creation (or by the setters, before the store is shared), then read-only. */
     AbfsClient *client;
     AbfsRenderContext ctx;
     char *workspace_id;
     char *web_root;
-    gint64 ttl_us;
-    GMutex lock;
-    GCond done;
-    gboolean walking;
-    AbfsSnapshot *current;
-    gboolean stale;     /* current must be refreshed regardless of age */
-    GError *last_error; /* of the last failed walk, for waiters */
-    guint walks;
     guint parallel;     /* page requests in flight during a walk */
-    gint64 retry_after; /* monotonic µs: after an unreachable API, serve the old snapshot until then */
     AbfsStoreChangeHook on_change;
+    gpointer on_change_data;
     AbfsStoreStaleHook on_stale;
     gpointer on_stale_data;
-    gpointer on_change_data;
-    GHashTable *singles;   /* id → AbfsEntry: connections read one by one before any walk */
-    GHashTable *fetching;  /* ids whose single read is in flight (single flight per id) */
-    guint64 put_serial; /* counts abfs_store_put_connection() calls */
-    GHashTable *puts;   /* connection id → put_serial of its last put */
-    GHashTable *skipped; /* lines of the last walk's dropped connections (reported once each) */
+    /* Thread-safe by themselves (cache.h). */
+    AbfsCache *listing; /* LISTING → AbfsSnapshot */
+    AbfsCache *singles; /* id → AbfsEntry: connections read one by one before the first walk */
+    /* Lines of the last walk's dropped connections (each reported once); only touched by a walk,
+     * and the listing cache runs one walk at a time. */
+    GHashTable *skipped;
 };
+
+#define LISTING "connections"
 
 AbfsEntry *abfs_entry_ref(AbfsEntry *e)
 {
@@ -163,7 +165,6 @@ static AbfsEntry *entry_new(AbfsStore *store, char *text, AbfsEntry *previous, g
     static const char *const keys[ABFS_ENTRY_FIELDS] = {"connectionId", "name", "sourceId", "destinationId"};
     AbfsEntry *e = g_new0(AbfsEntry, 1);
     e->refs = 1;
-    e->fetched_at = g_get_monotonic_time();
     e->text = text;
     e->ctx = &store->ctx;
     e->files = abfs_connection_files(&e->nfiles);
@@ -204,7 +205,6 @@ static AbfsSnapshot *snapshot_new(void)
 {
     AbfsSnapshot *s = g_new0(AbfsSnapshot, 1);
     s->refs = 1;
-    s->made_at = g_get_monotonic_time();
     s->wall_time = g_get_real_time() / G_USEC_PER_SEC;
     s->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)abfs_entry_unref);
     s->ids = g_ptr_array_new();
@@ -235,6 +235,8 @@ void abfs_snapshot_unref(AbfsSnapshot *s)
     g_ptr_array_free(s->ids, TRUE);
     if (s->by_name)
         g_hash_table_destroy(s->by_name);
+    if (s->puts)
+        g_hash_table_destroy(s->puts);
     g_hash_table_destroy(s->by_id);
     g_free(s);
 }
@@ -259,6 +261,10 @@ gint64 abfs_snapshot_time(AbfsSnapshot *s)
     return s->wall_time;
 }
 
+static void listing_stale(const char *key, const GError *err, gpointer value, gint64 age_us, gpointer data);
+static void single_stale(const char *key, const GError *err, gpointer value, gint64 age_us, gpointer data);
+static gpointer keep_newer_puts(gpointer fetched, gpointer started, gpointer current, gpointer data);
+
 AbfsStore *abfs_store_new(AbfsClient *client, const char *workspace_id, const char *web_root, guint ttl_ms)
 {
     AbfsStore *store = g_new0(AbfsStore, 1);
@@ -267,14 +273,27 @@ AbfsStore *abfs_store_new(AbfsClient *client, const char *workspace_id, const ch
     store->web_root = g_strdup(web_root);
     store->ctx.workspace_id = store->workspace_id;
     store->ctx.web_root = store->web_root;
-    store->ttl_us = (gint64)ttl_ms * 1000;
-    g_mutex_init(&store->lock);
-    g_cond_init(&store->done);
-    store->puts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    store->skipped = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    store->singles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)abfs_entry_unref);
-    store->fetching = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     store->parallel = 1;
+    store->skipped = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    AbfsCacheOptions listing = {
+        .ttl_ms = ttl_ms,
+        .copy = (AbfsCacheCopy)snapshot_ref,
+        .free = (GDestroyNotify)abfs_snapshot_unref,
+        .serve_stale = TRUE,
+        .on_stale = listing_stale,
+        .merge = keep_newer_puts,
+        .data = store,
+    };
+    AbfsCacheOptions singles = {
+        .ttl_ms = ttl_ms,
+        .copy = (AbfsCacheCopy)abfs_entry_ref,
+        .free = (GDestroyNotify)abfs_entry_unref,
+        .serve_stale = TRUE,
+        .on_stale = single_stale,
+        .data = store,
+    };
+    store->listing = abfs_cache_new(&listing);
+    store->singles = abfs_cache_new(&singles);
     return store;
 }
 
@@ -282,14 +301,9 @@ void abfs_store_free(AbfsStore *store)
 {
     if (!store)
         return;
-    abfs_snapshot_unref(store->current);
-    g_clear_error(&store->last_error);
-    g_hash_table_destroy(store->puts);
+    abfs_cache_free(store->listing);
+    abfs_cache_free(store->singles);
     g_hash_table_destroy(store->skipped);
-    g_hash_table_destroy(store->singles);
-    g_hash_table_destroy(store->fetching);
-    g_mutex_clear(&store->lock);
-    g_cond_clear(&store->done);
     g_free(store->workspace_id);
     g_free(store->web_root);
     g_free(store);
@@ -302,27 +316,9 @@ const AbfsRenderContext *abfs_store_render_context(AbfsStore *store)
 
 guint abfs_store_walks(AbfsStore *store)
 {
-    g_mutex_lock(&store->lock);
-    guint n = store->walks;
-    g_mutex_unlock(&store->lock);
-    return n;
+    return abfs_cache_fetches(store->listing);
 }
 
-static gboolean is_fresh(AbfsStore *store, AbfsSnapshot *s)
-{
-    gint64 now = g_get_monotonic_time();
-    /* After a walk could not reach the API, the old snapshot serves until the next TTL is up:
-     * one bounded attempt per TTL, not one per request. */
-    return s && ((!store->stale && now - s->made_at < store->ttl_us) || now < store->retry_after);
-}
-
-static gboolean is_unreachable(const GError *err)
-{
-    return err->domain == ABFS_ERROR &&
-           (err->code == ENOTCONN || err->code == ETIMEDOUT || err->code == EIO || err->code == EAGAIN);
-}
-
-/* Builds a snapshot from a listing, reusing unchanged entries of previous. */
 /* Connection id inside a compact JSON text, without parsing the rest (newly allocated). */
 static char *text_id(const char *text)
 {
@@ -366,19 +362,23 @@ static AbfsSnapshot *snapshot_from_listing(AbfsStore *store, GPtrArray *items, A
     return s;
 }
 
-/* A PATCH answer stored while a walk was in flight is newer than what that walk read: keep it.
- * Caller holds the lock. */
-static void keep_newer_puts(AbfsStore *store, AbfsSnapshot *fresh, guint64 serial_at_start)
+/* The merge of the listing cache: a PATCH answer put while a walk was in flight is newer than
+ * what that walk read, so the walked snapshot (fetched) keeps current's entry for it. started: the
+ * snapshot the walk began from (NULL: none). Runs with the cache's lock held. */
+static gpointer keep_newer_puts(gpointer fetched, gpointer started, gpointer current, gpointer data)
 {
-    if (!store->current || store->put_serial == serial_at_start)
-        return;
+    (void)data;
+    AbfsSnapshot *fresh = fetched, *now = current;
+    guint64 since = started ? ((AbfsSnapshot *)started)->put_serial : 0;
+    if (!now->puts)
+        return fresh;
     GHashTableIter it;
     gpointer id, serial;
-    g_hash_table_iter_init(&it, store->puts);
+    g_hash_table_iter_init(&it, now->puts);
     while (g_hash_table_iter_next(&it, &id, &serial)) {
-        if ((guint64)GPOINTER_TO_SIZE(serial) <= serial_at_start)
+        if ((guint64)GPOINTER_TO_SIZE(serial) <= since)
             continue;
-        AbfsEntry *newer = abfs_snapshot_lookup(store->current, id);
+        AbfsEntry *newer = abfs_snapshot_lookup(now, id);
         AbfsEntry *walked = abfs_snapshot_lookup(fresh, id);
         if (newer && walked && newer != walked) {
             /* ids and the table's key borrow the walked entry's id: point them at the newer
@@ -391,10 +391,11 @@ static void keep_newer_puts(AbfsStore *store, AbfsSnapshot *fresh, guint64 seria
             g_hash_table_replace(fresh->by_id, (gpointer)key, abfs_entry_ref(newer));
         }
     }
+    return fresh;
 }
 
 /* Tells the stale hook about connections a walk dropped (skipped: lines, may be NULL), each once
- * while it stays dropped: a broken connection is said once, not once per TTL. Caller holds the lock. */
+ * while it stays dropped: a broken connection is said once, not once per TTL. Called by the walk. */
 static void report_skipped(AbfsStore *store, GPtrArray *skipped)
 {
     GHashTable *now = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -412,145 +413,118 @@ static void report_skipped(AbfsStore *store, GPtrArray *skipped)
     store->skipped = now;
 }
 
-AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error)
+/* The listing cache's fetch: one walk of GET /connections. */
+static gpointer walk(const char *key, gpointer previous, gpointer data, GError **error)
 {
-    g_mutex_lock(&store->lock);
-    for (;;) {
-        if (is_fresh(store, store->current)) {
-            AbfsSnapshot *s = snapshot_ref(store->current);
-            g_mutex_unlock(&store->lock);
-            return s;
-        }
-        if (!store->walking)
-            break;
-        /* Someone is walking: wait for their result instead of walking too. */
-        guint walks = store->walks;
-        while (store->walking)
-            g_cond_wait(&store->done, &store->lock);
-        if (store->walks != walks && !is_fresh(store, store->current)) {
-            if (store->current && (!store->last_error || is_unreachable(store->last_error))) {
-                /* their walk could not reach the API; serve what we have */
-                AbfsSnapshot *s = snapshot_ref(store->current);
-                g_mutex_unlock(&store->lock);
-                return s;
-            }
-            if (error)
-                *error = g_error_copy(store->last_error);
-            g_mutex_unlock(&store->lock);
-            return NULL;
-        }
-    }
-    store->walking = TRUE;
-    AbfsSnapshot *previous = store->current ? snapshot_ref(store->current) : NULL;
-    guint64 serial_at_start = store->put_serial;
-    g_mutex_unlock(&store->lock);
-
+    (void)key;
+    AbfsStore *store = data;
+    AbfsSnapshot *prev = previous;
     GPtrArray *items = NULL, *skipped = NULL;
-    GError *err = NULL;
-    AbfsSnapshot *fresh = NULL;
-    guint hint = previous ? abfs_snapshot_count(previous) : 0;
-    if (abfs_connections_list(store->client, store->workspace_id, hint, store->parallel, &items, &skipped,
-                              &err)) {
-        fresh = snapshot_from_listing(store, items, previous);
-        g_ptr_array_free(items, TRUE);
-    }
-
-    g_mutex_lock(&store->lock);
-    store->walking = FALSE;
-    store->walks++;
-    AbfsSnapshot *result = NULL;
-    g_clear_error(&store->last_error);
-    if (fresh) {
-        report_skipped(store, skipped);
-        keep_newer_puts(store, fresh, serial_at_start);
-        abfs_snapshot_unref(store->current);
-        store->current = fresh;
-        g_hash_table_remove_all(store->singles); /* the listing knows them all now */
-        store->stale = FALSE;
-        result = snapshot_ref(fresh);
-    } else {
-        store->last_error = g_error_copy(err);
-        if (store->current && is_unreachable(err)) {
-            char *msg = g_strdup_printf("listing connections failed (%s); serving the listing of %" G_GINT64_FORMAT
-                                        " s ago", err->message,
-                                        g_get_real_time() / G_USEC_PER_SEC - store->current->wall_time);
-            store->retry_after = g_get_monotonic_time() + MAX(store->ttl_us, G_USEC_PER_SEC);
-            if (store->on_stale)
-                store->on_stale(err->code, msg, store->on_stale_data);
-            else
-                g_warning("%s", msg);
-            g_free(msg);
-            result = snapshot_ref(store->current);
-        } else
-            g_propagate_error(error, g_error_copy(err));
-    }
-    g_cond_broadcast(&store->done);
-    g_mutex_unlock(&store->lock);
-    g_clear_error(&err);
+    guint hint = prev ? abfs_snapshot_count(prev) : 0;
+    if (!abfs_connections_list(store->client, store->workspace_id, hint, store->parallel, &items, &skipped, error))
+        return NULL;
+    AbfsSnapshot *fresh = snapshot_from_listing(store, items, prev);
+    g_ptr_array_free(items, TRUE);
+    report_skipped(store, skipped);
     if (skipped)
         g_ptr_array_free(skipped, TRUE);
-    abfs_snapshot_unref(previous);
-    return result;
+    abfs_cache_forget(store->singles, NULL); /* the listing knows them all now */
+    return fresh;
+}
+
+static void listing_stale(const char *key, const GError *err, gpointer value, gint64 age_us, gpointer data)
+{
+    (void)key;
+    (void)age_us;
+    AbfsStore *store = data;
+    char *msg = g_strdup_printf("listing connections failed (%s); serving the listing of %" G_GINT64_FORMAT " s ago",
+                                err->message,
+                                g_get_real_time() / G_USEC_PER_SEC - ((AbfsSnapshot *)value)->wall_time);
+    if (store->on_stale)
+        store->on_stale(err->code, msg, store->on_stale_data);
+    else
+        g_warning("%s", msg);
+    g_free(msg);
+}
+
+AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error)
+{
+    return abfs_cache_get(store->listing, LISTING, walk, store, error);
 }
 
 void abfs_store_invalidate(AbfsStore *store)
 {
-    g_mutex_lock(&store->lock);
-    store->stale = TRUE;
-    store->retry_after = 0;
-    g_hash_table_remove_all(store->singles);
-    g_mutex_unlock(&store->lock);
+    abfs_cache_invalidate(store->listing, NULL);
+    abfs_cache_forget(store->singles, NULL);
+}
+
+typedef struct {
+    AbfsStore *store;
+    const char *id;
+    char *text; /* taken by whichever update uses it */
+} Put;
+
+/* abfs_cache_update() of the listing: the snapshot with put->id's entry replaced (same age). */
+static gpointer put_into_snapshot(gpointer current, gpointer data)
+{
+    Put *put = data;
+    AbfsSnapshot *old = current;
+    AbfsSnapshot *s = snapshot_new();
+    s->wall_time = old->wall_time;
+    s->put_serial = old->put_serial + 1;
+    s->puts = g_hash_table_new(g_str_hash, g_str_equal); /* keys borrowed from s's entries */
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    gboolean placed = FALSE;
+    for (guint i = 0; i < old->ids->len; i++) {
+        AbfsEntry *e = abfs_snapshot_lookup(old, g_ptr_array_index(old->ids, i));
+        if (strcmp(g_ptr_array_index(old->ids, i), put->id) == 0) {
+            if (strcmp(e->text, put->text) == 0)
+                snapshot_add(s, abfs_entry_ref(e));
+            else
+                snapshot_add(s, entry_new(put->store, g_steal_pointer(&put->text), e, now));
+            placed = TRUE;
+        } else
+            snapshot_add(s, abfs_entry_ref(e));
+    }
+    if (!placed)
+        snapshot_add(s, entry_new(put->store, g_steal_pointer(&put->text), NULL, now));
+    g_ptr_array_sort(s->ids, compare_ids);
+    if (old->puts) {
+        GHashTableIter it;
+        gpointer id, serial;
+        g_hash_table_iter_init(&it, old->puts);
+        while (g_hash_table_iter_next(&it, &id, &serial)) {
+            AbfsEntry *e = abfs_snapshot_lookup(s, id);
+            if (e)
+                g_hash_table_replace(s->puts, e->fields[ABFS_ENTRY_ID], serial);
+        }
+    }
+    AbfsEntry *mine = abfs_snapshot_lookup(s, put->id);
+    if (mine)
+        g_hash_table_replace(s->puts, mine->fields[ABFS_ENTRY_ID], GSIZE_TO_POINTER((gsize)s->put_serial));
+    return s;
+}
+
+/* abfs_cache_update() of a connection read alone: its new value replaces that. */
+static gpointer put_into_single(gpointer current, gpointer data)
+{
+    Put *put = data;
+    AbfsEntry *prev = current;
+    if (strcmp(prev->text, put->text) == 0)
+        return abfs_entry_ref(prev);
+    return entry_new(put->store, g_strdup(put->text), prev, g_get_real_time() / G_USEC_PER_SEC);
 }
 
 void abfs_store_put_connection(AbfsStore *store, json_object *conn)
 {
     char *id = g_strdup(abfs_json_string(conn, "connectionId"));
-    char *text = abfs_json_compact(conn);
+    Put put = {store, id, abfs_json_compact(conn)};
     json_object_put(conn);
-    g_mutex_lock(&store->lock);
-    AbfsSnapshot *old = store->current;
-    if (!old && id && g_hash_table_contains(store->singles, id)) {
-        /* no listing yet: the connection was read alone, so its new value replaces that */
-        AbfsEntry *prev = g_hash_table_lookup(store->singles, id);
-        AbfsEntry *e = strcmp(prev->text, text) == 0 ? abfs_entry_ref(prev)
-                                                     : entry_new(store, g_strdup(text), prev, g_get_real_time() / G_USEC_PER_SEC);
-        g_hash_table_replace(store->singles, g_strdup(id), e);
-    }
-    if (!old || !id) {
-        g_mutex_unlock(&store->lock);
-        g_free(id);
-        g_free(text);
-        return;
-    }
-    AbfsSnapshot *s = snapshot_new();
-    s->made_at = old->made_at;
-    s->wall_time = old->wall_time;
-    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-    gboolean placed = FALSE;
-    for (guint i = 0; i < old->ids->len; i++) {
-        AbfsEntry *e = abfs_snapshot_lookup(old, g_ptr_array_index(old->ids, i));
-        if (strcmp(g_ptr_array_index(old->ids, i), id) == 0) {
-            if (strcmp(e->text, text) == 0)
-                snapshot_add(s, abfs_entry_ref(e));
-            else {
-                snapshot_add(s, entry_new(store, text, e, now));
-                text = NULL;
-            }
-            placed = TRUE;
-        } else
-            snapshot_add(s, abfs_entry_ref(e));
-    }
-    if (!placed) {
-        snapshot_add(s, entry_new(store, text, NULL, now));
-        text = NULL;
-    }
-    g_free(text);
-    g_ptr_array_sort(s->ids, compare_ids);
-    store->current = s;
-    store->put_serial++;
-    g_hash_table_replace(store->puts, id, GSIZE_TO_POINTER((gsize)store->put_serial));
-    g_mutex_unlock(&store->lock);
-    abfs_snapshot_unref(old);
+    /* Without a listing yet, a connection read alone takes its new value. */
+    if (id && !abfs_cache_update(store->listing, LISTING, put_into_snapshot, &put))
+        abfs_cache_update(store->singles, id, put_into_single, &put);
+    g_free(put.text);
+    g_free(id);
 }
 
 AbfsClient *abfs_store_client(AbfsStore *store)
@@ -560,66 +534,36 @@ AbfsClient *abfs_store_client(AbfsStore *store)
 
 /* Before the first walk, one connection asked for by id (cat connections/<id>/name on a fresh
  * mount) is read with GET /connections/{id} instead of walking the whole listing: 16 readers of
- * 16 connections cost 16 requests, not a walk of every page. One read per id at a time; entries
- * live until the first walk installs a snapshot, or the TTL. */
-static AbfsEntry *single_entry(AbfsStore *store, const char *id, GError **error)
+ * 16 connections cost 16 requests, not a walk of every page. One read per id at a time (the
+ * singles cache); entries live until the first walk installs a snapshot, or the TTL. */
+static gpointer read_single(const char *id, gpointer previous, gpointer data, GError **error)
 {
-    g_mutex_lock(&store->lock);
-    for (;;) {
-        AbfsEntry *e = g_hash_table_lookup(store->singles, id);
-        if (e && g_get_monotonic_time() - e->fetched_at < store->ttl_us) {
-            abfs_entry_ref(e);
-            g_mutex_unlock(&store->lock);
-            return e;
-        }
-        if (!g_hash_table_contains(store->fetching, id))
-            break;
-        g_cond_wait(&store->done, &store->lock);
-    }
-    g_hash_table_add(store->fetching, g_strdup(id));
-    g_mutex_unlock(&store->lock);
+    (void)previous;
+    AbfsStore *store = data;
+    json_object *conn = abfs_connection_get(store->client, store->workspace_id, id, error);
+    if (!conn)
+        return NULL;
+    char *text = abfs_json_compact(conn);
+    json_object_put(conn);
+    return entry_new(store, text, NULL, g_get_real_time() / G_USEC_PER_SEC);
+}
 
-    GError *err = NULL;
-    json_object *conn = abfs_connection_get(store->client, store->workspace_id, id, &err);
-    AbfsEntry *e = NULL;
-    if (conn) {
-        char *text = abfs_json_compact(conn);
-        json_object_put(conn);
-        e = entry_new(store, text, NULL, g_get_real_time() / G_USEC_PER_SEC);
-    }
-    g_mutex_lock(&store->lock);
-    AbfsEntry *old = g_hash_table_lookup(store->singles, id);
-    if (!e && old && is_unreachable(err)) {
-        /* the API cannot be reached: the value read before keeps serving, as a listing would */
-        e = abfs_entry_ref(old);
-        old->fetched_at = g_get_monotonic_time(); /* one attempt per TTL */
-        char *msg = g_strdup_printf("reading connection %s failed (%s); serving the value read before", id, err->message);
-        if (store->on_stale)
-            store->on_stale(err->code, msg, store->on_stale_data);
-        g_free(msg);
-        g_clear_error(&err);
-        g_hash_table_remove(store->fetching, id);
-        g_cond_broadcast(&store->done);
-        g_mutex_unlock(&store->lock);
-        return e;
-    }
-    if (err)
-        g_propagate_error(error, err);
-    g_hash_table_remove(store->fetching, id);
-    if (e && !store->current)
-        g_hash_table_replace(store->singles, g_strdup(id), abfs_entry_ref(e));
-    g_cond_broadcast(&store->done);
-    g_mutex_unlock(&store->lock);
-    return e;
+static void single_stale(const char *id, const GError *err, gpointer value, gint64 age_us, gpointer data)
+{
+    (void)value;
+    (void)age_us;
+    AbfsStore *store = data;
+    if (!store->on_stale)
+        return;
+    char *msg = g_strdup_printf("reading connection %s failed (%s); serving the value read before", id, err->message);
+    store->on_stale(err->code, msg, store->on_stale_data);
+    g_free(msg);
 }
 
 AbfsEntry *abfs_store_entry(AbfsStore *store, const char *connection_id, GError **error)
 {
-    g_mutex_lock(&store->lock);
-    gboolean cold = !store->current && !store->walking && abfs_id_is_safe(connection_id);
-    g_mutex_unlock(&store->lock);
-    if (cold)
-        return single_entry(store, connection_id, error);
+    if (abfs_cache_is_cold(store->listing, LISTING) && abfs_id_is_safe(connection_id))
+        return abfs_cache_get(store->singles, connection_id, read_single, store, error);
     AbfsSnapshot *snap = abfs_store_snapshot(store, error);
     if (!snap)
         return NULL;
@@ -654,7 +598,11 @@ GHashTable *abfs_snapshot_by_name(AbfsSnapshot *s)
     GHashTable *t = g_atomic_pointer_get(&s->by_name);
     if (t)
         return t;
-    GHashTable *fresh = abfs_by_name_table(s);
+    const char **names = g_new(const char *, MAX(s->ids->len, 1));
+    for (guint i = 0; i < s->ids->len; i++)
+        names[i] = abfs_snapshot_lookup(s, g_ptr_array_index(s->ids, i))->fields[ABFS_ENTRY_NAME];
+    GHashTable *fresh = abfs_by_name_table(s->ids->len, (const char *const *)s->ids->pdata, names);
+    g_free(names);
     if (g_atomic_pointer_compare_and_exchange(&s->by_name, NULL, fresh))
         return fresh;
     g_hash_table_destroy(fresh);
