@@ -2,7 +2,11 @@
 #include "json_util.h"
 #include "error.h"
 
+#include "text.h"
+
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <string.h>
 
 void abfs_json_free(gpointer value)
@@ -60,14 +64,194 @@ json_object *abfs_json_sorted_copy(json_object *value)
     }
 }
 
+/* ---- pretty printing, byte for byte as `jq -S .` (jq 1.6) prints ---- */
+
+/* A JSON string as jq writes it: `"` and `\` escaped, \b \f \n \r \t for those, \u00xx for the
+ * other control characters and DEL, "/" and non-ASCII as they are. Bytes that are not UTF-8 become
+ * U+FFFD, as jq reads them, so the text is valid UTF-8 and jq leaves it unchanged. */
+static void append_string(GString *out, const char *s, gsize len)
+{
+    g_string_append_c(out, '"');
+    const char *p = s, *end = s + len;
+    while (p < end) {
+        guchar c = (guchar)*p;
+        if (c >= 0x80) {
+            gunichar u = g_utf8_get_char_validated(p, end - p);
+            if (u == (gunichar)-1 || u == (gunichar)-2) {
+                g_string_append(out, "\xef\xbf\xbd");
+                p++;
+            } else {
+                const char *next = g_utf8_next_char(p);
+                g_string_append_len(out, p, next - p);
+                p = next;
+            }
+            continue;
+        }
+        switch (c) {
+        case '"': g_string_append(out, "\\\""); break;
+        case '\\': g_string_append(out, "\\\\"); break;
+        case '\b': g_string_append(out, "\\b"); break;
+        case '\f': g_string_append(out, "\\f"); break;
+        case '\n': g_string_append(out, "\\n"); break;
+        case '\r': g_string_append(out, "\\r"); break;
+        case '\t': g_string_append(out, "\\t"); break;
+        default:
+            if (abfs_char_is_control(c))
+                g_string_append_printf(out, "\\u%04x", c);
+            else
+                g_string_append_c(out, (char)c);
+        }
+        p++;
+    }
+    g_string_append_c(out, '"');
+}
+
+/* A number as jq 1.6 writes it: every number is a double (so integers past 2^53 round as they do
+ * in jq), printed with the fewest digits that read back to it, in plain notation unless the
+ * exponent is below -4 or the digits would need more than 15 zeros after them; then d.ddde±XX.
+ * NaN prints as null and the infinities as ±DBL_MAX, like jq. */
+static void append_number(GString *out, double d)
+{
+    if (isnan(d)) {
+        g_string_append(out, "null");
+        return;
+    }
+    d = CLAMP(d, -DBL_MAX, DBL_MAX);
+    if (d == 0) {
+        g_string_append(out, signbit(d) ? "-0" : "0");
+        return;
+    }
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    for (int precision = 0; precision <= 16; precision++) {
+        char format[8];
+        g_snprintf(format, sizeof format, "%%.%de", precision);
+        g_ascii_formatd(buf, sizeof buf, format, d);
+        if (g_ascii_strtod(buf, NULL) == d)
+            break;
+    }
+    /* buf: [-]d[.ddd]e±XX → its digits and the position of the decimal point */
+    const char *p = buf;
+    if (*p == '-') {
+        g_string_append_c(out, '-');
+        p++;
+    }
+    char digits[32];
+    gsize nd = 0;
+    for (; *p && *p != 'e' && nd < sizeof digits - 1; p++)
+        if (g_ascii_isdigit(*p))
+            digits[nd++] = *p;
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    digits[nd] = '\0';
+    int decpt = (*p == 'e' ? (int)g_ascii_strtoll(p + 1, NULL, 10) : 0) + 1;
+    if (decpt <= -4 || decpt > (int)nd + 15) {
+        g_string_append_c(out, digits[0]);
+        if (nd > 1) {
+            g_string_append_c(out, '.');
+            g_string_append(out, digits + 1);
+        }
+        g_string_append_printf(out, "e%c%02d", decpt - 1 < 0 ? '-' : '+', ABS(decpt - 1));
+    } else if (decpt <= 0) {
+        g_string_append(out, "0.");
+        for (int i = decpt; i < 0; i++)
+            g_string_append_c(out, '0');
+        g_string_append(out, digits);
+    } else {
+        for (int i = 0; i < MAX(decpt, (int)nd); i++) {
+            if (i == decpt)
+                g_string_append_c(out, '.');
+            g_string_append_c(out, i < (int)nd ? digits[i] : '0');
+        }
+    }
+}
+
+typedef struct {
+    char *printed; /* the key as jq reads it (U+FFFD for bytes that are not UTF-8): what it sorts by */
+    json_object *value;
+} Member;
+
+static int compare_members(const void *a, const void *b)
+{
+    return strcmp(((const Member *)a)->printed, ((const Member *)b)->printed);
+}
+
+static void indent(GString *out, guint depth)
+{
+    for (guint i = 0; i < depth; i++)
+        g_string_append(out, "  ");
+}
+
+/* value reads only: other threads may read the same value meanwhile. */
+static void append_value(GString *out, json_object *value, guint depth)
+{
+    switch (json_object_get_type(value)) {
+    case json_type_null:
+        g_string_append(out, "null");
+        break;
+    case json_type_boolean:
+        g_string_append(out, json_object_get_boolean(value) ? "true" : "false");
+        break;
+    case json_type_int:
+    case json_type_double:
+        append_number(out, json_object_get_double(value));
+        break;
+    case json_type_string:
+        append_string(out, json_object_get_string(value), (gsize)json_object_get_string_len(value));
+        break;
+    case json_type_array: {
+        size_t n = json_object_array_length(value);
+        if (n == 0) {
+            g_string_append(out, "[]");
+            break;
+        }
+        g_string_append(out, "[\n");
+        for (size_t i = 0; i < n; i++) {
+            indent(out, depth + 1);
+            append_value(out, json_object_array_get_idx(value, i), depth + 1);
+            g_string_append(out, i + 1 < n ? ",\n" : "\n");
+        }
+        indent(out, depth);
+        g_string_append_c(out, ']');
+        break;
+    }
+    case json_type_object: {
+        int n = json_object_object_length(value);
+        if (n == 0) {
+            g_string_append(out, "{}");
+            break;
+        }
+        Member *members = g_new(Member, n);
+        int count = 0;
+        json_object_object_foreach(value, key, child) {
+            if (count == n)
+                break;
+            members[count].printed = g_utf8_make_valid(key, -1);
+            members[count++].value = child;
+        }
+        qsort(members, (size_t)count, sizeof *members, compare_members);
+        g_string_append(out, "{\n");
+        for (int i = 0; i < count; i++) {
+            indent(out, depth + 1);
+            append_string(out, members[i].printed, strlen(members[i].printed));
+            g_string_append(out, ": ");
+            append_value(out, members[i].value, depth + 1);
+            g_string_append(out, i + 1 < count ? ",\n" : "\n");
+            g_free(members[i].printed);
+        }
+        g_free(members);
+        indent(out, depth);
+        g_string_append_c(out, '}');
+        break;
+    }
+    }
+}
+
 char *abfs_json_pretty(json_object *value)
 {
-    json_object *sorted = abfs_json_sorted_copy(value);
-    const char *text = json_object_to_json_string_ext(
-        sorted, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-    char *result = g_strconcat(text, "\n", NULL);
-    json_object_put(sorted);
-    return result;
+    GString *out = g_string_new(NULL);
+    append_value(out, value, 0);
+    g_string_append_c(out, '\n');
+    return g_string_free(out, FALSE);
 }
 
 char *abfs_json_compact(json_object *value)

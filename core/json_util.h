@@ -1,5 +1,5 @@
-/* json_util.h — JSON helpers shared by core/: printing (pretty, compact), parsing (strict for
- * what users write, deep for answers), depth, and member access. */
+/* json_util.h — JSON helpers shared by core/: printing (pretty as `jq -S .` prints, compact),
+ * parsing (strict for what users write, deep for answers), depth, and member access. */
 #ifndef ABFS_JSON_UTIL_H
 #define ABFS_JSON_UTIL_H
 
@@ -15,8 +15,11 @@ const char *abfs_json_string(json_object *obj, const char *key);
 /* A deep copy of value whose objects have their keys in sorted (byte) order. */
 json_object *abfs_json_sorted_copy(json_object *value);
 
-/* value pretty-printed (two-space indent, keys sorted, "/" not escaped) with a final newline.
- * Newly allocated. */
+/* value pretty-printed with a final newline, byte for byte as `jq -S .` (jq 1.6) prints it: keys
+ * sorted by bytes, two-space indent, `"key": value`, [] and {} when empty, "/" and non-ASCII as
+ * they are, control characters escaped, numbers as jq writes doubles (1.0 → 1, 1e100 → 1e+100,
+ * integers past 2^53 rounded). So a file equals `jq -S .` of itself. Only reads value. Newly
+ * allocated. */
 char *abfs_json_pretty(json_object *value);
 
 /* value as compact JSON text ("/" not escaped), newly allocated: how the store keeps connections. */
