@@ -235,8 +235,7 @@ FakeRequest *fake_nth(FakeServer *srv, const char *method, const char *path, gui
     g_mutex_lock(&srv->lock);
     for (guint i = 0; i < srv->requests->len && !found; i++) {
         FakeRequest *r = g_ptr_array_index(srv->requests, i);
-        if ((!method || strcmp(r->method, method) == 0) && (!path || strcmp(r->path, path) == 0) &&
-            n-- == 0)
+        if ((!method || strcmp(r->method, method) == 0) && (!path || strcmp(r->path, path) == 0) && n-- == 0)
             found = r;
     }
     g_mutex_unlock(&srv->lock);
@@ -318,18 +317,18 @@ char *conn_id_for(guint i)
 
 json_object *make_conn(const char *id, const char *ws, const char *name)
 {
-    char *text = g_strdup_printf(
-        "{\"connectionId\":\"%s\",\"name\":\"%s\","
-        "\"sourceId\":\"5ce5ce5c-0000-4000-8000-000000000001\","
-        "\"destinationId\":\"de57de57-0000-4000-8000-000000000001\","
-        "\"workspaceId\":\"%s\",\"status\":\"active\","
-        "\"schedule\":{\"scheduleType\":\"cron\",\"cronExpression\":\"0 0 12 * * ? UTC\"},"
-        "\"nonBreakingSchemaUpdatesBehavior\":\"ignore\",\"namespaceDefinition\":\"destination\","
-        "\"namespaceFormat\":\"${SOURCE_NAMESPACE}\",\"prefix\":\"airbyte_\","
-        "\"configurations\":{\"streams\":[{\"name\":\"users\",\"syncMode\":\"incremental_append\","
-        "\"cursorField\":[\"updated_at\"]},{\"name\":\"orders\"}]},"
-        "\"createdAt\":1000,\"tags\":[]}",
-        id, name, ws);
+    char *text =
+        g_strdup_printf("{\"connectionId\":\"%s\",\"name\":\"%s\","
+                        "\"sourceId\":\"5ce5ce5c-0000-4000-8000-000000000001\","
+                        "\"destinationId\":\"de57de57-0000-4000-8000-000000000001\","
+                        "\"workspaceId\":\"%s\",\"status\":\"active\","
+                        "\"schedule\":{\"scheduleType\":\"cron\",\"cronExpression\":\"0 0 12 * * ? UTC\"},"
+                        "\"nonBreakingSchemaUpdatesBehavior\":\"ignore\",\"namespaceDefinition\":\"destination\","
+                        "\"namespaceFormat\":\"${SOURCE_NAMESPACE}\",\"prefix\":\"airbyte_\","
+                        "\"configurations\":{\"streams\":[{\"name\":\"users\",\"syncMode\":\"incremental_append\","
+                        "\"cursorField\":[\"updated_at\"]},{\"name\":\"orders\"}]},"
+                        "\"createdAt\":1000,\"tags\":[]}",
+                        id, name, ws);
     json_object *conn = json_tokener_parse(text);
     g_free(text);
     g_assert_nonnull(conn);
@@ -370,8 +369,7 @@ void problem(GString *out, int status, const char *title, const char *detail)
 
 static void serve_listing(Api *api, const FakeRequest *req, FakeResponse *resp)
 {
-    GHashTable *params = req->query ? g_uri_parse_params(req->query, -1, "&", G_URI_PARAMS_NONE, NULL)
-                                    : NULL;
+    GHashTable *params = req->query ? g_uri_parse_params(req->query, -1, "&", G_URI_PARAMS_NONE, NULL) : NULL;
     const char *l = params ? g_hash_table_lookup(params, "limit") : NULL;
     const char *o = params ? g_hash_table_lookup(params, "offset") : NULL;
     guint limit = l ? (guint)g_ascii_strtoull(l, NULL, 10) : 20;
@@ -381,10 +379,10 @@ static void serve_listing(Api *api, const FakeRequest *req, FakeResponse *resp)
     for (guint i = offset; i < api->conns->len && i < offset + limit; i++)
         json_object_array_add(data, json_object_get(g_ptr_array_index(api->conns, i)));
     /* `next` as self-managed servers fill it: an internal host. Following it fails. */
-    char *next = json_object_array_length(data) == 0
-                     ? g_strdup("")
-                     : g_strdup_printf("http://127.0.0.1:1/api/public/v1/connections?limit=%u&offset=%u",
-                                       limit, offset + limit);
+    char *next =
+        json_object_array_length(data) == 0
+            ? g_strdup("")
+            : g_strdup_printf("http://127.0.0.1:1/api/public/v1/connections?limit=%u&offset=%u", limit, offset + limit);
     json_object_object_add(page, "previous", json_object_new_string(""));
     json_object_object_add(page, "next", json_object_new_string(next));
     json_object_object_add(page, "data", data);
@@ -415,8 +413,7 @@ void api_handler(FakeServer *srv, const FakeRequest *req, FakeResponse *resp, gp
             api->tokens++;
         } else {
             api->tokens++;
-            char *value = api->token_value ? g_strdup(api->token_value)
-                                           : g_strdup_printf("tok-%u", api->tokens);
+            char *value = api->token_value ? g_strdup(api->token_value) : g_strdup_printf("tok-%u", api->tokens);
             g_string_printf(resp->body, "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":900}",
                             value);
             g_free(value);
@@ -510,10 +507,12 @@ guint list_requests(Fx *fx)
 }
 
 static const char *const ENV_NAMES[] = {
-    "AIRBYTE_CLOUD_CLIENT_ID",    "AIRBYTE_CLIENT_ID",       "AIRBYTE_CLOUD_CLIENT_SECRET",
-    "AIRBYTE_CLIENT_SECRET",      "AIRBYTE_CLOUD_BEARER_TOKEN", "AIRBYTE_BEARER_TOKEN",
-    "AIRBYTE_CLOUD_WORKSPACE_ID", "AIRBYTE_WORKSPACE_ID",    "AIRBYTE_CLOUD_API_URL",
-    "AIRBYTE_API_ROOT",           "AIRBYTE_CLOUD_CONFIG_API_URL", "AIRBYTE_CONFIG_API_ROOT",
+    "AIRBYTE_CLOUD_CLIENT_ID",       "AIRBYTE_CLIENT_ID",
+    "AIRBYTE_CLOUD_CLIENT_SECRET",   "AIRBYTE_CLIENT_SECRET",
+    "AIRBYTE_CLOUD_BEARER_TOKEN",    "AIRBYTE_BEARER_TOKEN",
+    "AIRBYTE_CLOUD_WORKSPACE_ID",    "AIRBYTE_WORKSPACE_ID",
+    "AIRBYTE_CLOUD_API_URL",         "AIRBYTE_API_ROOT",
+    "AIRBYTE_CLOUD_CONFIG_API_URL",  "AIRBYTE_CONFIG_API_ROOT",
     "AIRBYTE_CLOUD_ORGANIZATION_ID", "AIRBYTE_ORGANIZATION_ID",
 };
 
@@ -583,8 +582,8 @@ void abfs_unit_init(int *argc, char ***argv)
     g_test_set_nonfatal_assertions();
     /* core logs dropped connections and stale serving with g_warning: expected here */
     g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-    g_log_set_handler(NULL, G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG,
-                      quiet_log, NULL);
+    g_log_set_handler(NULL, G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG, quiet_log,
+                      NULL);
     abfs_http_global_init();
 }
 

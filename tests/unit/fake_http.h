@@ -40,7 +40,7 @@ typedef struct {
     char *method;
     char *target; /* path?query as sent */
     char *path;
-    char *query;  /* NULL when none */
+    char *query;         /* NULL when none */
     GHashTable *headers; /* lower-case name → value */
     char *body;
     gsize body_len;
@@ -86,20 +86,20 @@ typedef struct {
 typedef struct {
     GMutex lock;
     GCond cond;
-    GPtrArray *conns;            /* what GET /connections lists (json_object*) */
-    guint tokens;                /* tokens issued so far */
-    int token_status;            /* 0: 200 */
-    const char *token_body;      /* body of a refused token request, or of a 200 when set */
-    char *token_value;           /* access_token to hand out instead of tok-N */
+    GPtrArray *conns;       /* what GET /connections lists (json_object*) */
+    guint tokens;           /* tokens issued so far */
+    int token_status;       /* 0: 200 */
+    const char *token_body; /* body of a refused token request, or of a 200 when set */
+    char *token_value;      /* access_token to hand out instead of tok-N */
     guint token_delay_ms;
-    guint token_busy;            /* this many token requests get 503 first */
+    guint token_busy; /* this many token requests get 503 first */
     guint list_delay_ms;
     int list_status;             /* 0: serve the listing */
     const char *list_raw;        /* when set: the listing's body as is */
     gboolean gate_closed;        /* the listing waits while TRUE */
     gboolean reject_first_token; /* 401 for "Bearer tok-1" */
     gboolean always_401;
-    GQueue steps;                /* answers to other requests, in order; then the default */
+    GQueue steps; /* answers to other requests, in order; then the default */
     int default_status;
     char *default_body;
 } Api;
@@ -141,7 +141,7 @@ void api_open_gate(Api *api);
 
 char *conn_id_for(guint i);
 
-/* A ConnectionResponse (CONTRACT §3.1). */
+/* A ConnectionResponse (the Airbyte API's OpenAPI schema of that name). */
 json_object *make_conn(const char *id, const char *ws, const char *name);
 
 void api_add_conns(Api *api, guint n);

@@ -11,14 +11,14 @@
 
 typedef struct {
     GMutex lock;
-    guint calls;        /* fetches made */
-    guint delay_ms;     /* each fetch sleeps this long */
-    int fail;           /* 0: succeed; else the errno of the failure */
-    char *value;        /* what a successful fetch returns (a copy) */
-    guint stale_calls;  /* stale hook calls */
-    char *stale_value;  /* the value the last stale hook saw */
+    guint calls;       /* fetches made */
+    guint delay_ms;    /* each fetch sleeps this long */
+    int fail;          /* 0: succeed; else the errno of the failure */
+    char *value;       /* what a successful fetch returns (a copy) */
+    guint stale_calls; /* stale hook calls */
+    char *stale_value; /* the value the last stale hook saw */
     guint merges;
-    GCond started;      /* signalled when a fetch begins */
+    GCond started; /* signalled when a fetch begins */
     gboolean running;
 } Script;
 
@@ -394,8 +394,8 @@ static void test_cache_put_update_forget(void)
     abfs_cache_free(cache);
 
     /* forever: such a value never expires, not even when invalidated */
-    AbfsCacheOptions options = {.ttl_ms = 0, .copy = (AbfsCacheCopy)g_strdup, .free = g_free,
-                                .forever = starts_with_final};
+    AbfsCacheOptions options = {
+        .ttl_ms = 0, .copy = (AbfsCacheCopy)g_strdup, .free = g_free, .forever = starts_with_final};
     cache = abfs_cache_new(&options);
     script_set(s, "running", 0);
     guint calls = script_calls(s);

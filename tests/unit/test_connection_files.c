@@ -61,7 +61,7 @@ static void test_files_table(void)
     const AbfsConnectionFile *files = abfs_connection_files(&count);
     g_assert_nonnull(files);
     g_assert_cmpuint(count, >, 0);
-    /* the parity files of SPEC.md */
+    /* the files PyAirbyte's connection object also exposes */
     const char *required[] = {"name", "prefix", "enabled", "schedule", "streams", "source_id",
                               "destination_id", "workspace_id", "url"};
     for (gsize i = 0; i < G_N_ELEMENTS(required); i++) {

@@ -65,7 +65,7 @@ static void test_error_message_micronaut(void)
                   "Invalid client id or token");
 }
 
-/* The body self-managed servers really send (CONTRACT §1.2): the useful text is the embedded
+/* The body self-managed servers really send (Micronaut's error JSON): the useful text is the embedded
  * error, not the generic top-level "Bad Request". */
 static void test_error_message_micronaut_real_body(void)
 {

@@ -145,6 +145,144 @@ static void test_cancel_and_delete_lost_answer(void)
     fx_free(fx);
 }
 
+#define JOBS_PATH "/api/public/v1/jobs"
+
+static json_object *last_body(Fx *fx, const char *method, const char *path)
+{
+    guint n = fake_count(fx->srv, method, path);
+    g_assert_cmpuint(n, >, 0);
+    FakeRequest *r = fake_nth(fx->srv, method, path, n - 1);
+    return json_tokener_parse(r->body);
+}
+
+/* run: the word picks the job type; POST /jobs once; the new job is known at once. */
+static void test_jobs_run(void)
+{
+    static const struct {
+        const char *text, *type;
+    } words[] = {{"sync", "sync"}, {"", "sync"}, {"1", "sync"}, {"  SYNC \n", "sync"}, {"reset", "reset"},
+                 {"Clear", "clear"}};
+    for (gsize i = 0; i < G_N_ELEMENTS(words); i++) {
+        Fx *fx = fx_new_full("t", 5);
+        AbfsJobs *jobs = abfs_jobs_new(fx->client, 25, 60000);
+        api_push(fx->api, 200, "{\"data\":[]}", 0); /* the list before the POST */
+        char *answer = g_strdup_printf("{\"jobId\":7,\"status\":\"pending\",\"jobType\":\"%s\",\"connectionId\":\"" CONN_A "\"}",
+                                       words[i].type);
+        api_push(fx->api, 200, answer, 0);
+        char *id = NULL;
+        GError *err = NULL;
+        g_assert_true(abfs_jobs_run(jobs, CONN_A, words[i].text, &id, &err));
+        g_assert_no_error(err);
+        g_assert_cmpstr(id, ==, "7");
+        g_assert_cmpuint(fake_count(fx->srv, "POST", JOBS_PATH), ==, 1);
+        json_object *body = last_body(fx, "POST", JOBS_PATH);
+        g_assert_cmpstr(abfs_json_string(body, "jobType"), ==, words[i].type);
+        g_assert_cmpstr(abfs_json_string(body, "connectionId"), ==, CONN_A);
+        json_object_put(body);
+        /* the job is cached: its status needs no request */
+        guint before = fake_count(fx->srv, NULL, NULL);
+        char *status = abfs_job_file(jobs, CONN_A, "7", "status", &err);
+        g_assert_no_error(err);
+        g_assert_cmpstr(status, ==, "pending\n");
+        g_assert_cmpuint(fake_count(fx->srv, NULL, NULL), ==, before);
+        g_free(status);
+        g_free(id);
+        g_free(answer);
+        abfs_jobs_free(jobs);
+        fx_free(fx);
+    }
+}
+
+static void test_jobs_run_refused(void)
+{
+    Fx *fx = fx_new_full("t", 5);
+    AbfsJobs *jobs = abfs_jobs_new(fx->client, 25, 60000);
+    GError *err = NULL;
+    g_assert_false(abfs_jobs_run(jobs, CONN_A, "now please", NULL, &err));
+    g_assert_error(err, ABFS_ERROR, EINVAL);
+    g_clear_error(&err);
+    g_assert_cmpuint(fake_count(fx->srv, NULL, NULL), ==, 0); /* nothing sent */
+    /* a sync already running: 409 is EBUSY, and the POST went out once */
+    api_push(fx->api, 200, "{\"data\":[]}", 0);
+    api_push(fx->api, 409, "{\"title\":\"conflict\",\"detail\":\"A sync is already running\"}", 0);
+    g_assert_false(abfs_jobs_run(jobs, CONN_A, "sync", NULL, &err));
+    g_assert_error(err, ABFS_ERROR, EBUSY);
+    g_assert_nonnull(err && strstr(err->message, "already running"));
+    g_clear_error(&err);
+    g_assert_cmpuint(fake_count(fx->srv, "POST", JOBS_PATH), ==, 1);
+    abfs_jobs_free(jobs);
+    fx_free(fx);
+}
+
+/* refresh goes to the Config API (POST /connections/refresh, Merge, every stream). */
+static void test_jobs_run_refresh(void)
+{
+    Fx *fx = fx_new_full("t", 5);
+    AbfsJobs *jobs = abfs_jobs_new(fx->client, 25, 60000);
+    api_push(fx->api, 200, "{\"job\":{\"id\":8}}", 0);
+    GError *err = NULL;
+    char *id = NULL;
+    g_assert_true(abfs_jobs_run(jobs, CONN_A, "refresh", &id, &err));
+    g_assert_no_error(err);
+    g_assert_null(id);
+    json_object *body = last_body(fx, "POST", "/api/v1/connections/refresh");
+    g_assert_cmpstr(abfs_json_string(body, "connectionId"), ==, CONN_A);
+    g_assert_cmpstr(abfs_json_string(body, "refreshMode"), ==, "Merge");
+    json_object_put(body);
+    g_assert_cmpuint(fake_count(fx->srv, "POST", JOBS_PATH), ==, 0);
+    /* no Config API there: ENOTSUP that says so */
+    api_push(fx->api, 404, "{\"message\":\"not found\"}", 0);
+    g_assert_false(abfs_jobs_run(jobs, CONN_A, "refresh", NULL, &err));
+    g_assert_error(err, ABFS_ERROR, ENOTSUP);
+    g_assert_nonnull(err && strstr(err->message, "Config API"));
+    g_clear_error(&err);
+    abfs_jobs_free(jobs);
+    fx_free(fx);
+}
+
+/* The recent jobs of a connection: one GET per TTL, newest first, shared by concurrent readers
+ * (single flight) and served stale while the API cannot be reached. */
+static void test_jobs_recent_cached(void)
+{
+    Fx *fx = fx_new_full("t", 1);
+    AbfsJobs *jobs = abfs_jobs_new(fx->client, 25, 60000);
+    api_push(fx->api, 200, "{\"data\":[{\"jobId\":9,\"status\":\"running\",\"jobType\":\"sync\",\"connectionId\":\"" CONN_A "\"},"
+                           "{\"jobId\":8,\"status\":\"succeeded\",\"jobType\":\"sync\",\"connectionId\":\"" CONN_A "\"},"
+                           "{\"jobId\":3,\"status\":\"succeeded\",\"jobType\":\"sync\",\"connectionId\":\"" CONN_B "\"}]}", 0);
+    GError *err = NULL;
+    GPtrArray *ids = abfs_jobs_recent(jobs, CONN_A, &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(ids->len, ==, 2); /* another connection's job is not shown */
+    g_assert_cmpstr(g_ptr_array_index(ids, 0), ==, "9");
+    g_assert_cmpstr(g_ptr_array_index(ids, 1), ==, "8");
+    g_ptr_array_free(ids, TRUE);
+    ids = abfs_jobs_recent(jobs, CONN_A, &err);
+    g_ptr_array_free(ids, TRUE);
+    g_assert_cmpuint(fake_count(fx->srv, "GET", JOBS_PATH), ==, 1);
+    char *status = abfs_job_file(jobs, CONN_A, "8", "status", &err); /* remembered from the list */
+    g_assert_cmpstr(status, ==, "succeeded\n");
+    g_free(status);
+    g_assert_cmpuint(fake_count(fx->srv, NULL, NULL), ==, 1);
+    fake_shutdown(fx->srv);
+    abfs_jobs_invalidate(jobs);
+    ids = abfs_jobs_recent(jobs, CONN_A, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(ids);
+    g_assert_cmpuint(ids ? ids->len : 0, ==, 2);
+    if (ids)
+        g_ptr_array_free(ids, TRUE);
+    /* a final job stays known after an invalidation; a running one is asked again */
+    status = abfs_job_file(jobs, CONN_A, "8", "status", &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(status, ==, "succeeded\n");
+    g_free(status);
+    g_assert_null(abfs_job_file(jobs, CONN_A, "9", "status", &err));
+    g_assert_nonnull(err);
+    g_clear_error(&err);
+    abfs_jobs_free(jobs);
+    fx_free(fx);
+}
+
 int main(int argc, char **argv)
 {
     abfs_unit_init(&argc, &argv);
@@ -152,5 +290,9 @@ int main(int argc, char **argv)
     g_test_add_func("/jobs/log-text", test_jobs_log_text);
     g_test_add_func("/jobs/run-lost-answer", test_jobs_run_lost_answer);
     g_test_add_func("/jobs/cancel-and-delete-lost-answer", test_cancel_and_delete_lost_answer);
+    g_test_add_func("/jobs/run", test_jobs_run);
+    g_test_add_func("/jobs/run-refused", test_jobs_run_refused);
+    g_test_add_func("/jobs/run-refresh", test_jobs_run_refresh);
+    g_test_add_func("/jobs/recent-cached", test_jobs_recent_cached);
     return abfs_unit_run();
 }
