@@ -6,23 +6,23 @@
 #include <string.h>
 
 typedef struct {
-    gpointer value;       /* NULL: none */
-    gint64 fetched_at;    /* monotonic µs of the fetch (or put) that made value */
-    gint64 serve_until;   /* monotonic µs: after a fetch failed, value serves until then */
-    gboolean stale;       /* invalidated: fetch again whatever the age */
-    gboolean fetching;    /* a fetch is in flight: others wait for it (the slot is not removed) */
-    guint fetches;        /* fetches of this key ended so far */
-    guint changes;        /* puts and updates so far, to tell a fetch that the value changed */
-    GError *last_error;   /* of the last fetch, NULL if it succeeded */
+    gpointer value;     /* NULL: none */
+    gint64 fetched_at;  /* monotonic µs of the fetch (or put) that made value */
+    gint64 serve_until; /* monotonic µs: after a fetch failed, value serves until then */
+    gboolean stale;     /* invalidated: fetch again whatever the age */
+    gboolean fetching;  /* a fetch is in flight: others wait for it (the slot is not removed) */
+    guint fetches;      /* fetches of this key ended so far */
+    guint changes;      /* puts and updates so far, to tell a fetch that the value changed */
+    GError *last_error; /* of the last fetch, NULL if it succeeded */
 } Slot;
 
 struct AbfsCache {
     AbfsCacheOptions opt; /* set at creation, then read-only */
     gint64 ttl_us;        /* read-only */
     GMutex lock;
-    GCond fetched;        /* broadcast when any fetch ends; waits on lock */
-    GHashTable *slots;    /* key → Slot; protected by lock */
-    guint fetches;        /* protected by lock */
+    GCond fetched;     /* broadcast when any fetch ends; waits on lock */
+    GHashTable *slots; /* key → Slot; protected by lock */
+    guint fetches;     /* protected by lock */
 };
 
 static void slot_free(AbfsCache *cache, Slot *slot)

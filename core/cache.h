@@ -27,8 +27,7 @@ typedef gpointer (*AbfsCacheFetch)(const char *key, gpointer previous, gpointer 
 
 /* A fetch of key failed (error: why) and value (borrowed, last fetched age_us ago) keeps serving.
  * Called once per such fetch, with no lock held. */
-typedef void (*AbfsCacheStaleHook)(const char *key, const GError *error, gpointer value, gint64 age_us,
-                                   gpointer data);
+typedef void (*AbfsCacheStaleHook)(const char *key, const GError *error, gpointer value, gint64 age_us, gpointer data);
 
 /* A fetch that began when the key held `started` (borrowed, may be NULL) ends while the value was
  * changed meanwhile by abfs_cache_put()/abfs_cache_update() to `current` (borrowed). Returns what
@@ -37,14 +36,14 @@ typedef void (*AbfsCacheStaleHook)(const char *key, const GError *error, gpointe
 typedef gpointer (*AbfsCacheMerge)(gpointer fetched, gpointer started, gpointer current, gpointer data);
 
 typedef struct {
-    guint ttl_ms;                       /* 0: every get fetches (waiters still share a fetch) */
-    AbfsCacheCopy copy;                 /* what a caller gets; called with the lock held */
-    GDestroyNotify free;                /* frees a value (the cache's, or a caller's copy) */
-    gboolean serve_stale;               /* keep the last value while the API cannot be reached */
+    guint ttl_ms;                        /* 0: every get fetches (waiters still share a fetch) */
+    AbfsCacheCopy copy;                  /* what a caller gets; called with the lock held */
+    GDestroyNotify free;                 /* frees a value (the cache's, or a caller's copy) */
+    gboolean serve_stale;                /* keep the last value while the API cannot be reached */
     gboolean (*forever)(gpointer value); /* TRUE: this value never expires (NULL: none does) */
-    AbfsCacheStaleHook on_stale;        /* NULL: g_warning */
-    AbfsCacheMerge merge;               /* NULL: the fetched value replaces a changed one */
-    gpointer data;                      /* for on_stale and merge */
+    AbfsCacheStaleHook on_stale;         /* NULL: g_warning */
+    AbfsCacheMerge merge;                /* NULL: the fetched value replaces a changed one */
+    gpointer data;                       /* for on_stale and merge */
 } AbfsCacheOptions;
 
 AbfsCache *abfs_cache_new(const AbfsCacheOptions *options);
@@ -52,8 +51,7 @@ void abfs_cache_free(AbfsCache *cache);
 
 /* A copy of key's value, fetched first (with fetch(key, previous, data)) unless it is fresh. NULL
  * with *error when the fetch failed and nothing may be served instead. */
-gpointer abfs_cache_get(AbfsCache *cache, const char *key, AbfsCacheFetch fetch, gpointer data,
-                        GError **error);
+gpointer abfs_cache_get(AbfsCache *cache, const char *key, AbfsCacheFetch fetch, gpointer data, GError **error);
 
 /* A copy of key's value whatever its age, or NULL when there is none. Never fetches. */
 gpointer abfs_cache_peek(AbfsCache *cache, const char *key);

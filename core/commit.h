@@ -1,6 +1,6 @@
 /* commit.h — applying the bytes written to a connection file.
  *
- * The order is the contract (SPEC.md "Writing"): one trailing newline (or CRLF) dropped; the value
+ * The order is the contract (docs/file-tree.md, "How writing works"): one trailing newline (or CRLF) dropped; the value
  * validated against what the writer saw (`base`) — a bad value is EINVAL and nothing is sent; a
  * value equal to what the writer saw sends nothing; otherwise the connection is read fresh, and if
  * that file's content changed remotely since the writer saw it the commit fails with ESTALE (the

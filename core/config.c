@@ -1,5 +1,5 @@
 /* config.c — configuration sources (defaults, key file, environment) and the derivation of the
- * Config API and web roots, following PyAirbyte's rules (CONTRACT.md §1.1). */
+ * Config API and web roots, following PyAirbyte's rules (its api_util and cloud workspace). */
 #include "config.h"
 #include "error.h"
 

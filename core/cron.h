@@ -3,7 +3,8 @@
  * airbytefs lets users write a schedule either as a Quartz cron expression (what the Airbyte
  * server stores and validates) or as a familiar 5-field Unix cron / @macro; this module turns
  * whatever the user wrote into the canonical Quartz string to send to the server, or explains in
- * one line why it cannot. Pure function, no I/O, thread-safe. See CONTRACT.md §3.6. */
+ * one line why it cannot. Pure function, no I/O, thread-safe. The rules are the Airbyte server's for
+ * AirbyteApiConnectionSchedule.cronExpression (cron-utils' QUARTZ definition, below). */
 #ifndef ABFS_CORE_CRON_H
 #define ABFS_CORE_CRON_H
 

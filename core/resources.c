@@ -294,6 +294,11 @@ static json_object *connection_call(AbfsClient *client, const char *workspace_id
         json_object_put(conn);
         return NULL;
     }
+    if (g_strcmp0(abfs_json_string(conn, "status"), "deprecated") == 0) { /* soft-deleted: gone */
+        g_set_error(error, ABFS_ERROR, ENOENT, "connection %s was deleted", connection_id);
+        json_object_put(conn);
+        return NULL;
+    }
     return conn;
 }
 

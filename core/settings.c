@@ -1,5 +1,6 @@
 /* settings.c — canonical forms, validation and PATCH bodies of connection settings (settings.h).
- * Validation mirrors the server's (CONTRACT.md §3.3, §3.5, §3.6) so a bad value is refused before
+ * Validation mirrors the server's (the Airbyte API contract: ConnectionPatchRequest, its
+ * AirbyteApiConnectionSchedule and StreamConfigurations, and the server's cron rules) so a bad value is refused before
  * any request. */
 #include "settings.h"
 #include "cron.h"
