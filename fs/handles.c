@@ -22,7 +22,7 @@ struct AbfsHandle {
     AbfsEntry *base;    /* buffer: what the writer saw (ESTALE is judged against it); protected by lock */
     gboolean dirty;     /* buffer: written since the last commit; protected by lock */
     int failed;         /* errno of a refused write: nothing is sent, flush reports it; protected by lock */
-    gboolean acted;     /* control: the action ran; protected by lock */
+    gboolean acted;     /* control: the action ran; buffer: a one-line value was sent; protected by lock */
     gboolean direct_io; /* set before install */
     Scratch *scratch;   /* scratch */
 };
@@ -170,6 +170,47 @@ int abfs_handle_read(AbfsHandle *h, char *buf, size_t size, off_t offset, GError
     return n;
 }
 
+/* A node function's result with the errno of its reason, when it gave one (the node may answer
+ * -EIO and say ESTALE in the error). */
+static int with_reason(int rc, GError **error)
+{
+    if (rc < 0 && error && *error && (*error)->domain == ABFS_ERROR && (*error)->code > 0)
+        return -(*error)->code;
+    return rc;
+}
+
+/* Sends a buffer's content through its node's commit. Caller holds the lock. */
+static int commit_locked(AbfsHandle *h, GError **error)
+{
+    /* One commit per batch of writes, even if it fails: a later close must not send it again. */
+    h->dirty = FALSE;
+    int rc = h->type->commit ? h->type->commit(&h->node, h->base, h->data->str, h->data->len, error) : -EACCES;
+    rc = with_reason(rc, error);
+    if (rc == 0 && h->base) { /* later commits on this file are judged against what it now holds */
+        AbfsEntry *now = abfs_store_entry(abfs_fs()->store, h->node.id, NULL);
+        if (now) {
+            abfs_entry_unref(h->base);
+            h->base = now;
+        }
+    }
+    return rc;
+}
+
+/* The action of a control file on what was written. Caller holds the lock; it is released
+ * during the action (which may take a while), and the action runs once. */
+static int act_locked(AbfsHandle *h, GError **error)
+{
+    h->acted = TRUE;
+    char *text = g_strndup(h->data->str, h->data->len);
+    gsize len = h->data->len;
+    g_mutex_unlock(&h->lock);
+    abfs_strip_one_newline(text, &len);
+    int rc = h->type->act ? h->type->act(&h->node, text, len, error) : -EBADF;
+    g_free(text);
+    g_mutex_lock(&h->lock);
+    return with_reason(rc, error);
+}
+
 /* Marks a buffer or control file refused: nothing it holds is ever sent. Caller holds the lock. */
 static int refuse(AbfsHandle *h, int errnum)
 {
@@ -190,11 +231,20 @@ int abfs_handle_write(AbfsHandle *h, const char *buf, size_t size, off_t offset,
     int rc = (int)size;
     if (h->failed) {
         rc = -h->failed;
+    } else if (h->acted) {
+        g_set_error(error, ABFS_ERROR, EINVAL, "%s was already sent from this open file; open it again to write again",
+                    h->shape == SHAPE_CONTROL ? "the command" : "the value");
+        rc = -EINVAL;
     } else if (offset < 0 || (guint64)offset + size > max) {
         /* A refused write spoils the whole value: what came before it is never sent either. */
         rc = refuse(h, EFBIG);
     } else if (h->shape == SHAPE_CONTROL) {
         g_string_append_len(h->data, buf, (gssize)size); /* a command, whatever the offsets */
+        if (h->data->len > 0 && h->data->str[h->data->len - 1] == '\n') {
+            int a = act_locked(h, error); /* a complete command acts now: its answer is this write's */
+            if (a < 0) /* a writer that tries again (Python flushes its buffer twice) hears it again */
+                rc = refuse(h, -a);
+        }
     } else {
         if ((gsize)offset > h->data->len) {
             gsize old = h->data->len;
@@ -206,11 +256,12 @@ int abfs_handle_write(AbfsHandle *h, const char *buf, size_t size, off_t offset,
         memcpy(h->data->str + offset, buf, size);
         h->dirty = TRUE;
         gboolean complete = (gsize)offset + size == h->data->len && h->data->str[h->data->len - 1] == '\n';
-        if (complete && h->type->validate) {
-            /* The value is complete: refuse a bad one now, where even a shell sees the error. */
-            int v = h->type->validate(&h->node, h->base, h->data->str, h->data->len, error);
-            if (v < 0)
-                rc = refuse(h, -v);
+        if (complete && h->type->one_line && h->type->one_line(&h->node)) {
+            /* The value is complete: send it now, where even a shell sees the answer. */
+            int c = commit_locked(h, error);
+            h->acted = TRUE;
+            if (c < 0)
+                rc = refuse(h, -c);
         }
     }
     g_mutex_unlock(&h->lock);
@@ -223,18 +274,10 @@ int abfs_handle_write(AbfsHandle *h, const char *buf, size_t size, off_t offset,
 static int act(AbfsHandle *h, gboolean last, GError **error)
 {
     g_mutex_lock(&h->lock);
-    if (h->failed || h->acted || (!last && h->data->len == 0)) {
-        int rc = -h->failed;
-        g_mutex_unlock(&h->lock);
-        return rc;
-    }
-    h->acted = TRUE;
-    char *text = g_strndup(h->data->str, h->data->len);
-    gsize len = h->data->len;
+    int rc = -h->failed;
+    if (!h->failed && !h->acted && (last || h->data->len > 0))
+        rc = act_locked(h, error);
     g_mutex_unlock(&h->lock);
-    abfs_strip_one_newline(text, &len);
-    int rc = h->type->act ? h->type->act(&h->node, text, len, error) : -EBADF;
-    g_free(text);
     return rc;
 }
 
@@ -245,21 +288,9 @@ int abfs_handle_flush(AbfsHandle *h, GError **error)
     if (h->shape != SHAPE_BUFFER)
         return 0;
     g_mutex_lock(&h->lock);
-    if (h->failed || !h->dirty) {
-        int rc = -h->failed;
-        g_mutex_unlock(&h->lock);
-        return rc;
-    }
-    /* One commit per batch of writes, even if it fails: a later close must not send it again. */
-    h->dirty = FALSE;
-    int rc = h->type->commit ? h->type->commit(&h->node, h->base, h->data->str, h->data->len, error) : -EACCES;
-    if (rc == 0 && h->base) { /* later writes on this file are judged against what it now holds */
-        AbfsEntry *now = abfs_store_entry(abfs_fs()->store, h->node.id, NULL);
-        if (now) {
-            abfs_entry_unref(h->base);
-            h->base = now;
-        }
-    }
+    int rc = -h->failed;
+    if (!h->failed && h->dirty)
+        rc = commit_locked(h, error);
     g_mutex_unlock(&h->lock);
     return rc;
 }

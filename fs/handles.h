@@ -4,10 +4,13 @@
  *   text     a text fixed when the file was opened, so every read sees one version; a following
  *            text (a running job's log) is read again when a reader reaches its end;
  *   buffer   a writable file kept in memory and sent once through the node's commit on
- *            flush/fsync; a one-line value is checked by the node's validate as soon as it is
- *            complete. After a refused write nothing is sent and flush reports the refusal again;
+ *            flush/fsync; a one-line file's value is sent from the write that completes it (it
+ *            ends with a newline), and that write returns the API's answer. After a refused write
+ *            nothing is sent and flush reports the refusal again; after a value was sent, more
+ *            writes on that open file are refused (EINVAL) and change nothing;
  *   control  a write-only file whose node acts (run, cancel, .refresh) once on what was written:
- *            at the first flush after a write, or at release when nothing was written;
+ *            in the write that ends with a newline (its answer is that write's), else at the first
+ *            flush after a write, or at release when nothing was written; later writes EINVAL;
  *   scratch  an in-memory scratch file (scratch.h).
  * Each handle keeps a copy of its node, its path and its node's functions. Thread-safe. Functions
  * return as node.h's do: -errno, with *error set when there is a reason to record. */

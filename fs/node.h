@@ -44,9 +44,10 @@ typedef struct {
      * the rename of a scratch file onto the node. base: what the writer saw when it opened the
      * file (a connection's entry), or NULL. NULL member: the file is not writable (EACCES). */
     int (*commit)(const AbfsNode *node, AbfsEntry *base, const char *text, gsize len, GError **error);
-    /* For one-line settings: checks a complete value (it ended with a newline) in write(2), where
-     * even a shell sees the refusal. NULL: checked at commit only. */
-    int (*validate)(const AbfsNode *node, AbfsEntry *base, const char *text, gsize len, GError **error);
+    /* TRUE for a file that holds one line: its value is sent from write(2) as soon as it is complete
+     * (it ends with a newline), so that the API's answer comes back from write(2), where a shell
+     * sees it (sysfs's convention: bash's builtin echo ignores close(2)). NULL: commit at close. */
+    gboolean (*one_line)(const AbfsNode *node);
     /* A control file's action (run, cancel, .refresh) on what was written (NUL-terminated). */
     int (*act)(const AbfsNode *node, const char *text, gsize len, GError **error);
     /* truncate(2) of the path without an open file. NULL: EISDIR for a directory, else EACCES. */

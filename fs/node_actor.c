@@ -151,6 +151,11 @@ static int file_commit(const AbfsNode *node, AbfsEntry *base, const char *text, 
     return 0;
 }
 
+static gboolean file_one_line(const AbfsNode *node)
+{
+    return abfs_actor_file_writable(node->leaf); /* name */
+}
+
 static int file_truncate(const AbfsNode *node, off_t size, GError **error)
 {
     (void)size;
@@ -163,6 +168,7 @@ const AbfsNodeType abfs_node_actor_file = {
     .open = file_open,
     .read_text = file_read_text,
     .commit = file_commit,
+    .one_line = file_one_line,
     .truncate = file_truncate,
 };
 

@@ -238,17 +238,20 @@ static int file_commit(const AbfsNode *node, AbfsEntry *base, const char *text, 
     char *copy = g_strndup(text, len);
     gboolean ok = abfs_commit_connection_file(abfs_fs()->store, node->id, (guint)node->file, base, copy, len, error);
     g_free(copy);
+    if (!ok && error && *error && (*error)->code == ENOENT) {
+        /* deleted elsewhere: the next listing must not show it */
+        abfs_store_invalidate(abfs_fs()->store);
+        abfs_invalidate_later("/connections");
+    }
     if (!ok)
         return -EIO;
     abfs_invalidate_later(node->path);
     return 0;
 }
 
-static int file_validate(const AbfsNode *node, AbfsEntry *base, const char *text, gsize len, GError **error)
+static gboolean file_one_line(const AbfsNode *node)
 {
-    if (!row_of(node)->single_line || !base)
-        return 0;
-    return abfs_validate_connection_file((guint)node->file, base, text, len, error) ? 0 : -EINVAL;
+    return row_of(node)->single_line;
 }
 
 static int file_truncate(const AbfsNode *node, off_t size, GError **error)
@@ -265,7 +268,7 @@ const AbfsNodeType abfs_node_connection_file = {
     .create = file_create,
     .read_text = file_read_text,
     .commit = file_commit,
-    .validate = file_validate,
+    .one_line = file_one_line,
     .truncate = file_truncate,
 };
 

@@ -2,9 +2,9 @@
  * function from the node table (node.h) or its open file's (handles.h), and maps the result. This
  * is the boundary where a failure is recorded in `errors`, by one rule per operation:
  *   - what the user asked to change or to do (write, close, rename, unlink, rmdir, create, a
- *     control file's action): every failure, except ENOENT of a name that is not there;
+ *     control file's action): every failure that has a reason, a 404 (ENOENT) included;
  *   - what only reads (stat, listings, links, opening to read, xattrs): once per outage, so that
- *     `ls -l` or `tail -f log` during an outage adds one line, not one per call. */
+ *     `ls -l` or `tail -f log` during an outage adds one line, not one per call; never ENOENT. */
 #include "fs.h"
 #include "node.h"
 #include "handles.h"
@@ -59,7 +59,8 @@ static int finish(int rc, GError *err, const char *path, Report report)
         return rc;
     }
     int code = err->domain == ABFS_ERROR && err->code > 0 ? err->code : EIO;
-    if (code != ENOENT && (report == REPORT_ALWAYS || first_of_outage(code, err->message))) {
+    /* a read of a name that is not there is no failure to tell; a change answered 404 is */
+    if (report == REPORT_ALWAYS || (code != ENOENT && first_of_outage(code, err->message))) {
         abfs_errlog_add(abfs_fs()->errlog, path, code, err->message);
         abfs_invalidate_later("/errors"); /* its size just changed */
     }
