@@ -11,6 +11,46 @@
 
 #include "actors.h"
 
+/* What a tool saw when it created a scratch file: the values its rename will be judged against
+ * (ESTALE), however often the kernel retries that rename. In a connection's directory, that
+ * connection's entry; in settings/, the listing. */
+typedef struct {
+    AbfsEntry *entry;
+    AbfsSnapshot *snap;
+} Origin;
+
+static void origin_free(gpointer p)
+{
+    Origin *o = p;
+    if (o->entry)
+        abfs_entry_unref(o->entry);
+    abfs_snapshot_unref(o->snap);
+    g_free(o);
+}
+
+static Origin *origin_now(const AbfsNode *node)
+{
+    AbfsStore *store = abfs_fs()->store;
+    Origin *o = g_new0(Origin, 1);
+    if (g_str_has_prefix(node->parent, "/connections/"))
+        o->entry = abfs_store_entry(store, node->id, NULL);
+    else if (strcmp(node->parent, "/settings") == 0)
+        o->snap = abfs_store_snapshot(store, NULL);
+    return o;
+}
+
+/* The entry of connection id that the scratch's creator saw (a new reference), or NULL. */
+static AbfsEntry *origin_entry(Scratch *s, const char *id)
+{
+    Origin *o = abfs_scratch_origin(s);
+    AbfsEntry *e = NULL;
+    if (o && o->entry && g_strcmp0(abfs_entry_field(o->entry, ABFS_ENTRY_ID), id) == 0)
+        e = o->entry;
+    else if (o && o->snap)
+        e = abfs_snapshot_lookup(o->snap, id);
+    return e ? abfs_entry_ref(e) : NULL;
+}
+
 /* ENOENT unless the directory the scratch is in exists (settings/ always does). */
 static int parent_exists(const AbfsNode *node, GError **error)
 {
@@ -56,8 +96,10 @@ static int scratch_create(const AbfsNode *node, mode_t mode, int flags, AbfsHand
         return rc;
     Scratch *s = NULL;
     rc = abfs_scratch_create(node->path, mode, &s);
-    if (rc == 0)
+    if (rc == 0) {
+        abfs_scratch_set_origin(s, origin_now(node), origin_free);
         *handle = abfs_handle_scratch(node->path, node, s);
+    }
     return rc;
 }
 
@@ -153,8 +195,13 @@ int abfs_node_rename(const AbfsNode *src, const AbfsNode *dst, unsigned int flag
             return -ENOENT;
         gsize len;
         char *text = abfs_scratch_content(s, &len);
+        /* judged against what the tool saw when it made the scratch: a retry of a rename that got
+         * ESTALE gets ESTALE again, whatever the first attempt refreshed */
+        AbfsEntry *base = dst->kind == ABFS_NODE_CONNECTION_FILE ? origin_entry(s, dst->id) : NULL;
         abfs_scratch_unref(s);
-        int rc = to->commit(dst, NULL, text, len, error);
+        int rc = to->commit(dst, base, text, len, error);
+        if (base)
+            abfs_entry_unref(base);
         g_free(text);
         if (rc == 0)
             abfs_scratch_unlink(src->path);

@@ -7,9 +7,11 @@
 struct Scratch {
     gint refs;
     GMutex lock;
-    GString *data;
-    mode_t mode;
-    gint64 mtime;
+    GString *data;      /* protected by lock */
+    mode_t mode;        /* protected by lock */
+    gint64 mtime;       /* protected by lock */
+    gpointer origin;    /* what its creator saw (scratch.h); protected by lock */
+    GDestroyNotify origin_free;
 };
 
 static GMutex table_lock;
@@ -42,8 +44,30 @@ void abfs_scratch_unref(Scratch *s)
     if (!s || !g_atomic_int_dec_and_test(&s->refs))
         return;
     g_string_free(s->data, TRUE);
+    if (s->origin_free)
+        s->origin_free(s->origin);
     g_mutex_clear(&s->lock);
     g_free(s);
+}
+
+void abfs_scratch_set_origin(Scratch *s, gpointer origin, GDestroyNotify destroy)
+{
+    g_mutex_lock(&s->lock);
+    gpointer old = s->origin;
+    GDestroyNotify old_free = s->origin_free;
+    s->origin = origin;
+    s->origin_free = destroy;
+    g_mutex_unlock(&s->lock);
+    if (old_free)
+        old_free(old);
+}
+
+gpointer abfs_scratch_origin(Scratch *s)
+{
+    g_mutex_lock(&s->lock);
+    gpointer origin = s->origin;
+    g_mutex_unlock(&s->lock);
+    return origin;
 }
 
 Scratch *abfs_scratch_lookup(const char *path)

@@ -37,6 +37,12 @@ void abfs_scratch_stat(Scratch *s, mode_t *mode, off_t *size, gint64 *mtime);
 void abfs_scratch_set_mode(Scratch *s, mode_t mode);
 void abfs_scratch_set_mtime(Scratch *s, gint64 mtime);
 
+/* What the scratch's creator saw of the file it will replace (for ESTALE on the rename that
+ * commits it, and on the kernel's retry of that rename alike): set once by the creator, freed with
+ * the scratch (destroy may be NULL); borrowed while the caller holds a reference to s. */
+void abfs_scratch_set_origin(Scratch *s, gpointer origin, GDestroyNotify destroy);
+gpointer abfs_scratch_origin(Scratch *s);
+
 /* Names of the scratches directly inside dir (newly allocated list of strings). */
 GPtrArray *abfs_scratch_list(const char *dir);
 
