@@ -24,6 +24,7 @@ struct AbfsHandle {
     int failed;         /* errno of a refused write: nothing is sent, flush reports it; protected by lock */
     gboolean acted;     /* control: the action ran; buffer: a one-line value was sent; protected by lock */
     gboolean direct_io; /* set before install */
+    int end_error;      /* text: what a read at the end returns instead of 0 */
     Scratch *scratch;   /* scratch */
 };
 
@@ -92,6 +93,12 @@ void abfs_handle_discard(AbfsHandle *h)
 {
     if (h)
         handle_free(h);
+}
+
+void abfs_handle_set_end_error(AbfsHandle *h, int errnum)
+{
+    h->end_error = errnum;
+    h->direct_io = TRUE; /* every read reaches the handle */
 }
 
 void abfs_handle_set_direct_io(AbfsHandle *h)
@@ -165,7 +172,8 @@ int abfs_handle_read(AbfsHandle *h, char *buf, size_t size, off_t offset, GError
     if (offset >= 0 && (gsize)offset < h->data->len) {
         n = (int)MIN(size, h->data->len - (gsize)offset);
         memcpy(buf, h->data->str + offset, (size_t)n);
-    }
+    } else if (h->end_error && offset >= 0 && (gsize)offset >= h->data->len)
+        n = -h->end_error;
     g_mutex_unlock(&h->lock);
     return n;
 }

@@ -38,6 +38,10 @@ int abfs_handle_open_text(const AbfsNode *node, int flags, AbfsHandle **handle, 
 /* open of a control file: write-only (else EACCES); acts through its node's act. */
 int abfs_handle_open_control(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error);
 
+/* A text handle whose reader, once it has read the whole text, gets -errnum instead of the end of
+ * file: `cat jobs/<id>/wait` prints the final status and exits non-zero for a failed job. */
+void abfs_handle_set_end_error(AbfsHandle *h, int errnum);
+
 /* Reads bypass the kernel's page cache (content whose size moves while it is open). Control files
  * always do. */
 void abfs_handle_set_direct_io(AbfsHandle *h);

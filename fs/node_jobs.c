@@ -258,9 +258,14 @@ static int job_file_open(const AbfsNode *node, int flags, AbfsHandle **handle, G
     rc = is_wait(node) ? wait_for_job(node, &text, error) : job_file_read_text(node, &text, error);
     if (rc < 0)
         return rc;
+    gboolean failed = is_wait(node) && strcmp(text, "failed\n") == 0;
+    gboolean cancelled = is_wait(node) && strcmp(text, "cancelled\n") == 0;
     /* a log is read again at its end, so that tail -f sees new lines */
     *handle = abfs_handle_text(node->path, node, text, strcmp(node->job_file, "log") == 0);
     abfs_handle_set_direct_io(*handle); /* sizes of job files move while a job runs */
+    /* wait tells success by the reader's exit status, as PyAirbyte's run_sync(wait=True) raises */
+    if (failed || cancelled)
+        abfs_handle_set_end_error(*handle, failed ? EIO : ECANCELED);
     return 0;
 }
 

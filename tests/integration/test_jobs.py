@@ -260,7 +260,7 @@ def test_without_config_api(tmp_path):
         emu.stop()
 
 
-def test_sed_i_on_state_and_rm_is_eperm(jmount, job_emulator):
+def test_sed_i_on_state_and_rm_changes_nothing(jmount, job_emulator):
     cid = conn_named(job_emulator, "Postgres → Snowflake")
     d = jmount / "connections" / cid
     text = (d / "state.json").read_text()
@@ -269,6 +269,33 @@ def test_sed_i_on_state_and_rm_is_eperm(jmount, job_emulator):
     r = run(f"sed -i 's/\"stateType\": \"[a-z_]*\"/\"stateType\": \"not_set\"/' {d}/state.json")
     assert r.returncode == 0, r.stderr + (jmount / "errors").read_text()
     assert json.loads((d / "state.json").read_text())["stateType"] == "not_set"
-    for name in ("state.json", "run", "name", "catalog.json"):
-        with pytest.raises(PermissionError):
-            os.unlink(d / name)
+    with pytest.raises(PermissionError):
+        os.unlink(d / "run")
+    # rm of a writable file is the first half of a replace (test_replace.py): nothing is sent, and
+    # without a create the file is back after the window
+    state = (d / "state.json").read_text()
+    for name in ("state.json", "name", "catalog.json"):
+        os.unlink(d / name)
+    time.sleep(3.5)
+    assert (d / "state.json").read_text() == state
+    assert {"state.json", "name", "catalog.json"} <= set(os.listdir(d))
+
+
+def test_wait_tells_success_by_exit_status(jmount, job_emulator):
+    """`echo sync > run && cat jobs/latest/wait` is a complete run-and-check in a script: the final
+    status is printed, and a failed or cancelled job makes cat fail (EIO, ECANCELED)."""
+    d = jmount / "connections" / conn_named(job_emulator, "GitHub → Postgres")
+    job_emulator.admin("POST", "/_emulator/config", {"job_duration": 1})
+    r = run(f"echo sync > {d}/run && cat {d}/jobs/latest/wait")
+    assert (r.returncode, r.stdout) == (0, "succeeded\n")
+    job_emulator.admin("POST", "/_emulator/next-job", {"outcome": "failed", "attempts": 1, "duration": 1})
+    r = run(f"echo sync > {d}/run && cat {d}/jobs/latest/wait")
+    assert r.returncode == 1 and r.stdout == "failed\n"
+    assert "Input/output error" in r.stderr
+    job_emulator.admin("POST", "/_emulator/config", {"job_duration": 30})
+    assert run(f"echo sync > {d}/run").returncode == 0
+    job = os.readlink(d / "jobs" / "latest")
+    assert run(f"echo > {d}/jobs/{job}/cancel").returncode == 0
+    r = run(f"cat {d}/jobs/{job}/wait")
+    assert r.returncode == 1 and r.stdout == "cancelled\n"
+    assert "Operation canceled" in r.stderr
