@@ -109,7 +109,7 @@ static void append_string(GString *out, const char *s, gsize len)
 /* A number as jq 1.6 writes it: every number is a double (so integers past 2^53 round as they do
  * in jq), printed with the fewest digits that read back to it, in plain notation unless the
  * exponent is below -4 or the digits would need more than 15 zeros after them; then d.ddde±XX.
- * NaN prints as null and the infinities as ±DBL_MAX, like jq. */
+ * NaN prints as null and the infinities as ±DBL_MAX, like jq; -0 prints as 0. */
 static void append_number(GString *out, double d)
 {
     if (isnan(d)) {
@@ -117,8 +117,8 @@ static void append_number(GString *out, double d)
         return;
     }
     d = CLAMP(d, -DBL_MAX, DBL_MAX);
-    if (d == 0) {
-        g_string_append(out, signbit(d) ? "-0" : "0");
+    if (d == 0) { /* -0 too, which jq prints as "-0": json-c reads "-0" back as the integer 0 */
+        g_string_append(out, "0");
         return;
     }
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
@@ -168,11 +168,14 @@ static void append_number(GString *out, double d)
 typedef struct {
     char *printed; /* the key as jq reads it (U+FFFD for bytes that are not UTF-8): what it sorts by */
     json_object *value;
+    int index;     /* in the object's order: of keys that print the same, jq keeps the last */
 } Member;
 
 static int compare_members(const void *a, const void *b)
 {
-    return strcmp(((const Member *)a)->printed, ((const Member *)b)->printed);
+    const Member *x = a, *y = b;
+    int c = strcmp(x->printed, y->printed);
+    return c ? c : x->index - y->index;
 }
 
 static void indent(GString *out, guint depth)
@@ -226,16 +229,24 @@ static void append_value(GString *out, json_object *value, guint depth)
             if (count == n)
                 break;
             members[count].printed = g_utf8_make_valid(key, -1);
+            members[count].index = count;
             members[count++].value = child;
         }
         qsort(members, (size_t)count, sizeof *members, compare_members);
+        int last = count - 1;
+        while (last > 0 && strcmp(members[last].printed, members[last - 1].printed) == 0)
+            last--; /* the first of the last run of equal keys: where the final comma is not */
         g_string_append(out, "{\n");
         for (int i = 0; i < count; i++) {
+            if (i + 1 < count && strcmp(members[i].printed, members[i + 1].printed) == 0) {
+                g_free(members[i].printed); /* another key prints the same: the later one wins */
+                continue;
+            }
             indent(out, depth + 1);
             append_string(out, members[i].printed, strlen(members[i].printed));
             g_string_append(out, ": ");
             append_value(out, members[i].value, depth + 1);
-            g_string_append(out, i + 1 < count ? ",\n" : "\n");
+            g_string_append(out, i < last ? ",\n" : "\n");
             g_free(members[i].printed);
         }
         g_free(members);
