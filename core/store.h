@@ -48,7 +48,7 @@ void abfs_store_set_change_hook(AbfsStore *store, AbfsStoreChangeHook hook, gpoi
 /* Called when a walk could not show everything: it failed because the API could not be reached and
  * the last snapshot keeps serving, or it dropped a malformed connection (EIO; said once while the
  * connection stays malformed). errnum and a one-line message; without a hook, the message goes to
- * the log. It runs with the store's lock held: short, and never calling back into the store. */
+ * the log. It runs with no lock held, on the thread whose walk or read failed. */
 typedef void (*AbfsStoreStaleHook)(int errnum, const char *message, gpointer data);
 void abfs_store_set_stale_hook(AbfsStore *store, AbfsStoreStaleHook hook, gpointer data);
 
