@@ -183,6 +183,11 @@ const AbfsNodeType abfs_node_connection = {
 
 /* ---- a setting file: connections/<id>/<row>, settings/<id>.json ---- */
 
+static gboolean in_settings(const AbfsNode *node)
+{
+    return g_str_has_prefix(node->path, "/settings/");
+}
+
 static const AbfsConnectionFile *row_of(const AbfsNode *node)
 {
     guint n;
@@ -233,8 +238,41 @@ static int file_create(const AbfsNode *node, mode_t mode, int flags, AbfsHandle 
     return file_open(node, flags | O_TRUNC, handle, error); /* the file exists: this is a rewrite */
 }
 
+/* settings.json is written under settings/ only. In a connection's directory each member has its
+ * own file, and a directory applied back with rsync would send the edited file and then the
+ * unedited settings.json, flipping the value back at every apply; there, settings.json takes back
+ * what it shows (a no-op: 0) and refuses a change (EACCES, saying where to write it). 1: neither
+ * (not valid: the commit says why). */
+static int refuse_changes_here(const AbfsNode *node, AbfsEntry *base, const char *text, gsize len, GError **error)
+{
+    AbfsEntry *seen = base ? abfs_entry_ref(base) : abfs_store_entry(abfs_fs()->store, node->id, error);
+    if (!seen)
+        return -ENOENT;
+    json_object *conn = abfs_entry_parse(seen), *patch = NULL;
+    char *copy = g_strndup(text, len);
+    gsize n = len;
+    abfs_strip_one_newline(copy, &n);
+    gboolean valid = row_of(node)->parse(copy, n, conn, &patch, NULL);
+    g_free(copy);
+    json_object_put(conn);
+    abfs_entry_unref(seen);
+    if (!valid)
+        return 1;
+    if (!patch)
+        return 0;
+    json_object_put(patch);
+    g_set_error(error, ABFS_ERROR, EACCES, "settings.json is written under settings/%s.json; in a connection's "
+                "directory each setting has its own file", node->id);
+    return -EACCES;
+}
+
 static int file_commit(const AbfsNode *node, AbfsEntry *base, const char *text, gsize len, GError **error)
 {
+    if (strcmp(row_of(node)->name, "settings.json") == 0 && !in_settings(node)) {
+        int rc = refuse_changes_here(node, base, text, len, error);
+        if (rc <= 0)
+            return rc;
+    }
     char *copy = g_strndup(text, len);
     gboolean ok = abfs_commit_connection_file(abfs_fs()->store, node->id, (guint)node->file, base, copy, len, error);
     g_free(copy);

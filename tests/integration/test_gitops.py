@@ -84,3 +84,40 @@ def test_rsync_local_tree_onto_connection(mount, emulator, tmp_path):
     assert (after["name"], after["prefix"], after["status"]) == ("Faker From Rsync", "rsync_", "inactive")
     assert emulator.requests()["routes"].get(PATCH_ROUTE, 0) == 3
     sh(f"diff {local}/name {mount.path}/connections/{conn['connectionId']}/name")
+
+
+def test_reapplying_an_exported_connection_directory_converges(mount, emulator, tmp_path):
+    """rsync -rc of an exported connection directory with one setting edited sends that setting
+    once; settings.json there is a read-only view (it is written under settings/), so it cannot
+    flip the value back, and a second apply sends nothing (issue 12, item 5)."""
+    cid = next(c for c, v in emulator.connections().items() if v["name"] == "Faker Demo")
+    one = tmp_path / "one"
+    one.mkdir()
+    writable = [f for f in os.listdir(mount / "connections" / cid)
+                if os.path.isfile(mount / "connections" / cid / f) and os.access(mount / "connections" / cid / f, os.W_OK)
+                and os.stat(mount / "connections" / cid / f).st_mode & 0o200 and f not in ("run", "state.json", "catalog.json")]
+    assert "settings.json" in writable and "prefix" in writable and "connection.json" not in writable
+    for f in writable:
+        (one / f).write_bytes((mount / "connections" / cid / f).read_bytes())
+    (one / "prefix").write_text("edited_\n")
+    emulator.reset_requests()
+    r = run(f"rsync -rc --exclude settings.json {one}/ {mount.path}/connections/{cid}/")
+    assert r.returncode == 0, r.stderr
+    assert emulator.state()["connections"][cid]["prefix"] == "edited_"
+    patches = emulator.route_count("PATCH /api/public/v1/connections/{connectionId}")
+    assert patches == 1
+    # settings.json in a connection directory refuses writes, saying where it is written
+    r = run(f"cp {one}/settings.json {mount.path}/connections/{cid}/settings.json")
+    assert r.returncode != 0 and "Permission denied" in r.stderr
+    assert emulator.state()["connections"][cid]["prefix"] == "edited_"
+    assert f"settings/{cid}.json" in (mount / "errors").read_text().splitlines()[-1]
+    emulator.reset_requests()
+    assert run(f"rsync -rc --exclude settings.json {one}/ {mount.path}/connections/{cid}/").returncode == 0
+    # without --exclude, the apply still converges: settings.json refuses to flip the value back
+    # (rsync reports that file as not transferred)
+    emulator.reset_requests()
+    r = run(f"rsync -rc {one}/ {mount.path}/connections/{cid}/")
+    assert r.returncode == 23 and "settings.json" in r.stderr
+    assert emulator.state()["connections"][cid]["prefix"] == "edited_"
+    assert emulator.route_count("PATCH /api/public/v1/connections/{connectionId}") == 0
+    assert emulator.route_count("PATCH /api/public/v1/connections/{connectionId}") == 0

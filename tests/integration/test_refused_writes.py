@@ -46,9 +46,9 @@ def test_too_big_write_sends_nothing(mount, emulator, faker):
 
 
 def test_too_big_settings_json_sends_nothing(mount, emulator, faker):
-    d = mount / "connections" / faker["connectionId"]
     emulator.reset_requests()
-    write_err, close_err = write_then_close(d / "settings.json", [b"{" + b" " * (1024 * 1024)] * 5)
+    path = mount / "settings" / f"{faker['connectionId']}.json"
+    write_err, close_err = write_then_close(path, [b"{" + b" " * (1024 * 1024)] * 5)
     assert (write_err, close_err) == (errno.EFBIG, errno.EFBIG)
     assert emulator.route_count(PATCH_ROUTE) == 0
 

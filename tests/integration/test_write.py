@@ -105,6 +105,10 @@ def test_invalid_values_are_einval_and_send_nothing(mount, emulator, faker, file
     before = emulator.state()["connections"][faker["connectionId"]]
     emulator.reset_requests()
     path = cdir(mount, faker) / file
+    shown = f"connections/{faker['connectionId']}/{file}"
+    if file == "settings.json":  # written under settings/ only (docs/gitops.md)
+        path = mount / "settings" / f"{faker['connectionId']}.json"
+        shown = f"settings/{faker['connectionId']}.json"
     with pytest.raises(OSError) as exc:
         with open(path, "w") as f:
             f.write(value + "\n")
@@ -112,9 +116,9 @@ def test_invalid_values_are_einval_and_send_nothing(mount, emulator, faker, file
     assert api_requests(emulator) == []
     assert emulator.state()["connections"][faker["connectionId"]] == before
     errors = (mount / "errors").read_text().splitlines()
-    assert errors and f"connections/{faker['connectionId']}/{file}: EINVAL:" in errors[-1]
+    assert errors and f"{shown}: EINVAL:" in errors[-1]
     assert message in errors[-1]
-    assert f"connections/{faker['connectionId']}/{file}" in mount.log()
+    assert shown in mount.log()
 
 
 def test_no_streams_written_back_is_a_noop(mount, emulator):
