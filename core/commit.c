@@ -17,6 +17,19 @@ static gboolean same_rendering(AbfsEntry *a, AbfsEntry *b, guint file)
     return same;
 }
 
+/* Whether text (one newline already stripped) is exactly what the file shows for e. Writing back
+ * what was read never changes anything, even where the rendering cannot carry the value whole (a
+ * name holding a NUL or a control character is shown with it replaced). */
+static gboolean shows(AbfsEntry *e, guint file, const char *text, gsize len)
+{
+    gsize n;
+    char *shown = abfs_entry_render(e, file, &n);
+    abfs_strip_one_newline(shown, &n);
+    gboolean same = n == len && memcmp(shown, text, len) == 0;
+    g_free(shown);
+    return same;
+}
+
 /* row->parse against an entry's connection. */
 static gboolean parse_against(const AbfsConnectionFile *row, const char *text, gsize len, AbfsEntry *e,
                               json_object **patch, GError **error)
@@ -91,6 +104,10 @@ static gboolean commit_within_deadline(AbfsStore *store, const char *connection_
     AbfsEntry *seen = base ? abfs_entry_ref(base) : abfs_store_entry(store, connection_id, error);
     if (!seen)
         return FALSE;
+    if (shows(seen, file, text, len)) { /* what the file showed, written back: nothing changes */
+        abfs_entry_unref(seen);
+        return TRUE;
+    }
     json_object *patch = NULL;
     gboolean ok = parse_against(row, text, len, seen, &patch, error);
     if (!ok || !patch) { /* invalid, or what the writer saw already: nothing to send */
