@@ -10,14 +10,17 @@
 #include "connection_files.h"
 #include "error.h"
 #include "jobs.h"
+#include "text.h"
+#include "weburl.h"
 
 static int jobs_url_text(const AbfsNode *node, char **text, GError **error)
 {
     int rc = abfs_node_connection_exists(node, error);
     if (rc < 0)
         return rc;
-    char *url = abfs_connection_url(abfs_store_render_context(abfs_fs()->store), node->id);
-    *text = g_strconcat(url, "/timeline\n", NULL);
+    const AbfsRenderContext *ctx = abfs_store_render_context(abfs_fs()->store);
+    char *url = abfs_web_url(ctx->web_root, ctx->workspace_id, ABFS_WEB_CONNECTION_TIMELINE, node->id);
+    *text = abfs_text_line(url);
     g_free(url);
     return 0;
 }
@@ -240,7 +243,7 @@ static int wait_for_job(const AbfsNode *node, char **text, GError **error)
     }
     if (!status)
         return -EIO;
-    *text = g_strconcat(status, "\n", NULL);
+    *text = abfs_text_line(status);
     g_free(status);
     return 0;
 }

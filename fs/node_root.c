@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "json_util.h"
+#include "text.h"
+#include "weburl.h"
 
 /* ---- / ---- */
 
@@ -114,7 +116,9 @@ static int workspace_url_text(const AbfsNode *node, char **text, GError **error)
     (void)node;
     (void)error;
     AbfsFs *fs = abfs_fs();
-    *text = g_strdup_printf("%s/workspaces/%s\n", fs->cfg->web_root, fs->cfg->workspace_id);
+    char *url = abfs_web_url(fs->cfg->web_root, fs->cfg->workspace_id, ABFS_WEB_WORKSPACE, NULL);
+    *text = abfs_text_line(url);
+    g_free(url);
     return 0;
 }
 
