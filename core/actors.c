@@ -24,14 +24,14 @@ struct AbfsActors {
     AbfsClient *client;
     char *workspace_id;
     char *web_root;
-    AbfsCache *lists;  /* kinds[kind].collection → ActorList; thread-safe by itself */
+    AbfsCache *lists; /* kinds[kind].collection → ActorList; thread-safe by itself */
 };
 
 static const struct {
     const char *collection; /* API path */
     const char *id_key;
     const char *type_key;
-    const char *web;        /* web UI path segment */
+    const char *web; /* web UI path segment */
 } kinds[] = {
     {"/sources", "sourceId", "sourceType", "source"},
     {"/destinations", "destinationId", "destinationType", "destination"},
@@ -118,8 +118,8 @@ static gpointer walk(const char *collection, gpointer previous, gpointer data, G
 {
     (void)previous;
     AbfsActors *a = data;
-    guint kind = strcmp(collection, kinds[ABFS_ACTOR_SOURCE].collection) == 0 ? ABFS_ACTOR_SOURCE
-                                                                                : ABFS_ACTOR_DESTINATION;
+    guint kind =
+        strcmp(collection, kinds[ABFS_ACTOR_SOURCE].collection) == 0 ? ABFS_ACTOR_SOURCE : ABFS_ACTOR_DESTINATION;
     char *query = g_strdup_printf("workspaceIds=%s", a->workspace_id);
     GPtrArray *items = NULL;
     gboolean ok = abfs_list_all(a->client, collection, query, &items, NULL, error);
@@ -182,8 +182,8 @@ gboolean abfs_actor_exists(AbfsActors *a, AbfsActorKind kind, const char *id, GE
 
 char *abfs_actor_url(AbfsActors *a, AbfsActorKind kind, const char *id)
 {
-    return abfs_web_url(a->web_root, a->workspace_id, kind == ABFS_ACTOR_SOURCE ? ABFS_WEB_SOURCE : ABFS_WEB_DESTINATION,
-                        id);
+    return abfs_web_url(a->web_root, a->workspace_id,
+                        kind == ABFS_ACTOR_SOURCE ? ABFS_WEB_SOURCE : ABFS_WEB_DESTINATION, id);
 }
 
 char *abfs_actor_file(AbfsActors *a, AbfsActorKind kind, const char *id, const char *file, GError **error)
@@ -281,8 +281,8 @@ gboolean abfs_actor_rename(AbfsActors *a, AbfsActorKind kind, const char *id, co
     json_object_object_add(patch, "name", json_object_new_string(name));
     g_free(name);
     char *path = g_strdup_printf("%s/%s", kinds[kind].collection, id);
-    gboolean ok = abfs_client_call(a->client, ABFS_API_PUBLIC, "PATCH", path, patch, ABFS_CALL_IDEMPOTENT,
-                                   &answer, error);
+    gboolean ok =
+        abfs_client_call(a->client, ABFS_API_PUBLIC, "PATCH", path, patch, ABFS_CALL_IDEMPOTENT, &answer, error);
     g_free(path);
     json_object_put(patch);
     if (ok && json_object_is_type(answer, json_type_object)) {

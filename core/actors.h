@@ -32,8 +32,8 @@ char *abfs_actor_file(AbfsActors *actors, AbfsActorKind kind, const char *id, co
 
 /* Renames an actor: text (one trailing newline dropped) must be one non-empty line; the same name
  * sends nothing; otherwise PATCH {name}. */
-gboolean abfs_actor_rename(AbfsActors *actors, AbfsActorKind kind, const char *id, const char *text,
-                           gsize len, GError **error);
+gboolean abfs_actor_rename(AbfsActors *actors, AbfsActorKind kind, const char *id, const char *text, gsize len,
+                           GError **error);
 
 /* DELETE the actor. */
 gboolean abfs_actor_delete(AbfsActors *actors, AbfsActorKind kind, const char *id, GError **error);

@@ -11,8 +11,8 @@ static void explain_missing_config_api(AbfsClient *client, GError **error)
 {
     if (error && *error && ((*error)->code == ENOENT || (*error)->code == ENOTSUP)) {
         const char *root = abfs_client_config(client)->config_api_root;
-        g_prefix_error(error, "the Config API (%s) does not answer this; state and catalog need it: ",
-                       root ? root : "unknown");
+        g_prefix_error(
+            error, "the Config API (%s) does not answer this; state and catalog need it: ", root ? root : "unknown");
         (*error)->code = ENOTSUP; /* the file exists; the server lacks the feature */
     }
 }
@@ -67,7 +67,8 @@ static gboolean validate(json_object *value, AbfsArtifact kind, GError **error)
         static const char *const types[] = {"global", "stream", "legacy", "not_set", NULL};
         const char *type = abfs_json_string(value, "stateType");
         if (!type || !g_strv_contains(types, type)) {
-            g_set_error(error, ABFS_ERROR, EINVAL, "state.json: stateType must be one of global, stream, legacy, not_set");
+            g_set_error(error, ABFS_ERROR, EINVAL,
+                        "state.json: stateType must be one of global, stream, legacy, not_set");
             return FALSE;
         }
         json_object *streams = json_object_object_get(value, "streamState");
@@ -86,7 +87,8 @@ static gboolean validate(json_object *value, AbfsArtifact kind, GError **error)
         json_object *s = json_object_array_get_idx(streams, i);
         if (!json_object_is_type(json_object_object_get(s, "stream"), json_type_object) ||
             !json_object_is_type(json_object_object_get(s, "config"), json_type_object)) {
-            g_set_error(error, ABFS_ERROR, EINVAL, "catalog.json: stream #%zu needs \"stream\" and \"config\" objects", i + 1);
+            g_set_error(error, ABFS_ERROR, EINVAL, "catalog.json: stream #%zu needs \"stream\" and \"config\" objects",
+                        i + 1);
             return FALSE;
         }
     }
@@ -101,8 +103,8 @@ gboolean abfs_artifact_validate(AbfsArtifact kind, const char *text, gsize len, 
     return ok;
 }
 
-gboolean abfs_artifact_write(AbfsClient *client, const char *connection_id, AbfsArtifact kind,
-                             const char *text, gsize len, GError **error)
+gboolean abfs_artifact_write(AbfsClient *client, const char *connection_id, AbfsArtifact kind, const char *text,
+                             gsize len, GError **error)
 {
     json_object *value = abfs_json_parse(text, len, error);
     if (!value || !validate(value, kind, error)) {

@@ -22,7 +22,7 @@ gboolean abfs_artifact_validate(AbfsArtifact kind, const char *text, gsize len, 
 /* Validates text (one JSON object: a ConnectionState with stateType, or a catalog with a streams
  * array), sends nothing when it equals the current value, otherwise replaces it. A state write
  * while a sync runs (423) is EBUSY and changes nothing. */
-gboolean abfs_artifact_write(AbfsClient *client, const char *connection_id, AbfsArtifact kind,
-                             const char *text, gsize len, GError **error);
+gboolean abfs_artifact_write(AbfsClient *client, const char *connection_id, AbfsArtifact kind, const char *text,
+                             gsize len, GError **error);
 
 #endif

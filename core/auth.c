@@ -65,8 +65,7 @@ gint64 abfs_auth_jwt_seconds_left(const char *token, gint64 now_s)
         g_string_free(b64, TRUE);
         char *text = g_strndup((const char *)raw, len);
         json_object *claims = json_tokener_parse(text), *exp;
-        if (claims && json_object_object_get_ex(claims, "exp", &exp) &&
-            json_object_is_type(exp, json_type_int))
+        if (claims && json_object_object_get_ex(claims, "exp", &exp) && json_object_is_type(exp, json_type_int))
             left = json_object_get_int64(exp) - now_s;
         json_object_put(claims);
         g_free(text);
@@ -83,8 +82,8 @@ void abfs_auth_header_free(char *header)
 
 /* One token request. On success *header is the new header and *lifetime_s how long it may be
  * used; *retry tells whether a failure may be tried again (a busy server, a lost answer). */
-static gboolean fetch_once(AbfsAuth *auth, gint64 deadline_us, char **header, gint64 *lifetime_s,
-                           gboolean *retry, GError **error)
+static gboolean fetch_once(AbfsAuth *auth, gint64 deadline_us, char **header, gint64 *lifetime_s, gboolean *retry,
+                           GError **error)
 {
     json_object *req = json_object_new_object();
     json_object_object_add(req, "client_id", json_object_new_string(auth->cfg->client_id));
@@ -113,8 +112,7 @@ static gboolean fetch_once(AbfsAuth *auth, gint64 deadline_us, char **header, gi
         *retry = resp.status == 429 || resp.status == 502 || resp.status == 503 || resp.status == 504;
         if (resp.status == 429)
             code = EAGAIN;
-        g_set_error(error, ABFS_ERROR, code, "HTTP %ld: getting an access token failed: %s",
-                    resp.status, msg);
+        g_set_error(error, ABFS_ERROR, code, "HTTP %ld: getting an access token failed: %s", resp.status, msg);
         g_free(msg);
         abfs_http_response_clear(&resp);
         return FALSE;
@@ -144,8 +142,7 @@ static gboolean fetch_once(AbfsAuth *auth, gint64 deadline_us, char **header, gi
 }
 
 /* Token requests, tried again with backoff while the server is busy, by deadline_us. */
-static gboolean fetch_token(AbfsAuth *auth, gint64 deadline_us, char **header, gint64 *lifetime_s,
-                            GError **error)
+static gboolean fetch_token(AbfsAuth *auth, gint64 deadline_us, char **header, gint64 *lifetime_s, GError **error)
 {
     for (guint attempt = 0;; attempt++) {
         gboolean retry;

@@ -66,7 +66,6 @@ AbfsHttp *abfs_client_http(AbfsClient *client)
 /* The operation deadline of this thread; 0: none. */
 static _Thread_local gint64 thread_deadline;
 
-
 gint64 abfs_client_deadline(void)
 {
     return thread_deadline;
@@ -119,15 +118,14 @@ static gboolean only_blanks(const char *s)
     return *s == '\0';
 }
 
-gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, const char *path,
-                          json_object *body, AbfsCallFlags flags, json_object **out, GError **error)
+gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, const char *path, json_object *body,
+                          AbfsCallFlags flags, json_object **out, GError **error)
 {
     if (out)
         *out = NULL;
     const char *root = api == ABFS_API_PUBLIC ? client->cfg->api_root : client->cfg->config_api_root;
     if (!root) {
-        g_set_error(error, ABFS_ERROR, ENOTSUP,
-                    "the Config API root is unknown for %s; set -o config_api_url=URL",
+        g_set_error(error, ABFS_ERROR, ENOTSUP, "the Config API root is unknown for %s; set -o config_api_url=URL",
                     client->cfg->api_root);
         return FALSE;
     }
@@ -159,8 +157,8 @@ gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, c
             continue;
         }
         abfs_auth_header_free(auth);
-        gboolean retryable = (flags & ABFS_CALL_IDEMPOTENT) &&
-                             (sent ? status_is_retryable(status) : errno_is_retryable(err->code));
+        gboolean retryable =
+            (flags & ABFS_CALL_IDEMPOTENT) && (sent ? status_is_retryable(status) : errno_is_retryable(err->code));
         if (retryable && attempt < RETRY_MAX) {
             g_mutex_lock(&client->rand_lock);
             gint64 wait = abfs_client_backoff_us(attempt, RETRY_BASE_US, RETRY_CAP_US, client->rand);
@@ -200,8 +198,8 @@ gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, c
             enum json_tokener_error jerr = json_tokener_get_error(tok);
             if (!*out || jerr != json_tokener_success ||
                 !only_blanks(resp.body->str + json_tokener_get_parse_end(tok))) {
-                g_set_error(error, ABFS_ERROR, EIO, "%s %s: the server's answer is not valid JSON (%s)",
-                            method, path, json_tokener_error_desc(jerr));
+                g_set_error(error, ABFS_ERROR, EIO, "%s %s: the server's answer is not valid JSON (%s)", method, path,
+                            json_tokener_error_desc(jerr));
                 json_object_put(*out);
                 *out = NULL;
                 ok = FALSE;

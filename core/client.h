@@ -37,8 +37,8 @@ AbfsHttp *abfs_client_http(AbfsClient *client);
 
 /* Performs method on path (which may carry a query string) of api. *out receives the parsed
  * answer (NULL for an empty body, e.g. 204); pass out = NULL to ignore it. */
-gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, const char *path,
-                          json_object *body, AbfsCallFlags flags, json_object **out, GError **error);
+gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, const char *path, json_object *body,
+                          AbfsCallFlags flags, json_object **out, GError **error);
 
 /* Starts an operation's deadline on the calling thread: every call this thread makes until the
  * matching abfs_client_deadline_end() ends by now + request_timeout_s, so a user's operation made

@@ -83,15 +83,15 @@ static gboolean check_lost_patch(AbfsStore *store, const AbfsConnectionFile *row
         g_propagate_error(error, err);
         return FALSE;
     }
-    g_message("%s of connection %s: the answer was lost (%s) but the change is on the server", row->name,
-              connection_id, err->message);
+    g_message("%s of connection %s: the answer was lost (%s) but the change is on the server", row->name, connection_id,
+              err->message);
     g_error_free(err);
     abfs_store_put_connection(store, check);
     return TRUE;
 }
 
-static gboolean commit_within_deadline(AbfsStore *store, const char *connection_id, guint file,
-                                       AbfsEntry *base, char *text, gsize len, GError **error)
+static gboolean commit_within_deadline(AbfsStore *store, const char *connection_id, guint file, AbfsEntry *base,
+                                       char *text, gsize len, GError **error)
 {
     guint nfiles;
     const AbfsConnectionFile *row = &abfs_connection_files(&nfiles)[file];
@@ -134,8 +134,8 @@ static gboolean commit_within_deadline(AbfsStore *store, const char *connection_
         gsize n;
         char *current = abfs_entry_render(now, file, &n);
         g_set_error(error, ABFS_ERROR, ESTALE,
-                    "%s changed on the server since it was opened (now: %.*s); read it again and retry",
-                    row->name, (int)MIN(n > 0 && current[n - 1] == '\n' ? n - 1 : n, 200), current);
+                    "%s changed on the server since it was opened (now: %.*s); read it again and retry", row->name,
+                    (int)MIN(n > 0 && current[n - 1] == '\n' ? n - 1 : n, 200), current);
         g_free(current);
         ok = FALSE;
     } else
@@ -165,8 +165,8 @@ static gboolean commit_within_deadline(AbfsStore *store, const char *connection_
     return check_lost_patch(store, row, connection_id, text, len, err, error);
 }
 
-gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id, guint file,
-                                     AbfsEntry *base, char *text, gsize len, GError **error)
+gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id, guint file, AbfsEntry *base,
+                                     char *text, gsize len, GError **error)
 {
     /* read, PATCH and check are one operation: all of it ends within -o timeout */
     gint64 saved = abfs_client_deadline_begin(abfs_store_client(store));
@@ -175,8 +175,7 @@ gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id
     return ok;
 }
 
-gboolean abfs_validate_connection_file(guint file, AbfsEntry *base, const char *text, gsize len,
-                                       GError **error)
+gboolean abfs_validate_connection_file(guint file, AbfsEntry *base, const char *text, gsize len, GError **error)
 {
     guint nfiles;
     const AbfsConnectionFile *row = &abfs_connection_files(&nfiles)[file];

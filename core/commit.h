@@ -16,12 +16,11 @@
 
 /* text (NUL-terminated at len) is modified in place. base: the entry the writer opened, or NULL for
  * the store's current one (e.g. a scratch file renamed over the setting). */
-gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id, guint file,
-                                     AbfsEntry *base, char *text, gsize len, GError **error);
+gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id, guint file, AbfsEntry *base,
+                                     char *text, gsize len, GError **error);
 
 /* Only the first step: checks text (NUL-terminated at len; one trailing newline dropped) as a
  * value of file against base, without sending anything. */
-gboolean abfs_validate_connection_file(guint file, AbfsEntry *base, const char *text, gsize len,
-                                       GError **error);
+gboolean abfs_validate_connection_file(guint file, AbfsEntry *base, const char *text, gsize len, GError **error);
 
 #endif

@@ -146,8 +146,8 @@ gboolean abfs_config_load_file(AbfsConfig *cfg, const char *path, GError **error
             has_secret = TRUE;
     if (has_secret && stat(path, &st) == 0 && (st.st_mode & 077)) {
         g_set_error(error, ABFS_ERROR, EPERM,
-                    "config file %s holds a secret but others can read it (mode %04o); run: chmod 600 %s",
-                    path, (unsigned)(st.st_mode & 07777), path);
+                    "config file %s holds a secret but others can read it (mode %04o); run: chmod 600 %s", path,
+                    (unsigned)(st.st_mode & 07777), path);
         goto out;
     }
     for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
@@ -192,8 +192,7 @@ gboolean abfs_config_finish(AbfsConfig *cfg, GError **error)
         cfg->web_root = abfs_config_derive_web_root(cfg->api_root);
 
     if (!cfg->workspace_id) {
-        g_set_error(error, ABFS_ERROR, EINVAL,
-                    "no workspace given: use -o workspace=ID or AIRBYTE_CLOUD_WORKSPACE_ID");
+        g_set_error(error, ABFS_ERROR, EINVAL, "no workspace given: use -o workspace=ID or AIRBYTE_CLOUD_WORKSPACE_ID");
         return FALSE;
     }
     if (cfg->bearer_token && (cfg->client_id || cfg->client_secret)) {
@@ -204,8 +203,10 @@ gboolean abfs_config_finish(AbfsConfig *cfg, GError **error)
     if (!cfg->bearer_token && (!cfg->client_id || !cfg->client_secret)) {
         g_set_error(error, ABFS_ERROR, EINVAL, "%s",
                     cfg->client_id || cfg->client_secret
-                        ? "client id and client secret must be given together (AIRBYTE_CLOUD_CLIENT_ID, AIRBYTE_CLOUD_CLIENT_SECRET)"
-                        : "no credentials: set AIRBYTE_CLOUD_CLIENT_ID and AIRBYTE_CLOUD_CLIENT_SECRET, or AIRBYTE_CLOUD_BEARER_TOKEN, or use -o config=FILE");
+                        ? "client id and client secret must be given together (AIRBYTE_CLOUD_CLIENT_ID, "
+                          "AIRBYTE_CLOUD_CLIENT_SECRET)"
+                        : "no credentials: set AIRBYTE_CLOUD_CLIENT_ID and AIRBYTE_CLOUD_CLIENT_SECRET, or "
+                          "AIRBYTE_CLOUD_BEARER_TOKEN, or use -o config=FILE");
         return FALSE;
     }
     return TRUE;
@@ -219,8 +220,7 @@ gboolean abfs_config_load_secret_file(char **field, const char *path, GError **e
         return FALSE;
     }
     if (st.st_mode & 077) {
-        g_set_error(error, ABFS_ERROR, EPERM,
-                    "secret file %s can be read by others (mode %04o); run: chmod 600 %s",
+        g_set_error(error, ABFS_ERROR, EPERM, "secret file %s can be read by others (mode %04o); run: chmod 600 %s",
                     path, (unsigned)(st.st_mode & 07777), path);
         return FALSE;
     }

@@ -22,15 +22,15 @@ typedef struct {
     char *client_id;
     char *client_secret;
     char *bearer_token;
-    char *ca_file;         /* custom CA bundle, or NULL */
-    gboolean insecure;     /* TLS verification off (an explicit option; warned about) */
+    char *ca_file;     /* custom CA bundle, or NULL */
+    gboolean insecure; /* TLS verification off (an explicit option; warned about) */
     guint connect_timeout_s;
     guint request_timeout_s;
-    guint cache_ttl_s;     /* how long a listing is trusted */
-    gsize max_body_bytes;  /* responses larger than this are refused */
+    guint cache_ttl_s;    /* how long a listing is trusted */
+    gsize max_body_bytes; /* responses larger than this are refused */
 } AbfsConfig;
 
-AbfsConfig *abfs_config_new(void);   /* Airbyte Cloud defaults */
+AbfsConfig *abfs_config_new(void); /* Airbyte Cloud defaults */
 void abfs_config_free(AbfsConfig *cfg);
 
 /* Replaces *field with a copy of value (NULL or "" clears it). */

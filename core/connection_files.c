@@ -10,11 +10,11 @@
 #include <errno.h>
 #include <string.h>
 
-#define STRING_MEMBER_RENDERER(fn, key)                                          \
-    static char *fn(json_object *conn, const AbfsRenderContext *ctx)            \
-    {                                                                            \
-        (void)ctx;                                                               \
-        return abfs_text_line(abfs_json_string(conn, key));                      \
+#define STRING_MEMBER_RENDERER(fn, key)                                                                                \
+    static char *fn(json_object *conn, const AbfsRenderContext *ctx)                                                   \
+    {                                                                                                                  \
+        (void)ctx;                                                                                                     \
+        return abfs_text_line(abfs_json_string(conn, key));                                                            \
     }
 
 STRING_MEMBER_RENDERER(render_name, "name")
@@ -126,8 +126,7 @@ static gboolean no_nul(const char *text, gsize len, GError **error)
 }
 
 /* Adds setting key = value (consumed) to a new patch; *patch stays NULL if nothing changes. */
-static gboolean patch_one(json_object *conn, const char *key, json_object *value, json_object **patch,
-                          GError **error)
+static gboolean patch_one(json_object *conn, const char *key, json_object *value, json_object **patch, GError **error)
 {
     json_object *out = json_object_new_object();
     gboolean ok = abfs_setting_add_to_patch(conn, key, value, out, error);
@@ -139,12 +138,11 @@ static gboolean patch_one(json_object *conn, const char *key, json_object *value
     return ok;
 }
 
-#define TEXT_PARSER(fn, key)                                                                        \
-    static gboolean fn(const char *text, gsize len, json_object *conn, json_object **patch,         \
-                       GError **error)                                                              \
-    {                                                                                               \
-        return no_nul(text, len, error) &&                                                          \
-               patch_one(conn, key, json_object_new_string_len(text, (int)len), patch, error);       \
+#define TEXT_PARSER(fn, key)                                                                                           \
+    static gboolean fn(const char *text, gsize len, json_object *conn, json_object **patch, GError **error)            \
+    {                                                                                                                  \
+        return no_nul(text, len, error) &&                                                                             \
+               patch_one(conn, key, json_object_new_string_len(text, (int)len), patch, error);                         \
     }
 
 TEXT_PARSER(parse_name, "name")
@@ -171,8 +169,7 @@ gboolean abfs_parse_bool(const char *text, gboolean *value)
     return ok;
 }
 
-static gboolean parse_enabled(const char *text, gsize len, json_object *conn, json_object **patch,
-                              GError **error)
+static gboolean parse_enabled(const char *text, gsize len, json_object *conn, json_object **patch, GError **error)
 {
     gboolean on;
     if (!no_nul(text, len, error))
@@ -188,8 +185,7 @@ static gboolean parse_enabled(const char *text, gsize len, json_object *conn, js
     return patch_one(conn, "status", json_object_new_string(on ? "active" : "inactive"), patch, error);
 }
 
-static gboolean parse_schedule(const char *text, gsize len, json_object *conn, json_object **patch,
-                               GError **error)
+static gboolean parse_schedule(const char *text, gsize len, json_object *conn, json_object **patch, GError **error)
 {
     if (!no_nul(text, len, error))
         return FALSE;
@@ -218,8 +214,7 @@ static guint count_named(json_object *streams, const char *name)
 
 /* One stream name a line. A kept stream keeps its whole configuration (sync mode, cursor, primary
  * key, ...); a new one gets the server's defaults; a missing one is dropped. */
-static gboolean parse_streams(const char *text, gsize len, json_object *conn, json_object **patch,
-                              GError **error)
+static gboolean parse_streams(const char *text, gsize len, json_object *conn, json_object **patch, GError **error)
 {
     if (!no_nul(text, len, error))
         return FALSE;
@@ -290,8 +285,7 @@ static gboolean parse_configurations(const char *text, gsize len, json_object *c
     return value && patch_one(conn, "configurations", value, patch, error);
 }
 
-static gboolean parse_settings(const char *text, gsize len, json_object *conn, json_object **patch,
-                               GError **error)
+static gboolean parse_settings(const char *text, gsize len, json_object *conn, json_object **patch, GError **error)
 {
     json_object *value = abfs_json_parse(text, len, error);
     if (!value)

@@ -13,7 +13,7 @@
 #include "text.h" /* abfs_strip_one_newline(), which writers of these files use */
 
 typedef struct {
-    const char *web_root;     /* e.g. https://cloud.airbyte.com */
+    const char *web_root; /* e.g. https://cloud.airbyte.com */
     const char *workspace_id;
 } AbfsRenderContext;
 
@@ -24,8 +24,7 @@ typedef struct {
     /* NULL for read-only files. Otherwise turns the written text (one trailing newline or CRLF
      * already removed, NUL-terminated) into a PATCH body for conn; sets *patch to NULL when the
      * text says what conn already says. A bad value: FALSE with an EINVAL error, nothing to send. */
-    gboolean (*parse)(const char *text, gsize len, json_object *conn, json_object **patch,
-                      GError **error);
+    gboolean (*parse)(const char *text, gsize len, json_object *conn, json_object **patch, GError **error);
     /* The value is one line: once a write ends with a newline the value is complete, so it can be
      * validated then and refused by write(2) itself (a shell ignores errors of close(2)). */
     gboolean single_line;

@@ -35,10 +35,10 @@ const char *abfs_errno_name(int errnum)
         int value;
         const char *name;
     } names[] = {
-        {EINVAL, "EINVAL"}, {EACCES, "EACCES"}, {EPERM, "EPERM"}, {ENOENT, "ENOENT"},
-        {EBUSY, "EBUSY"}, {EAGAIN, "EAGAIN"}, {EIO, "EIO"}, {ETIMEDOUT, "ETIMEDOUT"},
+        {EINVAL, "EINVAL"},     {EACCES, "EACCES"}, {EPERM, "EPERM"},     {ENOENT, "ENOENT"},
+        {EBUSY, "EBUSY"},       {EAGAIN, "EAGAIN"}, {EIO, "EIO"},         {ETIMEDOUT, "ETIMEDOUT"},
         {ENOTCONN, "ENOTCONN"}, {ESTALE, "ESTALE"}, {ENOTSUP, "ENOTSUP"}, {EFBIG, "EFBIG"},
-        {ENOSPC, "ENOSPC"}, {EINTR, "EINTR"}, {ENOMEM, "ENOMEM"}, {EEXIST, "EEXIST"},
+        {ENOSPC, "ENOSPC"},     {EINTR, "EINTR"},   {ENOMEM, "ENOMEM"},   {EEXIST, "EEXIST"},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
         if (names[i].value == errnum)
@@ -63,8 +63,8 @@ void abfs_errlog_add(AbfsErrlog *log, const char *path, int errnum, const char *
     char *stamp = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
     while (path && *path == '/')
         path++;
-    char *record = g_strdup_printf("%s %s: %s: %s", stamp, path && *path ? path : "/",
-                                   abfs_errno_name(errnum), message);
+    char *record =
+        g_strdup_printf("%s %s: %s: %s", stamp, path && *path ? path : "/", abfs_errno_name(errnum), message);
     for (char *p = record; *p; p++) /* one record, one line */
         if (*p == '\n' || *p == '\r')
             *p = ' ';

@@ -7,24 +7,28 @@
 #include <string.h>
 #include <json-c/json.h>
 
-G_DEFINE_QUARK(abfs-error-quark, abfs_error)
+G_DEFINE_QUARK(abfs - error - quark, abfs_error)
 
 int abfs_errno_for_http_status(long status)
 {
     if (status >= 200 && status < 400)
         return 0;
     switch (status) {
-    case 400: case 422: return EINVAL;
+    case 400:
+    case 422: return EINVAL;
     case 401: return EACCES;
     case 403: return EPERM;
-    case 404: case 410: return ENOENT;
-    case 405: case 501: return ENOTSUP;
-    case 408: case 504: return ETIMEDOUT;
-    case 409: case 423: return EBUSY;
+    case 404:
+    case 410: return ENOENT;
+    case 405:
+    case 501: return ENOTSUP;
+    case 408:
+    case 504: return ETIMEDOUT;
+    case 409:
+    case 423: return EBUSY;
     case 413: return EFBIG;
     case 429: return EAGAIN;
-    default:
-        return status >= 500 ? EIO : EINVAL;
+    default: return status >= 500 ? EIO : EINVAL;
     }
 }
 
@@ -50,9 +54,8 @@ static const char *reason_phrase(long status)
 static const char *string_member(json_object *obj, const char *key)
 {
     json_object *v;
-    if (obj && json_object_is_type(obj, json_type_object) &&
-        json_object_object_get_ex(obj, key, &v) && json_object_is_type(v, json_type_string) &&
-        json_object_get_string_len(v) > 0)
+    if (obj && json_object_is_type(obj, json_type_object) && json_object_object_get_ex(obj, key, &v) &&
+        json_object_is_type(v, json_type_string) && json_object_get_string_len(v) > 0)
         return json_object_get_string(v);
     return NULL;
 }
@@ -95,8 +98,8 @@ char *abfs_server_message(long status, const char *body, gsize len)
             msg = string_member(data, "message");
         /* Micronaut's top-level message is a generic "Bad Request"; the cause is embedded. */
         if (!msg && json_object_object_get_ex(root, "_embedded", &emb) &&
-            json_object_object_get_ex(emb, "errors", &errs) &&
-            json_object_is_type(errs, json_type_array) && json_object_array_length(errs) > 0)
+            json_object_object_get_ex(emb, "errors", &errs) && json_object_is_type(errs, json_type_array) &&
+            json_object_array_length(errs) > 0)
             msg = string_member(json_object_array_get_idx(errs, 0), "message");
         if (!msg)
             msg = string_member(root, "message");
@@ -149,8 +152,8 @@ void abfs_error_set_unknown(GError **error, GError *lost, const char *what, cons
         return;
     }
     g_set_error(error, ABFS_ERROR, ABFS_EUNKNOWN,
-                "outcome unknown: the answer to %s was lost (%s) and %s; it may or may not have been done",
-                what, lost->message, reason);
+                "outcome unknown: the answer to %s was lost (%s) and %s; it may or may not have been done", what,
+                lost->message, reason);
     g_error_free(lost);
 }
 

@@ -151,7 +151,7 @@ static size_t header_line(char *data, size_t size, size_t nmemb, void *user)
         g_strstrip(value);
         char *end;
         gint64 s = g_ascii_strtoll(value, &end, 10);
-        if (end != value && *end == '\0' && s >= 0) /* seconds; an HTTP date is ignored */
+        if (end != value && *end == '\0' && s >= 0)             /* seconds; an HTTP date is ignored */
             *retry_after = MIN(s, ABFS_HTTP_RETRY_AFTER_MAX_S); /* no overflow in µs arithmetic */
         g_free(value);
     }
@@ -161,20 +161,15 @@ static size_t header_line(char *data, size_t size, size_t nmemb, void *user)
 static int errno_for_curl(CURLcode rc)
 {
     switch (rc) {
-    case CURLE_OPERATION_TIMEDOUT:
-        return ETIMEDOUT;
+    case CURLE_OPERATION_TIMEDOUT: return ETIMEDOUT;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-        return ENOTCONN;
+    case CURLE_COULDNT_CONNECT: return ENOTCONN;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-        return EACCES;
-    case CURLE_ABORTED_BY_CALLBACK:
-        return EINTR; /* the caller's request was interrupted (Ctrl-C) */
-    default:
-        return EIO;
+    case CURLE_SSL_CACERT_BADFILE: return EACCES;
+    case CURLE_ABORTED_BY_CALLBACK: return EINTR; /* the caller's request was interrupted (Ctrl-C) */
+    default: return EIO;
     }
 }
 
@@ -194,16 +189,14 @@ static void headers_free(struct curl_slist *list)
     curl_slist_free_all(list);
 }
 
-gboolean abfs_http_request(AbfsHttp *http, const char *method, const char *url,
-                           const char *const *headers, const char *body,
-                           AbfsHttpResponse *response, GError **error)
+gboolean abfs_http_request(AbfsHttp *http, const char *method, const char *url, const char *const *headers,
+                           const char *body, AbfsHttpResponse *response, GError **error)
 {
     return abfs_http_call(http, NULL, method, url, headers, body, response, error);
 }
 
 gboolean abfs_http_call(AbfsHttp *http, const AbfsHttpCall *call, const char *method, const char *url,
-                        const char *const *headers, const char *body, AbfsHttpResponse *response,
-                        GError **error)
+                        const char *const *headers, const char *body, AbfsHttpResponse *response, GError **error)
 {
     memset(response, 0, sizeof *response);
     response->retry_after_s = -1;
@@ -211,8 +204,7 @@ gboolean abfs_http_call(AbfsHttp *http, const AbfsHttpCall *call, const char *me
     if (call && call->deadline_us) {
         gint64 left_ms = (call->deadline_us - g_get_monotonic_time()) / 1000;
         if (left_ms <= 0) {
-            g_set_error(error, ABFS_ERROR, ETIMEDOUT, "%s %s: no time left within the timeout", method,
-                        url_path(url));
+            g_set_error(error, ABFS_ERROR, ETIMEDOUT, "%s %s: no time left within the timeout", method, url_path(url));
             return FALSE;
         }
         timeout_ms = MIN(timeout_ms, left_ms);
@@ -263,13 +255,12 @@ gboolean abfs_http_call(AbfsHttp *http, const AbfsHttpCall *call, const char *me
     __atomic_add_fetch(&http->total_bytes, sink.body->len, __ATOMIC_RELAXED);
     __atomic_add_fetch(&http->total_millis, (guint64)millis, __ATOMIC_RELAXED);
     if (http->opts.trace)
-        g_message("api: %s %s -> %ld, %zu bytes, %" G_GINT64_FORMAT " ms%s%s", method, url_path(url),
-                  status, sink.body->len, millis, rc == CURLE_OK ? "" : ", ",
-                  rc == CURLE_OK ? "" : curl_easy_strerror(rc));
+        g_message("api: %s %s -> %ld, %zu bytes, %" G_GINT64_FORMAT " ms%s%s", method, url_path(url), status,
+                  sink.body->len, millis, rc == CURLE_OK ? "" : ", ", rc == CURLE_OK ? "" : curl_easy_strerror(rc));
 
     if (sink.too_big) {
-        g_set_error(error, ABFS_ERROR, EFBIG, "response from %s is larger than %zu bytes",
-                    url_path(url), http->opts.max_body_bytes);
+        g_set_error(error, ABFS_ERROR, EFBIG, "response from %s is larger than %zu bytes", url_path(url),
+                    http->opts.max_body_bytes);
         g_string_free(sink.body, TRUE);
         return FALSE;
     }
@@ -277,8 +268,8 @@ gboolean abfs_http_call(AbfsHttp *http, const AbfsHttpCall *call, const char *me
      * answer (a 409 stays a 409: nothing was done), whatever part of its body came. */
     gboolean refused_in_full = rc != CURLE_OK && status >= 400 && rc != CURLE_ABORTED_BY_CALLBACK;
     if (rc != CURLE_OK && !refused_in_full) {
-        g_set_error(error, ABFS_ERROR, errno_for_curl(rc), "%s %s: %s%s", method, url_path(url),
-                    curl_easy_strerror(rc), status >= 200 && status < 300 ? " (the answer was cut)" : "");
+        g_set_error(error, ABFS_ERROR, errno_for_curl(rc), "%s %s: %s%s", method, url_path(url), curl_easy_strerror(rc),
+                    status >= 200 && status < 300 ? " (the answer was cut)" : "");
         g_string_free(sink.body, TRUE);
         return FALSE;
     }

@@ -17,9 +17,9 @@ typedef struct {
     guint connect_timeout_s;
     guint request_timeout_s;
     gsize max_body_bytes;
-    const char *ca_file;   /* NULL: the system's CA store */
-    gboolean trace;        /* log one line per request (method, path, status, bytes, ms) */
-    gboolean insecure;     /* skip TLS verification (only when the user asked, loudly) */
+    const char *ca_file; /* NULL: the system's CA store */
+    gboolean trace;      /* log one line per request (method, path, status, bytes, ms) */
+    gboolean insecure;   /* skip TLS verification (only when the user asked, loudly) */
     /* Asked while a request runs (every ~100 ms and on progress): TRUE aborts it with EINTR.
      * Called on the thread that makes the request. May be NULL. */
     gboolean (*cancelled)(void);
@@ -54,12 +54,10 @@ typedef struct {
  * what arrived); a 2xx whose body was cut is an EIO error: the server acted, the answer is lost.
  * call may be NULL (defaults). Header values are wiped from memory after use (tokens). */
 gboolean abfs_http_call(AbfsHttp *http, const AbfsHttpCall *call, const char *method, const char *url,
-                        const char *const *headers, const char *body, AbfsHttpResponse *response,
-                        GError **error);
+                        const char *const *headers, const char *body, AbfsHttpResponse *response, GError **error);
 /* abfs_http_call() with the defaults. */
-gboolean abfs_http_request(AbfsHttp *http, const char *method, const char *url,
-                           const char *const *headers, const char *body,
-                           AbfsHttpResponse *response, GError **error);
+gboolean abfs_http_request(AbfsHttp *http, const char *method, const char *url, const char *const *headers,
+                           const char *body, AbfsHttpResponse *response, GError **error);
 void abfs_http_response_clear(AbfsHttpResponse *response);
 
 /* Totals since creation, for the unmount summary of -d. */

@@ -24,7 +24,7 @@ struct AbfsJobs {
 
 typedef struct {
     char *text;
-    gboolean final;     /* of a final job: never changes again */
+    gboolean final; /* of a final job: never changes again */
 } CachedLog;
 
 static void cached_log_free(gpointer p)
@@ -83,11 +83,11 @@ AbfsJobs *abfs_jobs_new(AbfsClient *client, guint keep, guint ttl_ms)
     AbfsJobs *jobs = g_new0(AbfsJobs, 1);
     jobs->client = client;
     jobs->keep = CLAMP(keep, 1, 100);
-    AbfsCacheOptions lists = {.ttl_ms = ttl_ms, .copy = list_ref, .free = list_unref, .serve_stale = TRUE,
-                              .on_stale = list_stale};
+    AbfsCacheOptions lists = {
+        .ttl_ms = ttl_ms, .copy = list_ref, .free = list_unref, .serve_stale = TRUE, .on_stale = list_stale};
     AbfsCacheOptions each = {.ttl_ms = ttl_ms, .copy = job_copy, .free = abfs_json_free, .forever = job_final};
-    AbfsCacheOptions logs = {.ttl_ms = ttl_ms, .copy = cached_log_copy, .free = cached_log_free,
-                             .forever = cached_log_final};
+    AbfsCacheOptions logs = {
+        .ttl_ms = ttl_ms, .copy = cached_log_copy, .free = cached_log_free, .forever = cached_log_final};
     jobs->lists = abfs_cache_new(&lists);
     jobs->jobs = abfs_cache_new(&each);
     jobs->logs = abfs_cache_new(&logs);
@@ -140,11 +140,11 @@ static gpointer read_list(const char *connection_id, gpointer previous, gpointer
 {
     (void)previous;
     AbfsJobs *jobs = data;
-    char *path = g_strdup_printf("/jobs?connectionId=%s&orderBy=createdAt%%7CDESC&limit=%u&offset=0",
-                                 connection_id, jobs->keep);
+    char *path =
+        g_strdup_printf("/jobs?connectionId=%s&orderBy=createdAt%%7CDESC&limit=%u&offset=0", connection_id, jobs->keep);
     json_object *page = NULL;
-    gboolean ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT,
-                                   &page, error);
+    gboolean ok =
+        abfs_client_call(jobs->client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT, &page, error);
     g_free(path);
     if (!ok)
         return NULL;
@@ -187,8 +187,7 @@ static gpointer read_job(const char *job_id, gpointer previous, gpointer data, G
     AbfsJobs *jobs = data;
     char *path = g_strdup_printf("/jobs/%s", job_id);
     json_object *job = NULL;
-    gboolean ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT, &job,
-                                   error);
+    gboolean ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT, &job, error);
     g_free(path);
     if (!ok)
         return NULL;
@@ -250,9 +249,9 @@ char *abfs_time_iso(const char *text)
     if (!dt)
         return NULL;
     GDateTime *u = g_date_time_to_utc(dt);
-    char *out = g_strdup_printf("%04d-%02d-%02dT%02d:%02d:%02dZ", g_date_time_get_year(u),
-                                g_date_time_get_month(u), g_date_time_get_day_of_month(u),
-                                g_date_time_get_hour(u), g_date_time_get_minute(u), g_date_time_get_second(u));
+    char *out = g_strdup_printf("%04d-%02d-%02dT%02d:%02d:%02dZ", g_date_time_get_year(u), g_date_time_get_month(u),
+                                g_date_time_get_day_of_month(u), g_date_time_get_hour(u), g_date_time_get_minute(u),
+                                g_date_time_get_second(u));
     g_date_time_unref(u);
     g_date_time_unref(dt);
     return out;
@@ -316,7 +315,8 @@ char *abfs_job_log_text(json_object *info)
         } else if (json_object_is_type(lines, json_type_array)) {
             for (size_t k = 0; k < json_object_array_length(lines); k++) {
                 json_object *l = json_object_array_get_idx(lines, k);
-                g_string_append_printf(out, "%s\n", json_object_is_type(l, json_type_string) ? json_object_get_string(l) : "");
+                g_string_append_printf(out, "%s\n",
+                                       json_object_is_type(l, json_type_string) ? json_object_get_string(l) : "");
             }
         }
     }
@@ -326,11 +326,13 @@ char *abfs_job_log_text(json_object *info)
 static char *int_line(json_object *job, const char *key)
 {
     json_object *v = json_object_object_get(job, key);
-    return g_strdup_printf("%" G_GINT64_FORMAT "\n", json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0);
+    return g_strdup_printf("%" G_GINT64_FORMAT "\n",
+                           json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0);
 }
 
-static const char *const job_files[] = {"status", "type", "started_at", "updated_at", "duration",
-                                        "bytes_synced", "rows_synced", "job.json", "log", "cancel", "wait", NULL};
+static const char *const job_files[] = {"status",   "type",         "started_at",  "updated_at",
+                                        "duration", "bytes_synced", "rows_synced", "job.json",
+                                        "log",      "cancel",       "wait",        NULL};
 
 const char *const *abfs_job_file_names(void)
 {
@@ -355,8 +357,8 @@ static gpointer read_log(const char *job_id, gpointer previous, gpointer data, G
     AbfsClient *client = read->jobs->client;
     json_object *body = json_object_new_object(), *info = NULL;
     json_object_object_add(body, "id", json_object_new_int64(g_ascii_strtoll(job_id, NULL, 10)));
-    gboolean ok = abfs_client_call(client, ABFS_API_CONFIG, "POST", "/jobs/get", body, ABFS_CALL_IDEMPOTENT, &info,
-                                   error);
+    gboolean ok =
+        abfs_client_call(client, ABFS_API_CONFIG, "POST", "/jobs/get", body, ABFS_CALL_IDEMPOTENT, &info, error);
     json_object_put(body);
     if (!ok) {
         if (error && *error && ((*error)->code == ENOENT || (*error)->code == ENOTSUP)) {
@@ -373,8 +375,7 @@ static gpointer read_log(const char *job_id, gpointer previous, gpointer data, G
     return log;
 }
 
-char *abfs_job_file(AbfsJobs *jobs, const char *connection_id, const char *job_id, const char *file,
-                    GError **error)
+char *abfs_job_file(AbfsJobs *jobs, const char *connection_id, const char *job_id, const char *file, GError **error)
 {
     if (strcmp(file, "log") == 0) {
         json_object *job = job_get(jobs, connection_id, job_id, FALSE, error);
@@ -427,8 +428,8 @@ static void forget_list(AbfsJobs *jobs, const char *connection_id)
  * reference) of JobResponses, or NULL with *error when the server could not say. */
 static json_object *newest_jobs(AbfsJobs *jobs, const char *connection_id, guint limit, GError **error)
 {
-    char *path = g_strdup_printf("/jobs?connectionId=%s&orderBy=createdAt%%7CDESC&limit=%u&offset=0",
-                                 connection_id, limit);
+    char *path =
+        g_strdup_printf("/jobs?connectionId=%s&orderBy=createdAt%%7CDESC&limit=%u&offset=0", connection_id, limit);
     json_object *page = NULL, *found = NULL;
     if (abfs_client_call(jobs->client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT, &page, error)) {
         json_object *data = json_object_object_get(page, "data");
@@ -490,8 +491,9 @@ static json_object *job_we_started(json_object *before, json_object *after, cons
     else if (fresh > 1)
         *reason = g_strdup_printf("%u new jobs appeared meanwhile", fresh);
     else if (newest_before && !abfs_job_status_is_final(abfs_json_string(newest_before, "status")))
-        *reason = g_strdup_printf("job %" G_GINT64_FORMAT " was running, so job %" G_GINT64_FORMAT
-                                  " may be another client's", before_id, job_number(candidate));
+        *reason =
+            g_strdup_printf("job %" G_GINT64_FORMAT " was running, so job %" G_GINT64_FORMAT " may be another client's",
+                            before_id, job_number(candidate));
     else if (g_strcmp0(abfs_json_string(candidate, "jobType"), type) != 0)
         *reason = g_strdup_printf("job %" G_GINT64_FORMAT " is a %s, not a %s", job_number(candidate),
                                   abfs_json_string(candidate, "jobType"), type);
@@ -516,7 +518,8 @@ static gboolean post_job(AbfsJobs *jobs, const char *connection_id, const char *
     GError *err = NULL;
     /* Never retried: a retry could start a second sync. The check gets the reserve. */
     abfs_client_deadline_set(deadline - MAX(reserve, 0));
-    gboolean ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "POST", "/jobs", body, ABFS_CALL_DEFAULT, answer, &err);
+    gboolean ok =
+        abfs_client_call(jobs->client, ABFS_API_PUBLIC, "POST", "/jobs", body, ABFS_CALL_DEFAULT, answer, &err);
     abfs_client_deadline_set(deadline);
     if (ok || !abfs_error_outcome_unknown(err) || err->code == EINTR) {
         if (err)
@@ -537,8 +540,8 @@ static gboolean post_job(AbfsJobs *jobs, const char *connection_id, const char *
     else
         ours = job_we_started(before, after, type, sent_s, &none, &reason);
     if (ours) {
-        g_message("run of %s: the answer was lost (%s) but the server started job %" G_GINT64_FORMAT,
-                  connection_id, err->message, job_number(ours));
+        g_message("run of %s: the answer was lost (%s) but the server started job %" G_GINT64_FORMAT, connection_id,
+                  err->message, job_number(ours));
         g_error_free(err);
         *answer = ours;
         ok = TRUE;
@@ -554,8 +557,7 @@ static gboolean post_job(AbfsJobs *jobs, const char *connection_id, const char *
     return ok;
 }
 
-gboolean abfs_jobs_run(AbfsJobs *jobs, const char *connection_id, const char *text, char **job_id,
-                       GError **error)
+gboolean abfs_jobs_run(AbfsJobs *jobs, const char *connection_id, const char *text, char **job_id, GError **error)
 {
     char *word = g_ascii_strdown(text, -1);
     g_strstrip(word);
@@ -580,8 +582,8 @@ gboolean abfs_jobs_run(AbfsJobs *jobs, const char *connection_id, const char *te
         /* Merge keeps the destination's records; every stream (an empty list means all). */
         json_object_object_add(body, "refreshMode", json_object_new_string("Merge"));
         json_object_object_add(body, "streams", json_object_new_array());
-        ok = abfs_client_call(jobs->client, ABFS_API_CONFIG, "POST", "/connections/refresh", body,
-                              ABFS_CALL_DEFAULT, &answer, error);
+        ok = abfs_client_call(jobs->client, ABFS_API_CONFIG, "POST", "/connections/refresh", body, ABFS_CALL_DEFAULT,
+                              &answer, error);
         if (!ok && error && *error && ((*error)->code == ENOENT || (*error)->code == ENOTSUP)) {
             g_prefix_error(error, "refresh needs the Config API, which is not available here: ");
             (*error)->code = ENOTSUP;
@@ -619,14 +621,15 @@ gboolean abfs_jobs_cancel(AbfsJobs *jobs, const char *connection_id, const char 
     gint64 reserve = MIN((deadline - g_get_monotonic_time()) / 4, 5 * G_USEC_PER_SEC);
     abfs_client_deadline_set(deadline - MAX(reserve, 0));
     GError *err = NULL;
-    gboolean ok = abfs_client_call(jobs->client, ABFS_API_PUBLIC, "DELETE", path, NULL, ABFS_CALL_DEFAULT,
-                                   &answer, &err);
+    gboolean ok =
+        abfs_client_call(jobs->client, ABFS_API_PUBLIC, "DELETE", path, NULL, ABFS_CALL_DEFAULT, &answer, &err);
     abfs_client_deadline_set(deadline);
     if (!ok && abfs_error_outcome_unknown(err) && err->code != EINTR) {
         /* Sent once; the job itself says whether the cancel happened. */
         GError *check_err = NULL;
         json_object *now = NULL;
-        if (abfs_client_call(jobs->client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT, &now, &check_err)) {
+        if (abfs_client_call(jobs->client, ABFS_API_PUBLIC, "GET", path, NULL, ABFS_CALL_IDEMPOTENT, &now,
+                             &check_err)) {
             if (g_strcmp0(abfs_json_string(now, "status"), "cancelled") == 0) {
                 g_message("cancel of job %s: the answer was lost (%s) but the job is cancelled", job_id, err->message);
                 g_clear_error(&err);

@@ -32,8 +32,7 @@ char *abfs_job_json_text(AbfsJobs *jobs, const char *connection_id, const char *
 
 /* The content of a job file: status, type, started_at, updated_at, duration, bytes_synced,
  * rows_synced, job.json, log. Newly allocated, ends with a newline (log: may be empty). */
-char *abfs_job_file(AbfsJobs *jobs, const char *connection_id, const char *job_id, const char *file,
-                    GError **error);
+char *abfs_job_file(AbfsJobs *jobs, const char *connection_id, const char *job_id, const char *file, GError **error);
 /* TRUE if name is one of the files above (or a control file: cancel, wait). */
 gboolean abfs_job_file_exists(const char *name);
 /* The files of a job directory, in listing order: those above, then cancel and wait
@@ -43,8 +42,7 @@ const char *const *abfs_job_file_names(void);
 /* Starts a job: text "sync"/""/"1" → sync, "reset", "clear" (public API), "refresh" (Config API).
  * Anything else: EINVAL. On success the new job is already in abfs_jobs_recent(). *job_id: the new
  * id (newly allocated), may be NULL. */
-gboolean abfs_jobs_run(AbfsJobs *jobs, const char *connection_id, const char *text, char **job_id,
-                       GError **error);
+gboolean abfs_jobs_run(AbfsJobs *jobs, const char *connection_id, const char *text, char **job_id, GError **error);
 
 /* DELETE /jobs/{id}; a job that is not running: EBUSY. */
 gboolean abfs_jobs_cancel(AbfsJobs *jobs, const char *connection_id, const char *job_id, GError **error);

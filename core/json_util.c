@@ -33,7 +33,7 @@ json_object *abfs_json_sorted_copy(json_object *value)
     switch (json_object_get_type(value)) {
     case json_type_object: {
         GPtrArray *keys = g_ptr_array_new();
-        json_object_object_foreach(value, key, child) {
+        json_object_object_foreach (value, key, child) {
             (void)child;
             g_ptr_array_add(keys, key);
         }
@@ -168,7 +168,7 @@ static void append_number(GString *out, double d)
 typedef struct {
     char *printed; /* the key as jq reads it (U+FFFD for bytes that are not UTF-8): what it sorts by */
     json_object *value;
-    int index;     /* in the object's order: of keys that print the same, jq keeps the last */
+    int index; /* in the object's order: of keys that print the same, jq keeps the last */
 } Member;
 
 static int compare_members(const void *a, const void *b)
@@ -188,16 +188,10 @@ static void indent(GString *out, guint depth)
 static void append_value(GString *out, json_object *value, guint depth)
 {
     switch (json_object_get_type(value)) {
-    case json_type_null:
-        g_string_append(out, "null");
-        break;
-    case json_type_boolean:
-        g_string_append(out, json_object_get_boolean(value) ? "true" : "false");
-        break;
+    case json_type_null: g_string_append(out, "null"); break;
+    case json_type_boolean: g_string_append(out, json_object_get_boolean(value) ? "true" : "false"); break;
     case json_type_int:
-    case json_type_double:
-        append_number(out, json_object_get_double(value));
-        break;
+    case json_type_double: append_number(out, json_object_get_double(value)); break;
     case json_type_string:
         append_string(out, json_object_get_string(value), (gsize)json_object_get_string_len(value));
         break;
@@ -225,7 +219,7 @@ static void append_value(GString *out, json_object *value, guint depth)
         }
         Member *members = g_new(Member, n);
         int count = 0;
-        json_object_object_foreach(value, key, child) {
+        json_object_object_foreach (value, key, child) {
             if (count == n)
                 break;
             members[count].printed = g_utf8_make_valid(key, -1);
@@ -274,7 +268,7 @@ guint abfs_json_depth(json_object *value)
 {
     guint deepest = 0;
     if (json_object_is_type(value, json_type_object)) {
-        json_object_object_foreach(value, key, child) {
+        json_object_object_foreach (value, key, child) {
             (void)key;
             guint d = abfs_json_depth(child); /* not inside MAX(): it would recurse twice */
             deepest = MAX(deepest, d);
@@ -319,8 +313,7 @@ json_object *abfs_json_parse(const char *text, gsize len, GError **error)
         return NULL;
     }
     if (jerr != json_tokener_success) {
-        g_set_error(error, ABFS_ERROR, EINVAL, "invalid JSON at byte %zu: %s", end,
-                    json_tokener_error_desc(jerr));
+        g_set_error(error, ABFS_ERROR, EINVAL, "invalid JSON at byte %zu: %s", end, json_tokener_error_desc(jerr));
         json_object_put(value);
         return NULL;
     }

@@ -34,24 +34,24 @@ typedef struct {
     guint index;
     AbfsListItemFunc keep;
     gpointer keep_data;
-    GPtrArray *kept;   /* what keep() made of the page's items */
-    gsize count;       /* items on the page (kept or not) */
+    GPtrArray *kept; /* what keep() made of the page's items */
+    gsize count;     /* items on the page (kept or not) */
     GError *error;
     GAsyncQueue *done;
-    gint64 deadline;   /* the walk's operation deadline (client.h), for pool threads */
+    gint64 deadline; /* the walk's operation deadline (client.h), for pool threads */
 } PageTask;
 
 static void page_fetch(gpointer task_ptr, gpointer unused)
 {
     (void)unused;
     PageTask *t = task_ptr;
-    char *page_path = g_strdup_printf("%s?%s%slimit=%d&offset=%" G_GUINT64_FORMAT, t->path,
-                                      t->query ? t->query : "", t->query && *t->query ? "&" : "",
-                                      ABFS_PAGE_LIMIT, (guint64)t->index * ABFS_PAGE_LIMIT);
+    char *page_path =
+        g_strdup_printf("%s?%s%slimit=%d&offset=%" G_GUINT64_FORMAT, t->path, t->query ? t->query : "",
+                        t->query && *t->query ? "&" : "", ABFS_PAGE_LIMIT, (guint64)t->index * ABFS_PAGE_LIMIT);
     json_object *page = NULL, *data = NULL;
     gint64 saved = abfs_client_deadline_set(t->deadline);
-    gboolean ok = abfs_client_call(t->client, ABFS_API_PUBLIC, "GET", page_path, NULL, ABFS_CALL_IDEMPOTENT,
-                                   &page, &t->error);
+    gboolean ok =
+        abfs_client_call(t->client, ABFS_API_PUBLIC, "GET", page_path, NULL, ABFS_CALL_IDEMPOTENT, &page, &t->error);
     abfs_client_deadline_set(saved);
     if (ok) {
         if (json_object_object_get_ex(page, "data", &data) && json_object_is_type(data, json_type_array)) {
@@ -73,9 +73,9 @@ static void page_fetch(gpointer task_ptr, gpointer unused)
     g_async_queue_push(t->done, t);
 }
 
-gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char *query, guint hint,
-                                guint parallel, AbfsListItemFunc keep, gpointer keep_data,
-                                GDestroyNotify free_kept, GPtrArray **items, guint *pages, GError **error)
+gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char *query, guint hint, guint parallel,
+                                AbfsListItemFunc keep, gpointer keep_data, GDestroyNotify free_kept, GPtrArray **items,
+                                guint *pages, GError **error)
 {
     if (!keep)
         free_kept = abfs_json_free;
@@ -98,8 +98,7 @@ gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char
             if (!free_run && in_flight > 0)
                 break;
             PageTask *t = g_new0(PageTask, 1);
-            *t = (PageTask){client, path, query, next++, keep, keep_data, NULL, 0, NULL, done,
-                            abfs_client_deadline()};
+            *t = (PageTask){client, path, query, next++, keep, keep_data, NULL, 0, NULL, done, abfs_client_deadline()};
             in_flight++;
             requests++;
             /* One-by-one pages run on the caller's thread, where an interrupt (Ctrl-C) is seen. */
@@ -150,8 +149,8 @@ gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char
     return TRUE;
 }
 
-gboolean abfs_list_all(AbfsClient *client, const char *path, const char *query, GPtrArray **items,
-                       guint *pages, GError **error)
+gboolean abfs_list_all(AbfsClient *client, const char *path, const char *query, GPtrArray **items, guint *pages,
+                       GError **error)
 {
     return abfs_list_all_parallel(client, path, query, 0, 1, NULL, NULL, NULL, items, pages, error);
 }
@@ -220,8 +219,8 @@ gboolean abfs_connection_check(json_object *conn, GError **error)
     }
     for (gsize i = 0; i < G_N_ELEMENTS(members); i++)
         if (!member_is(conn, members[i].key, members[i].type, members[i].required)) {
-            g_set_error(error, ABFS_ERROR, EIO, "connection %s: `%s` is missing or has the wrong type",
-                        id, members[i].key);
+            g_set_error(error, ABFS_ERROR, EIO, "connection %s: `%s` is missing or has the wrong type", id,
+                        members[i].key);
             return FALSE;
         }
     return TRUE;
@@ -239,8 +238,7 @@ static gpointer keep_connection(json_object *conn, gpointer data)
 {
     ConnectionWalk *walk = data;
     GError *err = NULL;
-    if (abfs_connection_check(conn, &err) &&
-        g_strcmp0(abfs_json_string(conn, "workspaceId"), walk->workspace_id) == 0)
+    if (abfs_connection_check(conn, &err) && g_strcmp0(abfs_json_string(conn, "workspaceId"), walk->workspace_id) == 0)
         return abfs_json_compact(conn);
     if (err) {
         g_mutex_lock(&walk->lock);
@@ -259,8 +257,8 @@ gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, gui
     char *query = g_strdup_printf("workspaceIds=%s", workspace_id);
     ConnectionWalk walk = {workspace_id, {0}, NULL};
     g_mutex_init(&walk.lock);
-    gboolean ok = abfs_list_all_parallel(client, "/connections", query, hint, parallel, keep_connection,
-                                         &walk, g_free, items, NULL, error);
+    gboolean ok = abfs_list_all_parallel(client, "/connections", query, hint, parallel, keep_connection, &walk, g_free,
+                                         items, NULL, error);
     g_mutex_clear(&walk.lock);
     g_free(query);
     if (skipped)
@@ -302,14 +300,14 @@ static json_object *connection_call(AbfsClient *client, const char *workspace_id
     return conn;
 }
 
-json_object *abfs_connection_get(AbfsClient *client, const char *workspace_id,
-                                 const char *connection_id, GError **error)
+json_object *abfs_connection_get(AbfsClient *client, const char *workspace_id, const char *connection_id,
+                                 GError **error)
 {
     return connection_call(client, workspace_id, connection_id, "GET", NULL, error);
 }
 
-json_object *abfs_connection_patch(AbfsClient *client, const char *workspace_id,
-                                   const char *connection_id, json_object *patch, GError **error)
+json_object *abfs_connection_patch(AbfsClient *client, const char *workspace_id, const char *connection_id,
+                                   json_object *patch, GError **error)
 {
     return connection_call(client, workspace_id, connection_id, "PATCH", patch, error);
 }

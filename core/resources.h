@@ -19,8 +19,8 @@
 /* Every item of a list endpoint (path such as "/connections", query without limit/offset, e.g.
  * "workspaceIds=<id>"), in server order. *items: GPtrArray of json_object (owned; freed with
  * json_object_put). *pages receives the number of requests made (may be NULL). */
-gboolean abfs_list_all(AbfsClient *client, const char *path, const char *query,
-                       GPtrArray **items, guint *pages, GError **error);
+gboolean abfs_list_all(AbfsClient *client, const char *path, const char *query, GPtrArray **items, guint *pages,
+                       GError **error);
 
 /* The same walk with up to `parallel` page requests in flight. hint: how many items the caller
  * expects (e.g. the previous walk's count; 0 = unknown): the pages it implies are fetched in
@@ -31,9 +31,9 @@ gboolean abfs_list_all(AbfsClient *client, const char *path, const char *query,
 typedef gpointer (*AbfsListItemFunc)(json_object *item, gpointer data);
 /* keep (may be NULL: keep the json_object itself) turns each item into what *items holds, on the
  * thread that fetched its page, or drops it (NULL); free_kept frees what it made. */
-gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char *query, guint hint,
-                                guint parallel, AbfsListItemFunc keep, gpointer keep_data,
-                                GDestroyNotify free_kept, GPtrArray **items, guint *pages, GError **error);
+gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char *query, guint hint, guint parallel,
+                                AbfsListItemFunc keep, gpointer keep_data, GDestroyNotify free_kept, GPtrArray **items,
+                                guint *pages, GError **error);
 
 /* GET /workspaces/{id}. */
 json_object *abfs_workspace_get(AbfsClient *client, const char *workspace_id, GError **error);
@@ -48,12 +48,12 @@ gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, gui
                                GPtrArray **items, GPtrArray **skipped, GError **error);
 
 /* GET /connections/{id}; ENOENT if it belongs to another workspace. */
-json_object *abfs_connection_get(AbfsClient *client, const char *workspace_id,
-                                 const char *connection_id, GError **error);
+json_object *abfs_connection_get(AbfsClient *client, const char *workspace_id, const char *connection_id,
+                                 GError **error);
 
 /* PATCH /connections/{id} with patch; the updated connection as the server answers it. */
-json_object *abfs_connection_patch(AbfsClient *client, const char *workspace_id,
-                                   const char *connection_id, json_object *patch, GError **error);
+json_object *abfs_connection_patch(AbfsClient *client, const char *workspace_id, const char *connection_id,
+                                   json_object *patch, GError **error);
 
 /* DELETE of path (e.g. /sources/{id}), sent exactly once. When its answer is lost, a GET of the
  * same path tells: a 404, or a `status` of deprecated, means it was deleted (TRUE); otherwise the

@@ -15,10 +15,11 @@ static const char *const namespace_definitions[] = {"source", "destination", "cu
 static const char *const nonbreaking_behaviors[] = {"ignore", "disable_connection", "propagate_columns",
                                                     "propagate_fully", NULL};
 static const char *const statuses[] = {"active", "inactive", NULL};
-static const char *const sync_modes[] = {
-    "full_refresh_overwrite", "full_refresh_overwrite_deduped", "full_refresh_append",
-    "full_refresh_update", "full_refresh_soft_delete", "incremental_append",
-    "incremental_deduped_history", "incremental_update", "incremental_soft_delete", NULL};
+static const char *const sync_modes[] = {"full_refresh_overwrite",      "full_refresh_overwrite_deduped",
+                                         "full_refresh_append",         "full_refresh_update",
+                                         "full_refresh_soft_delete",    "incremental_append",
+                                         "incremental_deduped_history", "incremental_update",
+                                         "incremental_soft_delete",     NULL};
 
 static gboolean invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static gboolean invalid(GError **error, const char *fmt, ...)
@@ -40,8 +41,7 @@ static char *joined(const char *const *words)
 
 static gboolean check_enum(const char *key, json_object *value, const char *const *allowed, GError **error)
 {
-    if (json_object_is_type(value, json_type_string) &&
-        g_strv_contains(allowed, json_object_get_string(value)))
+    if (json_object_is_type(value, json_type_string) && g_strv_contains(allowed, json_object_get_string(value)))
         return TRUE;
     char *list = joined(allowed);
     invalid(error, "%s must be one of: %s", key, list);
@@ -88,10 +88,9 @@ static gboolean schedule_validate(json_object *value, json_object **normalized, 
     if (!json_object_is_type(value, json_type_object))
         return invalid(error, "schedule must be an object with scheduleType");
     const char *type = abfs_json_string(value, "scheduleType");
-    json_object_object_foreach(value, key, member) {
+    json_object_object_foreach (value, key, member) {
         (void)member;
-        if (strcmp(key, "scheduleType") != 0 && strcmp(key, "cronExpression") != 0 &&
-            strcmp(key, "basicTiming") != 0)
+        if (strcmp(key, "scheduleType") != 0 && strcmp(key, "cronExpression") != 0 && strcmp(key, "basicTiming") != 0)
             return invalid(error, "schedule has an unknown member \"%s\"", key);
     }
     if (g_strcmp0(type, "manual") == 0) {
@@ -153,8 +152,8 @@ json_object *abfs_streams_current(json_object *conn)
 {
     json_object *streams = json_object_object_get(json_object_object_get(conn, "configurations"), "streams");
     json_object *out = json_object_new_array();
-    for (size_t i = 0; streams && json_object_is_type(streams, json_type_array) &&
-                       i < json_object_array_length(streams); i++)
+    for (size_t i = 0;
+         streams && json_object_is_type(streams, json_type_array) && i < json_object_array_length(streams); i++)
         json_object_array_add(out, stream_canonical(json_object_array_get_idx(streams, i)));
     return out;
 }
@@ -166,7 +165,7 @@ static gboolean stream_validate(json_object *stream, size_t index, GError **erro
     const char *name = abfs_json_string(stream, "name");
     if (!name || !*name)
         return invalid(error, "configurations: stream #%zu has no name", index + 1);
-    json_object_object_foreach(stream, key, v) {
+    json_object_object_foreach (stream, key, v) {
         if (strcmp(key, "name") == 0 || strcmp(key, "mappers") == 0) {
             if (strcmp(key, "mappers") == 0 && !json_object_is_type(v, json_type_array))
                 return invalid(error, "configurations: stream %s: mappers must be an array", name);
@@ -188,7 +187,8 @@ static gboolean stream_validate(json_object *stream, size_t index, GError **erro
             for (size_t i = 0; ok && i < json_object_array_length(v); i++)
                 ok = is_string_array(json_object_array_get_idx(v, i));
             if (!ok)
-                return invalid(error, "configurations: stream %s: primaryKey must be an array of arrays of strings", name);
+                return invalid(error, "configurations: stream %s: primaryKey must be an array of arrays of strings",
+                               name);
         } else if (strcmp(key, "includeFiles") == 0) {
             if (!json_object_is_type(v, json_type_boolean))
                 return invalid(error, "configurations: stream %s: includeFiles must be true or false", name);
@@ -201,8 +201,10 @@ static gboolean stream_validate(json_object *stream, size_t index, GError **erro
                      json_object_array_length(path) == 1;
             }
             if (!ok)
-                return invalid(error, "configurations: stream %s: selectedFields must be a non-empty array of "
-                                      "{\"fieldPath\": [\"top_level_field\"]}; leave it out to sync every field", name);
+                return invalid(error,
+                               "configurations: stream %s: selectedFields must be a non-empty array of "
+                               "{\"fieldPath\": [\"top_level_field\"]}; leave it out to sync every field",
+                               name);
         } else
             return invalid(error, "configurations: stream %s has an unknown member \"%s\"", name, key);
     }
@@ -251,7 +253,7 @@ static gboolean configurations_validate(json_object *value, json_object **normal
     if (!json_object_is_type(value, json_type_object) || !json_object_object_get_ex(value, "streams", &streams) ||
         !json_object_is_type(streams, json_type_array))
         return invalid(error, "configurations must be an object with a \"streams\" array");
-    json_object_object_foreach(value, key, member) {
+    json_object_object_foreach (value, key, member) {
         (void)member;
         if (strcmp(key, "streams") != 0)
             return invalid(error, "configurations has an unknown member \"%s\"", key);
@@ -298,10 +300,10 @@ static json_object *configurations_current(json_object *conn)
 
 typedef struct {
     const char *key;
-    json_object *(*current)(json_object *conn);           /* NULL: the member as is */
+    json_object *(*current)(json_object *conn); /* NULL: the member as is */
     gboolean (*validate)(json_object *value, json_object **normalized, GError **error);
-    const char *const *allowed;                           /* enum values, or NULL */
-    int text;                                             /* 0: not text; 1: text; 2: non-empty text */
+    const char *const *allowed; /* enum values, or NULL */
+    int text;                   /* 0: not text; 1: text; 2: non-empty text */
 } Setting;
 
 static const Setting settings[] = {
@@ -366,8 +368,8 @@ static gboolean values_equal(const Setting *s, json_object *a, json_object *b)
     return json_object_equal(a, b);
 }
 
-gboolean abfs_setting_add_to_patch(json_object *conn, const char *key, json_object *value,
-                                   json_object *patch, GError **error)
+gboolean abfs_setting_add_to_patch(json_object *conn, const char *key, json_object *value, json_object *patch,
+                                   GError **error)
 {
     const Setting *s = setting_find(key);
     if (!s)
@@ -400,7 +402,7 @@ gboolean abfs_settings_patch(json_object *conn, json_object *value, json_object 
     if (!json_object_is_type(value, json_type_object))
         return invalid(error, "settings must be a JSON object");
     json_object *out = json_object_new_object();
-    json_object_object_foreach(value, key, member) {
+    json_object_object_foreach (value, key, member) {
         if (!setting_find(key)) {
             json_object_put(out);
             return invalid(error, "settings: \"%s\" is not a writable setting", key);

@@ -21,13 +21,12 @@ json_object *abfs_settings_object(json_object *conn);
 
 /* Checks value for setting key against conn and, when it differs from the current value, adds the
  * PATCH member to patch. FALSE with an EINVAL error (one line, naming the setting) if invalid. */
-gboolean abfs_setting_add_to_patch(json_object *conn, const char *key, json_object *value,
-                                   json_object *patch, GError **error);
+gboolean abfs_setting_add_to_patch(json_object *conn, const char *key, json_object *value, json_object *patch,
+                                   GError **error);
 
 /* The same for a whole settings.json object: unknown members are an error; members left out are
  * left unchanged. *patch is NULL when nothing changes. */
-gboolean abfs_settings_patch(json_object *conn, json_object *settings, json_object **patch,
-                             GError **error);
+gboolean abfs_settings_patch(json_object *conn, json_object *settings, json_object **patch, GError **error);
 
 /* The streams of conn in canonical form (array; may be empty). New reference. */
 json_object *abfs_streams_current(json_object *conn);

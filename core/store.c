@@ -19,23 +19,23 @@ typedef struct {
 
 /* Immutable once made, except size[] (each set once, atomically); shared by reference. */
 struct AbfsEntry {
-    gint refs;                  /* atomic */
-    char *text;                 /* the connection as compact JSON: ~the bytes the API sent */
+    gint refs;                       /* atomic */
+    char *text;                      /* the connection as compact JSON: ~the bytes the API sent */
     char *fields[ABFS_ENTRY_FIELDS]; /* connectionId, name, sourceId, destinationId */
     gint64 created_at;
     const AbfsRenderContext *ctx;
     const AbfsConnectionFile *files;
     guint nfiles;
     gint64 *mtime;
-    gint64 *size;               /* per file, -1 until first asked (set atomically) */
+    gint64 *size; /* per file, -1 until first asked (set atomically) */
 };
 
 /* Immutable once made (by_name is set once, by compare-and-swap); shared by reference. */
 struct AbfsSnapshot {
-    gint refs;          /* atomic */
-    gint64 wall_time;   /* real seconds of the walk */
-    GHashTable *by_id;  /* id → AbfsEntry (ref) */
-    GPtrArray *ids;     /* sorted, borrowed from the entries */
+    gint refs;           /* atomic */
+    gint64 wall_time;    /* real seconds of the walk */
+    GHashTable *by_id;   /* id → AbfsEntry (ref) */
+    GPtrArray *ids;      /* sorted, borrowed from the entries */
     GHashTable *by_name; /* lazily (CAS), see abfs_snapshot_by_name() */
     /* Puts since the walk: a snapshot made by abfs_store_put_connection() has put_serial one more
      * than the one it replaced, and puts maps each id put since the walk to the serial of its put
@@ -50,7 +50,7 @@ struct AbfsStore {
     AbfsRenderContext ctx;
     char *workspace_id;
     char *web_root;
-    guint parallel;     /* page requests in flight during a walk */
+    guint parallel; /* page requests in flight during a walk */
     AbfsStoreChangeHook on_change;
     gpointer on_change_data;
     AbfsStoreStaleHook on_stale;
@@ -187,7 +187,7 @@ static AbfsEntry *entry_new(AbfsStore *store, char *text, AbfsEntry *previous, g
     for (guint i = 0; i < e->nfiles; i++) {
         gboolean same = old->len[i] == new->len[i] && old->hash[i] == new->hash[i];
         e->mtime[i] = same ? previous->mtime[i] : now_s;
-        e->size[i] = (gint64)new->len[i];
+        e->size[i] = (gint64) new->len[i];
         if (!same && store->on_change)
             store->on_change(e->fields[ABFS_ENTRY_ID], (int)i, store->on_change_data);
     }
@@ -438,8 +438,7 @@ static void listing_stale(const char *key, const GError *err, gpointer value, gi
     (void)age_us;
     AbfsStore *store = data;
     char *msg = g_strdup_printf("listing connections failed (%s); serving the listing of %" G_GINT64_FORMAT " s ago",
-                                err->message,
-                                g_get_real_time() / G_USEC_PER_SEC - ((AbfsSnapshot *)value)->wall_time);
+                                err->message, g_get_real_time() / G_USEC_PER_SEC - ((AbfsSnapshot *)value)->wall_time);
     if (store->on_stale)
         store->on_stale(err->code, msg, store->on_stale_data);
     else

@@ -21,8 +21,7 @@ typedef struct AbfsSnapshot AbfsSnapshot;
 typedef struct AbfsEntry AbfsEntry;
 
 /* client must outlive the store. ttl_ms = 0: every call walks again. */
-AbfsStore *abfs_store_new(AbfsClient *client, const char *workspace_id, const char *web_root,
-                          guint ttl_ms);
+AbfsStore *abfs_store_new(AbfsClient *client, const char *workspace_id, const char *web_root, guint ttl_ms);
 void abfs_store_free(AbfsStore *store);
 
 /* The current snapshot (a new reference), refreshing it first when it is older than the TTL. */

@@ -22,18 +22,18 @@ typedef struct {
     AbfsStore *store;
     AbfsErrlog *errlog;
     const AbfsConfig *cfg;
-    json_object *workspace;   /* GET /workspaces/{id} at mount time */
+    json_object *workspace; /* GET /workspaces/{id} at mount time */
     uid_t uid;
     gid_t gid;
-    gint64 mount_time;        /* wall-clock seconds */
+    gint64 mount_time; /* wall-clock seconds */
     struct AbfsJobs *jobs;
     struct AbfsActors *actors;
-    gboolean allow_delete;    /* -o allow_delete: rmdir connections/<id> deletes it */
-    gboolean delete_source;   /* -o delete_source: ... and its source, if no other connection uses it */
+    gboolean allow_delete;  /* -o allow_delete: rmdir connections/<id> deletes it */
+    gboolean delete_source; /* -o delete_source: ... and its source, if no other connection uses it */
     gboolean delete_destination;
-    guint wait_timeout_s;     /* bound on reading a job's `wait` */
-    guint max_waiters;        /* readers of `wait` that may block at once (the others get EAGAIN) */
-    gint waiters;             /* readers of `wait` blocked now (atomic) */
+    guint wait_timeout_s; /* bound on reading a job's `wait` */
+    guint max_waiters;    /* readers of `wait` that may block at once (the others get EAGAIN) */
+    gint waiters;         /* readers of `wait` blocked now (atomic) */
 } AbfsFs;
 
 /* The FUSE operations table (ops.c). */

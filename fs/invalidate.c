@@ -22,8 +22,8 @@ static char stop_marker[] = "";
 /* Held by the thread while it calls into the kernel; stopping is set under it, after which the
  * session's fd is never written again (it is about to be closed and its number reused). */
 static GMutex notify_lock;
-static gboolean stopping;      /* protected by notify_lock */
-static gboolean finished;      /* protected by finish_lock: the thread returned */
+static gboolean stopping; /* protected by notify_lock */
+static gboolean finished; /* protected by finish_lock: the thread returned */
 static GMutex finish_lock;
 static GCond finish_cond;
 

@@ -56,7 +56,10 @@ typedef struct {
  * for as long as the job runs, so the default is larger and a quarter of it never waits. */
 #define DEFAULT_MAX_THREADS 64
 
-#define OPT(t, p) {t, offsetof(Options, p), 1}
+#define OPT(t, p)                                                                                                      \
+    {                                                                                                                  \
+        t, offsetof(Options, p), 1                                                                                     \
+    }
 static const struct fuse_opt option_spec[] = {
     OPT("api_url=%s", api_url),
     OPT("config_api_url=%s", config_api_url),
@@ -85,13 +88,12 @@ static const struct fuse_opt option_spec[] = {
 /* Words that only mean something to mount(8) or fstab: accepted and ignored. */
 static gboolean is_fstab_word(const char *arg)
 {
-    static const char *const words[] = {"_netdev", "noauto", "auto", "user", "users", "nouser",
-                                        "owner", "group", "nofail", "defaults", "rw", "nodev", "nosuid"};
+    static const char *const words[] = {"_netdev", "noauto", "auto",     "user", "users", "nouser", "owner",
+                                        "group",   "nofail", "defaults", "rw",   "nodev", "nosuid"};
     for (gsize i = 0; i < G_N_ELEMENTS(words); i++)
         if (strcmp(arg, words[i]) == 0)
             return TRUE;
-    return g_str_has_prefix(arg, "x-systemd.") || g_str_has_prefix(arg, "comment=") ||
-           g_str_has_prefix(arg, "x-");
+    return g_str_has_prefix(arg, "x-systemd.") || g_str_has_prefix(arg, "comment=") || g_str_has_prefix(arg, "x-");
 }
 
 static int option_proc(void *data, const char *arg, int key, struct fuse_args *out)
@@ -102,9 +104,11 @@ static int option_proc(void *data, const char *arg, int key, struct fuse_args *o
         return 0;
     /* A secret given as an option would reach the process list, and libfuse would print it back
      * in "unknown option": refuse it here without repeating it. */
-    if (key == FUSE_OPT_KEY_OPT && (g_str_has_prefix(arg, "client_secret=") || g_str_has_prefix(arg, "bearer_token="))) {
-        fprintf(stderr, "airbytefs: -o %.*s=... refused: a secret never goes on the command line (use the "
-                        "environment, the config file, or -o %.*s_file=FILE)\n",
+    if (key == FUSE_OPT_KEY_OPT &&
+        (g_str_has_prefix(arg, "client_secret=") || g_str_has_prefix(arg, "bearer_token="))) {
+        fprintf(stderr,
+                "airbytefs: -o %.*s=... refused: a secret never goes on the command line (use the "
+                "environment, the config file, or -o %.*s_file=FILE)\n",
                 (int)strcspn(arg, "="), arg, (int)strcspn(arg, "="), arg);
         opts->secret_on_command_line = 1;
         return 0;
@@ -174,8 +178,9 @@ static AbfsConfig *build_config(const Options *o, GError **error)
 {
     AbfsConfig *cfg = abfs_config_new();
     char *default_file = g_build_filename(g_get_user_config_dir(), "airbytefs", "config", NULL);
-    const char *file = o->config_file ? o->config_file
-                       : g_file_test(default_file, G_FILE_TEST_EXISTS) ? default_file : NULL;
+    const char *file = o->config_file                                  ? o->config_file
+                       : g_file_test(default_file, G_FILE_TEST_EXISTS) ? default_file
+                                                                       : NULL;
     gboolean ok = !file || abfs_config_load_file(cfg, file, error);
     g_free(default_file);
     if (!ok) {
@@ -279,8 +284,9 @@ static void warn_if_plain_http(const char *what, const char *url)
     GUri *uri = url ? g_uri_parse(url, G_URI_FLAGS_NONE, NULL) : NULL;
     if (uri && g_ascii_strcasecmp(g_uri_get_scheme(uri), "http") == 0 && g_uri_get_host(uri) &&
         !host_is_loopback(g_uri_get_host(uri)))
-        fprintf(stderr, "airbytefs: warning: %s %s is plain http to %s, not this machine: the token and "
-                        "every setting cross the network unencrypted (use https)\n",
+        fprintf(stderr,
+                "airbytefs: warning: %s %s is plain http to %s, not this machine: the token and "
+                "every setting cross the network unencrypted (use https)\n",
                 what, url, g_uri_get_host(uri));
     if (uri)
         g_uri_unref(uri);
@@ -328,8 +334,8 @@ static void unmount_if_dead(const char *mountpoint)
     } else {
         char *argv[] = {"fusermount3", "-u", "-z", "--", (char *)mountpoint, NULL};
         int wait_status = 0;
-        ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
-                          NULL, &wait_status, NULL) &&
+        ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
+                          &wait_status, NULL) &&
              g_spawn_check_wait_status(wait_status, NULL);
     }
     if (ok)
@@ -350,8 +356,13 @@ int main(int argc, char *argv[])
 {
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
     struct fuse_cmdline_opts cmd = {0};
-    Options opts = {.cache_ttl = UNSET_UINT, .timeout = UNSET_UINT, .connect_timeout = UNSET_UINT,
-                    .jobs = 25, .wait_timeout = 3600, .list_parallel = 16, .max_threads = DEFAULT_MAX_THREADS};
+    Options opts = {.cache_ttl = UNSET_UINT,
+                    .timeout = UNSET_UINT,
+                    .connect_timeout = UNSET_UINT,
+                    .jobs = 25,
+                    .wait_timeout = 3600,
+                    .list_parallel = 16,
+                    .max_threads = DEFAULT_MAX_THREADS};
     int status = 1;
     AbfsFs fs = {0};
     struct fuse *fuse = NULL;
@@ -432,8 +443,8 @@ int main(int argc, char *argv[])
     fs.gid = getgid();
     fs.mount_time = g_get_real_time() / G_USEC_PER_SEC;
 
-    char *mount_opts = g_strdup_printf("-ofsname=airbyte:%s,subtype=airbytefs,default_permissions",
-                                       fs.cfg->workspace_id);
+    char *mount_opts =
+        g_strdup_printf("-ofsname=airbyte:%s,subtype=airbytefs,default_permissions", fs.cfg->workspace_id);
     fuse_opt_add_arg(&args, mount_opts);
     g_free(mount_opts);
     /* Values change remotely: the kernel trusts names and attributes for a second (changes found

@@ -71,8 +71,8 @@ const AbfsNodeType *abfs_node_type(AbfsNodeKind kind);
 extern const AbfsNodeType abfs_node_root, abfs_node_errors, abfs_node_refresh, abfs_node_workspace_json,
     abfs_node_workspace_url;
 /* node_connection.c: connections/, a connection, its setting files, settings/ and its files. */
-extern const AbfsNodeType abfs_node_connections, abfs_node_connection, abfs_node_connection_file,
-    abfs_node_settings, abfs_node_connection_link;
+extern const AbfsNodeType abfs_node_connections, abfs_node_connection, abfs_node_connection_file, abfs_node_settings,
+    abfs_node_connection_link;
 /* node_artifact.c: state.json and catalog.json. */
 extern const AbfsNodeType abfs_node_artifact;
 /* node_jobs.c: run, jobs/, a job and its files. */
@@ -103,6 +103,5 @@ int abfs_node_connection_exists(const AbfsNode *node, GError **error);
 int abfs_node_getattr_text(const AbfsNode *node, struct stat *st, GError **error);
 /* Whether open(2)'s flags ask to write (or truncate). */
 gboolean abfs_open_wants_write(int flags);
-
 
 #endif

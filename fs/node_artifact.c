@@ -46,8 +46,8 @@ static int artifact_open(const AbfsNode *node, int flags, AbfsHandle **handle, G
         return rc;
     }
     /* A writer that does not truncate starts from the current text, when it can be read. */
-    char *text = (flags & O_TRUNC) ? NULL
-                                   : abfs_artifact_read(abfs_fs()->client, node->id, (AbfsArtifact)node->file, NULL);
+    char *text =
+        (flags & O_TRUNC) ? NULL : abfs_artifact_read(abfs_fs()->client, node->id, (AbfsArtifact)node->file, NULL);
     *handle = abfs_handle_buffer(node->path, node, text, NULL);
     g_free(text);
     abfs_handle_set_direct_io(*handle);

@@ -113,12 +113,14 @@ static void cascade(AbfsActorKind kind, const char *actor_id, const char *path)
     if (snap) {
         AbfsEntryField key = kind == ABFS_ACTOR_SOURCE ? ABFS_ENTRY_SOURCE_ID : ABFS_ENTRY_DESTINATION_ID;
         for (guint i = 0; i < abfs_snapshot_count(snap) && !used; i++)
-            used = g_strcmp0(abfs_entry_field(abfs_snapshot_lookup(snap, abfs_snapshot_id(snap, i)), key), actor_id) == 0;
+            used =
+                g_strcmp0(abfs_entry_field(abfs_snapshot_lookup(snap, abfs_snapshot_id(snap, i)), key), actor_id) == 0;
         abfs_snapshot_unref(snap);
     }
     if (used)
-        g_set_error(&err, ABFS_ERROR, EBUSY, kind == ABFS_ACTOR_SOURCE ? "source kept: another connection uses it"
-                                                                      : "destination kept: another connection uses it");
+        g_set_error(&err, ABFS_ERROR, EBUSY,
+                    kind == ABFS_ACTOR_SOURCE ? "source kept: another connection uses it"
+                                              : "destination kept: another connection uses it");
     else if (snap)
         abfs_actor_delete(fs->actors, kind, actor_id, &err);
     if (err) {
@@ -261,8 +263,10 @@ static int refuse_changes_here(const AbfsNode *node, AbfsEntry *base, const char
     if (!patch)
         return 0;
     json_object_put(patch);
-    g_set_error(error, ABFS_ERROR, EACCES, "settings.json is written under settings/%s.json; in a connection's "
-                "directory each setting has its own file", node->id);
+    g_set_error(error, ABFS_ERROR, EACCES,
+                "settings.json is written under settings/%s.json; in a connection's "
+                "directory each setting has its own file",
+                node->id);
     return -EACCES;
 }
 

@@ -232,8 +232,10 @@ static int wait_for_job(const AbfsNode *node, char **text, GError **error)
     AbfsFs *fs = abfs_fs();
     char *status = NULL;
     if ((guint)g_atomic_int_add(&fs->waiters, 1) >= fs->max_waiters)
-        g_set_error(error, ABFS_ERROR, EAGAIN, "%u readers already wait for jobs (bounded by max_threads); "
-                    "try again when one ends", fs->max_waiters);
+        g_set_error(error, ABFS_ERROR, EAGAIN,
+                    "%u readers already wait for jobs (bounded by max_threads); "
+                    "try again when one ends",
+                    fs->max_waiters);
     else
         status = abfs_jobs_wait(fs->jobs, node->id, node->job, fs->wait_timeout_s, abfs_fs_wait_should_stop, error);
     g_atomic_int_add(&fs->waiters, -1);

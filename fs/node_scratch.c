@@ -149,7 +149,7 @@ static int scratch_utimens(const AbfsNode *node, const struct timespec tv[2], GE
     if (!s)
         return -ENOENT;
     gint64 mtime = tv && tv[1].tv_nsec != UTIME_NOW && tv[1].tv_nsec != UTIME_OMIT ? (gint64)tv[1].tv_sec
-                                                                                  : g_get_real_time() / G_USEC_PER_SEC;
+                                                                                   : g_get_real_time() / G_USEC_PER_SEC;
     if (!tv || tv[1].tv_nsec != UTIME_OMIT)
         abfs_scratch_set_mtime(s, mtime);
     abfs_scratch_unref(s);

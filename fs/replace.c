@@ -53,12 +53,10 @@ static gboolean replaceable(const char *path)
         const AbfsConnectionFile *rows = abfs_connection_files(&n);
         return node.file >= 0 && (guint)node.file < n && rows[node.file].parse != NULL;
     }
-    case ABFS_NODE_ARTIFACT: /* state.json, catalog.json */
-        return TRUE;
+    case ABFS_NODE_ARTIFACT: /* state.json, catalog.json */ return TRUE;
     case ABFS_NODE_ACTOR_FILE: /* sources/<id>/name, destinations/<id>/name */
         return abfs_actor_file_writable(node.leaf);
-    default:
-        return FALSE;
+    default: return FALSE;
     }
 }
 
@@ -141,8 +139,7 @@ static int replace_unlink(const char *path)
     if (rc < 0)
         return rc;
     record(path);
-    g_debug("%s: unlinked; a create within %d s replaces it, else it stays as it is", path,
-            ABFS_REPLACE_WINDOW_S);
+    g_debug("%s: unlinked; a create within %d s replaces it, else it stays as it is", path, ABFS_REPLACE_WINDOW_S);
     return 0;
 }
 
@@ -223,8 +220,8 @@ static GPtrArray *hidden_in(const char *dir)
     return names;
 }
 
-static int replace_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t offset,
-                           struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+static int replace_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t offset, struct fuse_file_info *fi,
+                           enum fuse_readdir_flags flags)
 {
     if (!path) /* a directory removed while open (rmdir of a connection) */
         return -ENOENT;

@@ -7,10 +7,10 @@
 struct Scratch {
     gint refs;
     GMutex lock;
-    GString *data;      /* protected by lock */
-    mode_t mode;        /* protected by lock */
-    gint64 mtime;       /* protected by lock */
-    gpointer origin;    /* what its creator saw (scratch.h); protected by lock */
+    GString *data;   /* protected by lock */
+    mode_t mode;     /* protected by lock */
+    gint64 mtime;    /* protected by lock */
+    gpointer origin; /* what its creator saw (scratch.h); protected by lock */
     GDestroyNotify origin_free;
 };
 

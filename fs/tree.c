@@ -39,18 +39,10 @@ static const AbfsTreeName jobs_names[] = {
 const AbfsTreeName *abfs_tree_names(AbfsNodeKind dir, guint *n)
 {
     switch (dir) {
-    case ABFS_NODE_ROOT:
-        *n = G_N_ELEMENTS(root_names);
-        return root_names;
-    case ABFS_NODE_CONNECTION:
-        *n = G_N_ELEMENTS(connection_names);
-        return connection_names;
-    case ABFS_NODE_JOBS:
-        *n = G_N_ELEMENTS(jobs_names);
-        return jobs_names;
-    default:
-        *n = 0;
-        return NULL;
+    case ABFS_NODE_ROOT: *n = G_N_ELEMENTS(root_names); return root_names;
+    case ABFS_NODE_CONNECTION: *n = G_N_ELEMENTS(connection_names); return connection_names;
+    case ABFS_NODE_JOBS: *n = G_N_ELEMENTS(jobs_names); return jobs_names;
+    default: *n = 0; return NULL;
     }
 }
 

@@ -66,11 +66,11 @@ typedef enum {
 
 typedef struct {
     AbfsNodeKind kind;
-    const char *path; /* the path it was parsed from (borrowed from the caller) */
-    char id[40];  /* connection id, for CONNECTION, CONNECTION_FILE and SCRATCH in a connection */
-    int file;     /* connection file row, for CONNECTION_FILE */
-    char parent[64]; /* for SCRATCH: the directory's path ("/settings" or "/connections/<id>") */
-    char job[24];    /* job id, for JOB and JOB_FILE */
+    const char *path;  /* the path it was parsed from (borrowed from the caller) */
+    char id[40];       /* connection id, for CONNECTION, CONNECTION_FILE and SCRATCH in a connection */
+    int file;          /* connection file row, for CONNECTION_FILE */
+    char parent[64];   /* for SCRATCH: the directory's path ("/settings" or "/connections/<id>") */
+    char job[24];      /* job id, for JOB and JOB_FILE */
     char job_file[16]; /* for JOB_FILE */
     char leaf[256];    /* for BY_NAME_LINK, ACTOR_FILE and ACTOR_CONNECTION_LINK */
 } AbfsNode;
