@@ -147,6 +147,10 @@ static int connection_rmdir(const AbfsNode *node, GError **error)
         rc = -EPERM;
     } else if (!abfs_connection_delete(fs->client, node->id, error)) {
         rc = -EIO;
+        if (error && *error && (*error)->code == ENOENT) { /* gone already: not listed again */
+            abfs_store_invalidate(fs->store);
+            abfs_invalidate_later("/connections");
+        }
     } else {
         abfs_store_invalidate(fs->store);
         abfs_scratch_forget_under(node->path);
