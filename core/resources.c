@@ -196,6 +196,19 @@ gboolean abfs_connection_check(json_object *conn, GError **error)
         g_set_error(error, ABFS_ERROR, EIO, "a connection has an id that is not a UUID");
         return FALSE;
     }
+    if (abfs_json_depth(conn) > ABFS_JSON_MAX_DEPTH) { /* the store could not re-parse it */
+        g_set_error(error, ABFS_ERROR, EIO, "connection %s nests deeper than %d levels", id, ABFS_JSON_MAX_DEPTH);
+        return FALSE;
+    }
+    if (!member_is(conn, "workspaceId", json_type_string, TRUE)) { /* whose it is must be known */
+        g_set_error(error, ABFS_ERROR, EIO, "connection %s: `workspaceId` is missing or has the wrong type", id);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+char *abfs_connection_defects(json_object *conn)
+{
     static const struct {
         const char *key;
         json_type type;
@@ -204,7 +217,6 @@ gboolean abfs_connection_check(json_object *conn, GError **error)
         {"name", json_type_string, TRUE},
         {"sourceId", json_type_string, TRUE},
         {"destinationId", json_type_string, TRUE},
-        {"workspaceId", json_type_string, TRUE},
         {"status", json_type_string, TRUE},
         {"schedule", json_type_object, TRUE},
         {"configurations", json_type_object, FALSE},
@@ -213,17 +225,14 @@ gboolean abfs_connection_check(json_object *conn, GError **error)
         {"namespaceFormat", json_type_string, FALSE},
         {"nonBreakingSchemaUpdatesBehavior", json_type_string, FALSE},
     };
-    if (abfs_json_depth(conn) > ABFS_JSON_MAX_DEPTH) { /* the store could not re-parse it */
-        g_set_error(error, ABFS_ERROR, EIO, "connection %s nests deeper than %d levels", id, ABFS_JSON_MAX_DEPTH);
-        return FALSE;
-    }
+    GString *out = NULL;
     for (gsize i = 0; i < G_N_ELEMENTS(members); i++)
         if (!member_is(conn, members[i].key, members[i].type, members[i].required)) {
-            g_set_error(error, ABFS_ERROR, EIO, "connection %s: `%s` is missing or has the wrong type", id,
-                        members[i].key);
-            return FALSE;
+            if (!out)
+                out = g_string_new(NULL);
+            g_string_append_printf(out, "%s`%s`", out->len ? ", " : "", members[i].key);
         }
-    return TRUE;
+    return out ? g_string_free(out, FALSE) : NULL;
 }
 
 /* What keep_connection() needs; pages are kept on several threads at once. */
@@ -238,17 +247,26 @@ static gpointer keep_connection(json_object *conn, gpointer data)
 {
     ConnectionWalk *walk = data;
     GError *err = NULL;
-    if (abfs_connection_check(conn, &err) && g_strcmp0(abfs_json_string(conn, "workspaceId"), walk->workspace_id) == 0)
-        return abfs_json_compact(conn);
-    if (err) {
+    char *line = NULL;
+    gpointer kept = NULL;
+    if (abfs_connection_check(conn, &err) && g_strcmp0(abfs_json_string(conn, "workspaceId"), walk->workspace_id) == 0) {
+        kept = abfs_json_compact(conn);
+        char *defects = abfs_connection_defects(conn);
+        if (defects) /* shown all the same: its files show what the connection has */
+            line = g_strdup_printf("connection %s: %s missing or of the wrong type; its files show the rest",
+                                   abfs_json_string(conn, "connectionId"), defects);
+        g_free(defects);
+    } else if (err)
+        line = g_strdup_printf("skipping a connection: %s", err->message);
+    g_clear_error(&err);
+    if (line) {
         g_mutex_lock(&walk->lock);
         if (!walk->skipped)
             walk->skipped = g_ptr_array_new_with_free_func(g_free);
-        g_ptr_array_add(walk->skipped, g_strdup_printf("skipping a connection: %s", err->message));
+        g_ptr_array_add(walk->skipped, line);
         g_mutex_unlock(&walk->lock);
-        g_error_free(err);
     }
-    return NULL;
+    return kept;
 }
 
 gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, guint hint, guint parallel,

@@ -40,9 +40,10 @@ json_object *abfs_workspace_get(AbfsClient *client, const char *workspace_id, GE
 
 /* Every connection of the workspace (GET /connections?workspaceIds=W), each checked with
  * abfs_connection_check(), as compact JSON text (*items: GPtrArray of char*). Connections of
- * other workspaces are dropped. A malformed connection (wrong types, no usable id, nested deeper
- * than ABFS_JSON_MAX_DEPTH) is dropped too, never the listing: *skipped (may be NULL) receives one
- * line per dropped connection saying which and why (a GPtrArray of char*, or NULL if none).
+ * other workspaces are dropped. A connection that cannot be shown (no usable id, nested deeper than
+ * ABFS_JSON_MAX_DEPTH) is dropped, never the listing; one with members of the wrong type is kept.
+ * *skipped (may be NULL) receives one line per dropped or defective connection saying which and
+ * why (a GPtrArray of char*, or NULL if none).
  * hint and parallel as for abfs_list_all_parallel(). */
 gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, guint hint, guint parallel,
                                GPtrArray **items, GPtrArray **skipped, GError **error);
@@ -63,10 +64,14 @@ gboolean abfs_delete_checked(AbfsClient *client, const char *path, GError **erro
 /* DELETE /connections/{id} (the server marks it deprecated), checked as above. */
 gboolean abfs_connection_delete(AbfsClient *client, const char *connection_id, GError **error);
 
-/* TRUE if conn has the members every connection file renders from, with sane types, an id that
- * is safe as a path name (a UUID or an integer), and nests at most ABFS_JSON_MAX_DEPTH levels.
- * Sets error (EIO) otherwise. */
+/* TRUE if conn can be shown at all: a JSON object with an id that is safe as a path name (a UUID or
+ * an integer) and a workspaceId, nesting at most ABFS_JSON_MAX_DEPTH levels. Sets error (EIO)
+ * otherwise. Members of the wrong type do not fail it: the files render what there is. */
 gboolean abfs_connection_check(json_object *conn, GError **error);
+
+/* The members a connection that passed the check lacks or has with the wrong type, as a list for
+ * a message ("`name`, `schedule`"; newly allocated), or NULL when it has them all. */
+char *abfs_connection_defects(json_object *conn);
 
 /* TRUE if id is a UUID (8-4-4-4-12 hex) or a decimal integer: the only ids used as names. */
 gboolean abfs_id_is_safe(const char *id);

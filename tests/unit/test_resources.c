@@ -130,22 +130,37 @@ static void test_connection_check(void)
         {"id a/b", conn_with("connectionId", json_object_new_string("a/b"))},
         {"id empty", conn_with("connectionId", json_object_new_string(""))},
         {"id number", conn_with("connectionId", json_object_new_int(5))},
-        {"no name", conn_without("name")},
-        {"name number", conn_with("name", json_object_new_int(1))},
-        {"no sourceId", conn_without("sourceId")},
-        {"no destinationId", conn_without("destinationId")},
         {"no workspaceId", conn_without("workspaceId")},
         {"workspaceId null", conn_with("workspaceId", NULL)},
-        {"no status", conn_without("status")},
-        {"status number", conn_with("status", json_object_new_int(1))},
-        {"no schedule", conn_without("schedule")},
-        {"schedule string", conn_with("schedule", json_object_new_string("manual"))},
-        {"configurations array", conn_with("configurations", json_object_new_array())},
-        {"prefix number", conn_with("prefix", json_object_new_int(3))},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         check_conn_refused(bad[i].conn, bad[i].what);
         json_object_put(bad[i].conn);
+    }
+
+    /* members of the wrong type do not hide a connection: they are its defects */
+    g_assert_null(abfs_connection_defects(good = make_conn(CONN_A, WS, "n")));
+    json_object_put(good);
+    struct {
+        const char *member;
+        json_object *conn;
+    } defective[] = {
+        {"`name`", conn_without("name")},
+        {"`name`", conn_with("name", json_object_new_int(1))},
+        {"`sourceId`", conn_without("sourceId")},
+        {"`destinationId`", conn_without("destinationId")},
+        {"`status`", conn_with("status", json_object_new_int(1))},
+        {"`schedule`", conn_with("schedule", json_object_new_string("manual"))},
+        {"`configurations`", conn_with("configurations", json_object_new_array())},
+        {"`prefix`", conn_with("prefix", json_object_new_int(3))},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(defective); i++) {
+        g_assert_true(abfs_connection_check(defective[i].conn, &err));
+        g_assert_no_error(err);
+        char *defects = abfs_connection_defects(defective[i].conn);
+        g_assert_cmpstr(defects, ==, defective[i].member);
+        g_free(defects);
+        json_object_put(defective[i].conn);
     }
 }
 
@@ -301,23 +316,31 @@ static void test_connections_list_filters(void)
     g_ptr_array_add(fx->api->conns, make_conn(CONN_B, WS, "b"));
     g_mutex_unlock(&fx->api->lock);
 
-    GPtrArray *items = NULL;
+    GPtrArray *items = NULL, *skipped = NULL;
     GError *err = NULL;
-    g_assert_true(abfs_connections_list(fx->client, WS, 0, 1, &items, NULL, &err));
+    g_assert_true(abfs_connections_list(fx->client, WS, 0, 1, &items, &skipped, &err));
     g_assert_no_error(err);
     g_assert_nonnull(items);
+    /* unsafe ids and non-objects are dropped; a connection without a name is shown all the same,
+     * and each is said */
+    const char *expected[] = {CONN_A, "dddddddd-0000-4000-8000-000000000004", CONN_B};
     if (items) {
-        g_assert_cmpuint(items->len, ==, 2);
-        if (items->len == 2) {
-            /* items are compact JSON texts */
-            for (guint i = 0; i < 2; i++) {
-                json_object *c = json_tokener_parse(g_ptr_array_index(items, i));
-                g_assert_cmpstr(abfs_json_string(c, "connectionId"), ==, i == 0 ? CONN_A : CONN_B);
-                json_object_put(c);
-            }
+        g_assert_cmpuint(items->len, ==, 3);
+        for (guint i = 0; i < MIN(items->len, 3); i++) { /* items are compact JSON texts */
+            json_object *c = json_tokener_parse(g_ptr_array_index(items, i));
+            g_assert_cmpstr(abfs_json_string(c, "connectionId"), ==, expected[i]);
+            json_object_put(c);
         }
         g_ptr_array_free(items, TRUE);
     }
+    g_assert_nonnull(skipped);
+    g_assert_cmpuint(skipped->len, ==, 4);
+    gboolean said_defect = FALSE;
+    for (guint i = 0; i < skipped->len; i++)
+        said_defect = said_defect || (strstr(g_ptr_array_index(skipped, i), "dddddddd") &&
+                                      strstr(g_ptr_array_index(skipped, i), "`name`"));
+    g_assert_true(said_defect);
+    g_ptr_array_free(skipped, TRUE);
     FakeRequest *r = fake_nth(fx->srv, "GET", LIST_PATH, 0);
     g_assert_nonnull(r);
     if (r)
