@@ -65,6 +65,13 @@ AbfsHttp *abfs_client_http(AbfsClient *client)
 
 /* The operation deadline of this thread; 0: none. */
 static _Thread_local gint64 thread_deadline;
+/* Whether the last call on this thread had an attempt whose outcome was left open. */
+static _Thread_local gboolean thread_lost_answer;
+
+gboolean abfs_client_last_call_lost_an_answer(void)
+{
+    return thread_lost_answer;
+}
 
 gint64 abfs_client_deadline(void)
 {
@@ -134,6 +141,7 @@ gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, c
     gint64 saved_deadline = abfs_client_deadline_begin(client);
     gint64 deadline = thread_deadline;
     AbfsHttpCall call = {deadline, !(flags & ABFS_CALL_IDEMPOTENT)};
+    thread_lost_answer = FALSE;
     gboolean refreshed_token = FALSE;
     gboolean ok = FALSE;
     AbfsHttpResponse resp = {0};
@@ -166,6 +174,8 @@ gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, c
             if (sent && resp.retry_after_s >= 0) /* the server said when: honour it (within the deadline) */
                 wait = MAX(wait, resp.retry_after_s * G_USEC_PER_SEC);
             if (g_get_monotonic_time() + wait < deadline) {
+                if (sent ? status >= 500 : err->code != ENOTCONN) /* the server may have acted on it */
+                    thread_lost_answer = TRUE;
                 g_debug("retrying %s %s in %" G_GINT64_FORMAT " ms (%s)", method, path, wait / 1000,
                         sent ? "server busy" : err->message);
                 g_clear_error(&err);

@@ -51,6 +51,10 @@ void abfs_client_deadline_end(gint64 saved);
 gint64 abfs_client_deadline(void);
 gint64 abfs_client_deadline_set(gint64 deadline_us);
 
+/* TRUE when the last abfs_client_call() on this thread retried after an attempt whose outcome was
+ * left open (a lost answer or a 5xx): its final refusal does not prove that nothing was done. */
+gboolean abfs_client_last_call_lost_an_answer(void);
+
 /* Backoff before retry number attempt (0-based): min(cap, base·2^attempt) with full jitter,
  * in microseconds. Exposed for tests. */
 gint64 abfs_client_backoff_us(guint attempt, gint64 base_us, gint64 cap_us, GRand *rand);

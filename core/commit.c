@@ -43,9 +43,10 @@ static gboolean parse_against(const AbfsConnectionFile *row, const char *text, g
 /* After a PATCH that failed: reads the connection to tell whether it was applied all the same. TRUE
  * when the server holds the written value (the write is reported done); FALSE with *error: the
  * PATCH's own error when the server has something else or when the read failed after a definite
- * refusal, ABFS_EUNKNOWN when the read failed after a lost answer. Takes err. */
+ * refusal, ABFS_EUNKNOWN when the read failed after a lost answer (lost: an attempt before the
+ * final one lost its answer). Takes err. */
 static gboolean check_lost_patch(AbfsStore *store, const AbfsConnectionFile *row, const char *connection_id,
-                                 const char *text, gsize len, GError *err, GError **error)
+                                 const char *text, gsize len, GError *err, gboolean lost, GError **error)
 {
     AbfsClient *client = abfs_store_client(store);
     const char *workspace = abfs_store_render_context(store)->workspace_id;
@@ -60,7 +61,10 @@ static gboolean check_lost_patch(AbfsStore *store, const AbfsConnectionFile *row
             break;
         g_usleep(100 * 1000);
     }
-    if (!check && !abfs_error_outcome_unknown(err)) {
+    /* A refusal proves nothing was done only when no attempt before it lost its answer and it is
+     * not a "try later" (429) that may follow one libcurl resent by itself. */
+    gboolean open = lost || abfs_error_outcome_unknown(err) || err->code == EAGAIN;
+    if (!check && !open) {
         g_clear_error(&check_err);
         g_propagate_error(error, err);
         return FALSE;
@@ -162,7 +166,7 @@ static gboolean commit_within_deadline(AbfsStore *store, const char *connection_
      * connection that the server closed after acting, and the resend's 409 or 429, like that of
      * our own retry, says nothing about the first attempt). Before the PATCH the server did not
      * hold the value; if it holds it now, the write is done. */
-    return check_lost_patch(store, row, connection_id, text, len, err, error);
+    return check_lost_patch(store, row, connection_id, text, len, err, abfs_client_last_call_lost_an_answer(), error);
 }
 
 gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id, guint file, AbfsEntry *base,

@@ -12,7 +12,7 @@ connection, doing reads, writes, runs and refreshes for SOAK_SECONDS (CI: 25) un
 kind, answers lost after the server acted, cut bodies and stalls included. After each operation
 the loop checks the server: an acknowledged write is there and a refused one is not, an
 acknowledged run started exactly one job and a refused one none. The daemon never dies, no
-operation outlives 4*timeout+3 s, and the daemon exits 0. docs/reliability.md has longer runs."""
+operation outlives 2*timeout+2 s (each system call is bounded by -o timeout as a whole), and the daemon exits 0. docs/reliability.md has longer runs."""
 import json
 import os
 import pathlib
