@@ -253,12 +253,6 @@ gboolean abfs_actor_rename(AbfsActors *a, AbfsActorKind kind, const char *id, co
 {
     char *name = g_strndup(text, len);
     abfs_strip_one_newline(name, &len);
-    if (!abfs_text_is_one_line(name, len)) {
-        g_set_error(error, ABFS_ERROR, EINVAL,
-                    strlen(name) != len ? "name contains a NUL byte" : "name must be one non-empty line of UTF-8 text");
-        g_free(name);
-        return FALSE;
-    }
     ActorList *l = list_get(a, kind, error);
     if (!l) {
         g_free(name);
@@ -266,7 +260,10 @@ gboolean abfs_actor_rename(AbfsActors *a, AbfsActorKind kind, const char *id, co
     }
     json_object *actor = g_hash_table_lookup(l->by_id, id);
     gboolean found = actor != NULL;
-    gboolean same = actor && g_strcmp0(abfs_json_string(actor, "name"), name) == 0;
+    /* what the file shows, written back, changes nothing, even a name the server holds with a
+     * character the checks below refuse */
+    const char *current = actor ? abfs_json_string(actor, "name") : NULL;
+    gboolean same = current && strlen(name) == len && strcmp(current, name) == 0;
     list_unref(l);
     if (!found) {
         g_set_error(error, ABFS_ERROR, ENOENT, "no %s %s", kinds[kind].web, id);
@@ -276,6 +273,12 @@ gboolean abfs_actor_rename(AbfsActors *a, AbfsActorKind kind, const char *id, co
     if (same) {
         g_free(name);
         return TRUE;
+    }
+    if (!abfs_text_is_one_line(name, len)) {
+        g_set_error(error, ABFS_ERROR, EINVAL,
+                    strlen(name) != len ? "name contains a NUL byte" : "name must be one non-empty line of UTF-8 text");
+        g_free(name);
+        return FALSE;
     }
     json_object *patch = json_object_new_object(), *answer = NULL;
     json_object_object_add(patch, "name", json_object_new_string(name));

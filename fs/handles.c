@@ -194,6 +194,8 @@ static int commit_locked(AbfsHandle *h, GError **error)
     h->dirty = FALSE;
     int rc = h->type->commit ? h->type->commit(&h->node, h->base, h->data->str, h->data->len, error) : -EACCES;
     rc = with_reason(rc, error);
+    if (rc < 0) /* refused: fsync and the close after it both say so, and nothing is sent again */
+        h->failed = -rc;
     if (rc == 0 && h->base) { /* later commits on this file are judged against what it now holds */
         AbfsEntry *now = abfs_store_entry(abfs_fs()->store, h->node.id, NULL);
         if (now) {

@@ -70,3 +70,23 @@ def test_overlong_run_command_starts_nothing(mount, emulator, faker):
     assert write_err == errno.EFBIG
     assert close_err == errno.EFBIG
     assert emulator.route_count(JOBS_ROUTE) == 0
+
+
+def test_refused_commit_at_fsync_fails_close_too(mount, emulator, faker):
+    """A multi-line file refused by the server at fsync(2) is refused at close(2) too, and sent
+    once: a tool that checks only close still sees it."""
+    d = mount / "connections" / faker["connectionId"]
+    os.listdir(d)
+    emulator.admin("POST", "/_emulator/faults", {"method": "PATCH", "path": "^/api/public/v1/connections/",
+                                                  "status": 422, "count": 5})
+    emulator.reset_requests()
+    fd = os.open(d / "configurations.json", os.O_WRONLY | os.O_TRUNC)
+    os.write(fd, b'{"streams": [{"name": "users"}]}\n')
+    with pytest.raises(OSError) as exc:
+        os.fsync(fd)
+    assert exc.value.errno == errno.EINVAL
+    with pytest.raises(OSError) as exc:
+        os.close(fd)
+    assert exc.value.errno == errno.EINVAL
+    emulator.admin("DELETE", "/_emulator/faults")
+    assert emulator.route_count(PATCH_ROUTE) == 1

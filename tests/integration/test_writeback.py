@@ -40,3 +40,24 @@ def test_a_member_of_the_wrong_type_does_not_hide_the_connection(mount, emulator
     os.listdir(mount / "connections")
     lines = [l for l in (mount / "errors").read_text().splitlines() if cid in l and "`prefix`" in l]
     assert len(lines) == 1, (mount / "errors").read_text()
+
+
+def test_a_source_name_with_a_tab_written_back_sends_nothing(mount, emulator, tmp_path):
+    """The same for a source's name, which the server may hold with a character airbytefs would
+    refuse in a new name."""
+    import json
+    import urllib.request as u
+    token = json.load(u.urlopen(u.Request(emulator.api_url + "/applications/token", method="POST",
+                                          data=json.dumps({"client_id": "demo-client-id",
+                                                           "client_secret": "demo-client-secret"}).encode(),
+                                          headers={"Content-Type": "application/json"})))["access_token"]
+    sid = sorted(emulator.state()["sources"])[0]
+    u.urlopen(u.Request(f"{emulator.api_url}/sources/{sid}", method="PATCH",
+                        data=json.dumps({"name": "Tab\there"}).encode(),
+                        headers={"Content-Type": "application/json", "Authorization": "Bearer " + token}))
+    assert run(f"echo > {mount.path}/.refresh").returncode == 0
+    name = mount / "sources" / sid / "name"
+    assert name.read_text() == "Tab\there\n"
+    emulator.reset_requests()
+    assert run(f"cp {name} {tmp_path}/n && cp {tmp_path}/n {name}").returncode == 0
+    assert not [r for r in emulator.requests()["log"] if r["method"] == "PATCH"]
