@@ -8,7 +8,7 @@ failed changed nothing, and no sync was started twice (POST /jobs is never retri
 SOAK_OPS sets the number of operations (CI: 120).
 
 test_concurrent_soak: the CI form of tests/soak/soak.py: 32 loops at once, each owning one
-connection, doing reads, writes, runs and refreshes for SOAK_SECONDS (CI: 25) under every fault
+connection, doing reads, writes, runs and refreshes for SOAK_SECONDS (CI: 15) under every fault
 kind, answers lost after the server acted, cut bodies and stalls included. After each operation
 the loop checks the server: an acknowledged write is there and a refused one is not, an
 acknowledged run started exactly one job and a refused one none. The daemon never dies, no
@@ -152,7 +152,7 @@ def emu_original_name(cid):
     return ORIGINAL[cid]
 
 
-SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "25"))
+SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "15"))
 
 
 def test_concurrent_soak():
