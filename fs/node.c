@@ -116,6 +116,30 @@ int abfs_node_connection_exists(const AbfsNode *node, GError **error)
     return 0;
 }
 
+int abfs_node_getattr_link(const AbfsNode *node, struct stat *st, GError **error)
+{
+    char *target = NULL;
+    int rc = abfs_node_type(node->kind)->readlink(node, &target, error);
+    if (rc == 0)
+        abfs_stat_link(st, strlen(target));
+    g_free(target);
+    return rc;
+}
+
+int abfs_node_id_url_xattr(const char *name, const char *id, char *url, char **value)
+{
+    int rc = 0;
+    if (strcmp(name, "user.airbyte.id") == 0)
+        *value = g_strdup(id);
+    else if (strcmp(name, "user.airbyte.url") == 0) {
+        *value = url;
+        url = NULL;
+    } else
+        rc = -ENODATA;
+    g_free(url);
+    return rc;
+}
+
 int abfs_node_getattr_text(const AbfsNode *node, struct stat *st, GError **error)
 {
     char *text = NULL;

@@ -99,6 +99,11 @@ void abfs_stat_link(struct stat *st, gsize target_len);
 void abfs_dir_add_scratches(AbfsDir *dir, const char *path);
 /* ENOENT unless the connection node->id exists now (from the listing, or read alone). */
 int abfs_node_connection_exists(const AbfsNode *node, GError **error);
+/* getattr of a symbolic link, sized by its type's readlink. */
+int abfs_node_getattr_link(const AbfsNode *node, struct stat *st, GError **error);
+/* The extended attributes of a connection or an actor: user.airbyte.id (id) and user.airbyte.url
+ * (url, taken); ENODATA for any other name. */
+int abfs_node_id_url_xattr(const char *name, const char *id, char *url, char **value);
 /* getattr of a read-only file sized by its type's read_text (read when stat'ed). */
 int abfs_node_getattr_text(const AbfsNode *node, struct stat *st, GError **error);
 /* Whether open(2)'s flags ask to write (or truncate). */

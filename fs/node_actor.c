@@ -88,15 +88,9 @@ static int actor_readdir(const AbfsNode *node, AbfsDir *dir, GError **error)
 static int actor_getxattr(const AbfsNode *node, const char *name, char **value, GError **error)
 {
     int rc = actor_exists(node, error);
-    if (rc < 0)
-        return rc;
-    if (strcmp(name, "user.airbyte.id") == 0)
-        *value = g_strdup(node->id);
-    else if (strcmp(name, "user.airbyte.url") == 0)
-        *value = abfs_actor_url(abfs_fs()->actors, kind_of(node), node->id);
-    else
-        return -ENODATA;
-    return 0;
+    return rc < 0 ? rc
+                  : abfs_node_id_url_xattr(name, node->id, abfs_actor_url(abfs_fs()->actors, kind_of(node), node->id),
+                                           value);
 }
 
 const AbfsNodeType abfs_node_actor = {
@@ -208,17 +202,7 @@ static int link_readlink(const AbfsNode *node, char **target, GError **error)
     return 0;
 }
 
-static int link_getattr(const AbfsNode *node, struct stat *st, GError **error)
-{
-    char *target = NULL;
-    int rc = link_readlink(node, &target, error);
-    if (rc == 0)
-        abfs_stat_link(st, strlen(target));
-    g_free(target);
-    return rc;
-}
-
 const AbfsNodeType abfs_node_actor_connection_link = {
-    .getattr = link_getattr,
+    .getattr = abfs_node_getattr_link,
     .readlink = link_readlink,
 };

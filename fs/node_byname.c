@@ -44,17 +44,7 @@ static int link_readlink(const AbfsNode *node, char **target, GError **error)
     return id ? 0 : -ENOENT;
 }
 
-static int link_getattr(const AbfsNode *node, struct stat *st, GError **error)
-{
-    char *target = NULL;
-    int rc = link_readlink(node, &target, error);
-    if (rc == 0)
-        abfs_stat_link(st, strlen(target));
-    g_free(target);
-    return rc;
-}
-
 const AbfsNodeType abfs_node_by_name_link = {
-    .getattr = link_getattr,
+    .getattr = abfs_node_getattr_link,
     .readlink = link_readlink,
 };

@@ -169,15 +169,10 @@ static int connection_rmdir(const AbfsNode *node, GError **error)
 static int connection_getxattr(const AbfsNode *node, const char *name, char **value, GError **error)
 {
     int rc = abfs_node_connection_exists(node, error);
-    if (rc < 0)
-        return rc;
-    if (strcmp(name, "user.airbyte.id") == 0)
-        *value = g_strdup(node->id);
-    else if (strcmp(name, "user.airbyte.url") == 0)
-        *value = abfs_connection_url(abfs_store_render_context(abfs_fs()->store), node->id);
-    else
-        return -ENODATA;
-    return 0;
+    return rc < 0 ? rc
+                  : abfs_node_id_url_xattr(name, node->id,
+                                           abfs_connection_url(abfs_store_render_context(abfs_fs()->store), node->id),
+                                           value);
 }
 
 const AbfsNodeType abfs_node_connection = {
@@ -361,17 +356,7 @@ static int link_readlink(const AbfsNode *node, char **target, GError **error)
     return rc;
 }
 
-static int link_getattr(const AbfsNode *node, struct stat *st, GError **error)
-{
-    char *target = NULL;
-    int rc = link_readlink(node, &target, error);
-    if (rc == 0)
-        abfs_stat_link(st, strlen(target));
-    g_free(target);
-    return rc;
-}
-
 const AbfsNodeType abfs_node_connection_link = {
-    .getattr = link_getattr,
+    .getattr = abfs_node_getattr_link,
     .readlink = link_readlink,
 };

@@ -120,18 +120,8 @@ static int latest_readlink(const AbfsNode *node, char **target, GError **error)
     return rc < 0 ? rc : latest_job(node, target, error);
 }
 
-static int latest_getattr(const AbfsNode *node, struct stat *st, GError **error)
-{
-    char *id = NULL;
-    int rc = latest_readlink(node, &id, error);
-    if (rc == 0)
-        abfs_stat_link(st, strlen(id));
-    g_free(id);
-    return rc;
-}
-
 const AbfsNodeType abfs_node_jobs_latest = {
-    .getattr = latest_getattr,
+    .getattr = abfs_node_getattr_link,
     .readlink = latest_readlink,
 };
 
