@@ -167,8 +167,11 @@ static int job_readdir(const AbfsNode *node, AbfsDir *dir, GError **error)
     int rc = abfs_node_connection_exists(node, error);
     if (rc < 0)
         return rc;
+    /* `wait` blocks until the job ends: it is reached by its name only, never listed, so that no
+     * tree walker (grep -r, cp -r, rsync, diff -r, tar, a file manager) opens it and hangs */
     for (const char *const *f = abfs_job_file_names(); *f; f++)
-        abfs_dir_add(dir, *f, NULL);
+        if (strcmp(*f, "wait") != 0)
+            abfs_dir_add(dir, *f, NULL);
     return 0;
 }
 
