@@ -40,7 +40,7 @@ The demo workspace (an emulated Airbyte API on 127.0.0.1:$port) is mounted on $m
   echo '0 0 6 * * ?' > schedule                      # a Quartz cron (or 'manual')
   sed -i '/^purchases\$/d' streams                  # the other streams keep their sync modes
   echo sync > run && cat jobs/latest/wait            # a sync, and its outcome
-  rsync -a $mnt/settings/ ./workspace-settings/      # GitOps: see docs/gitops.md
+  rsync -a $mnt/settings/ ~/workspace-settings/      # GitOps: see docs/gitops.md
   cat $mnt/errors                                    # why a write failed
 
 Stop it with: ./scripts/demo.sh stop
