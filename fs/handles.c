@@ -283,9 +283,12 @@ int abfs_handle_write(AbfsHandle *h, const char *buf, size_t size, off_t offset,
  * written at all (`: > run`). */
 static int act(AbfsHandle *h, gboolean last, GError **error)
 {
+    (void)last;
     g_mutex_lock(&h->lock);
     int rc = -h->failed;
-    if (!h->failed && !h->acted && (last || h->data->len > 0))
+    /* nothing written, nothing done: `touch run`, or a backup's empty copy restored with cp, must
+     * not start a sync */
+    if (!h->failed && !h->acted && h->data->len > 0)
         rc = act_locked(h, error);
     g_mutex_unlock(&h->lock);
     return rc;
@@ -340,6 +343,12 @@ int abfs_handle_release(AbfsHandle *h, GError **error)
 int abfs_handle_open_control(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error)
 {
     (void)error;
+    if ((flags & O_ACCMODE) == O_RDONLY && !(flags & O_TRUNC)) {
+        /* read as empty, so that tar, rsync, cp -r and grep -r copy or pass it cleanly */
+        *handle = abfs_handle_text(node->path, node, g_strdup(""), FALSE);
+        abfs_handle_set_direct_io(*handle);
+        return 0;
+    }
     if ((flags & O_ACCMODE) != O_WRONLY)
         return -EACCES;
     *handle = abfs_handle_control(node->path, node);

@@ -8,9 +8,9 @@
  *            ends with a newline), and that write returns the API's answer. After a refused write
  *            nothing is sent and flush reports the refusal again; after a value was sent, more
  *            writes on that open file are refused (EINVAL) and change nothing;
- *   control  a write-only file whose node acts (run, cancel, .refresh) once on what was written:
- *            in the write that ends with a newline (its answer is that write's), else at the first
- *            flush after a write, or at release when nothing was written; later writes EINVAL;
+ *   control  a file whose node acts (run, cancel, .refresh) once on what was written: in the write
+ *            that ends with a newline (its answer is that write's), else at the first flush after
+ *            a write; nothing written, nothing done; later writes EINVAL; it reads as empty;
  *   scratch  an in-memory scratch file (scratch.h).
  * Each handle keeps a copy of its node, its path and its node's functions. Thread-safe. Functions
  * return as node.h's do: -errno, with *error set when there is a reason to record. */
@@ -35,7 +35,8 @@ AbfsHandle *abfs_handle_scratch(const char *path, const AbfsNode *node, Scratch 
 
 /* open of a read-only file: a text handle of its node's read_text; writers get EACCES. */
 int abfs_handle_open_text(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error);
-/* open of a control file: write-only (else EACCES); acts through its node's act. */
+/* open of a control file: for reading, an empty text (walkers copy it cleanly); for writing (not
+ * O_RDWR: EACCES), a control handle that acts through its node's act once something is written. */
 int abfs_handle_open_control(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error);
 
 /* A text handle whose reader, once it has read the whole text, gets -errnum instead of the end of

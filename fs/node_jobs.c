@@ -53,7 +53,7 @@ static int run_getattr(const AbfsNode *node, struct stat *st, GError **error)
 {
     int rc = abfs_node_connection_exists(node, error);
     if (rc == 0)
-        abfs_stat_file(st, 0200, 0, abfs_fs()->mount_time);
+        abfs_stat_file(st, 0600, 0, abfs_fs()->mount_time);
     return rc;
 }
 
@@ -207,7 +207,7 @@ static int job_file_getattr(const AbfsNode *node, struct stat *st, GError **erro
         rc = job_exists(node, error);
         /* wait's size is unknown until the job ends: it is read with direct I/O. */
         if (rc == 0)
-            abfs_stat_file(st, is_cancel(node) ? 0200 : 0444, 0, abfs_fs()->mount_time);
+            abfs_stat_file(st, is_cancel(node) ? 0600 : 0444, 0, abfs_fs()->mount_time);
         return rc;
     }
     char *text = NULL;

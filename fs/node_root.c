@@ -80,7 +80,7 @@ static int refresh_getattr(const AbfsNode *node, struct stat *st, GError **error
 {
     (void)node;
     (void)error;
-    abfs_stat_file(st, 0200, 0, abfs_fs()->mount_time);
+    abfs_stat_file(st, 0600, 0, abfs_fs()->mount_time);
     return 0;
 }
 

@@ -118,8 +118,7 @@ def test_sighup_and_refresh_file_drop_caches(emulator, how):
             time.sleep(0.6)
         else:
             assert run(f"echo > {m.path}/.refresh").returncode == 0
-            with pytest.raises(PermissionError):
-                open(m / ".refresh").read()
+            assert open(m / ".refresh").read() == ""  # control files read as empty (tar, rsync)
         assert f.read_text() == "0 0 4 * * ?\n"
         assert os.path.ismount(m.path)  # SIGHUP does not unmount
         assert m.proc.poll() is None
