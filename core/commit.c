@@ -84,7 +84,12 @@ static gboolean check_lost_patch(AbfsStore *store, const AbfsConnectionFile *row
     json_object_put(again);
     if (!applied) {
         json_object_put(check);
-        g_propagate_error(error, err);
+        if (abfs_error_may_act_later(err)) {
+            char *what = g_strdup_printf("the PATCH of %s", row->name);
+            abfs_error_set_unknown(error, err, what, "the connection does not have the value yet, but " ABFS_MAY_ACT_LATER);
+            g_free(what);
+        } else
+            g_propagate_error(error, err);
         return FALSE;
     }
     g_message("%s of connection %s: the answer was lost (%s) but the change is on the server", row->name, connection_id,

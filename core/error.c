@@ -157,6 +157,11 @@ void abfs_error_set_unknown(GError **error, GError *lost, const char *what, cons
     g_error_free(lost);
 }
 
+gboolean abfs_error_may_act_later(const GError *error)
+{
+    return error && error->domain == ABFS_ERROR && error->code == ETIMEDOUT;
+}
+
 gboolean abfs_error_outcome_unknown(const GError *error)
 {
     /* ENOTCONN is not among them: the server could not be reached, so nothing was sent. */

@@ -44,6 +44,11 @@ gboolean abfs_error_unreachable(const GError *error);
  * stays EINTR: the user stopped the check too. */
 void abfs_error_set_unknown(GError **error, GError *lost, const char *what, const char *reason);
 
+/* TRUE when error is a timeout: the server held the request past the deadline and may still act
+ * on it after a check saw nothing (so "not done" cannot be said, only "unknown"). */
+gboolean abfs_error_may_act_later(const GError *error);
+#define ABFS_MAY_ACT_LATER "the server held it past the timeout and may still act on it"
+
 /* The HTTP status recorded in an ABFS_ERROR message ("HTTP 409: ..."), or 0 if none. */
 long abfs_error_http_status(const GError *error);
 

@@ -545,7 +545,9 @@ static gboolean post_job(AbfsJobs *jobs, const char *connection_id, const char *
         g_error_free(err);
         *answer = ours;
         ok = TRUE;
-    } else if (none) /* nothing started: the request failed, and it says why */
+    } else if (none && abfs_error_may_act_later(err))
+        abfs_error_set_unknown(error, err, "POST /jobs", "no job started yet, but " ABFS_MAY_ACT_LATER);
+    else if (none) /* nothing started: the request failed, and it says why */
         g_propagate_error(error, err);
     else
         abfs_error_set_unknown(error, err, "POST /jobs", reason);
@@ -636,6 +638,10 @@ gboolean abfs_jobs_cancel(AbfsJobs *jobs, const char *connection_id, const char 
                 answer = now;
                 now = NULL;
                 ok = TRUE;
+            } else if (abfs_error_may_act_later(err)) {
+                GError *lost = err;
+                err = NULL;
+                abfs_error_set_unknown(&err, lost, "the cancel", "the job is not cancelled yet, but " ABFS_MAY_ACT_LATER);
             }
         } else {
             char *reason = g_strdup_printf("reading the job to check failed (%s)", check_err->message);

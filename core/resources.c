@@ -349,6 +349,12 @@ gboolean abfs_delete_checked(AbfsClient *client, const char *path, GError **erro
                 g_message("DELETE %s: the answer was lost (%s) but the server deleted it", path, err->message);
                 g_clear_error(&err);
                 ok = TRUE;
+            } else if (abfs_error_may_act_later(err)) {
+                char *what = g_strdup_printf("DELETE %s", path);
+                GError *lost = err;
+                err = NULL;
+                abfs_error_set_unknown(&err, lost, what, "it is not deleted yet, but " ABFS_MAY_ACT_LATER);
+                g_free(what);
             }
         } else if (check_err->code == ENOENT) {
             g_message("DELETE %s: the answer was lost (%s) but the server deleted it", path, err->message);
