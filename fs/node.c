@@ -56,6 +56,16 @@ gboolean abfs_dir_add(AbfsDir *dir, const char *name, const struct stat *st)
     return dir->fill(dir->buf, name, st, 0, st ? FUSE_FILL_DIR_PLUS : 0) != 0;
 }
 
+gboolean abfs_dir_add_kind(AbfsDir *dir, const char *name, AbfsNodeKind kind)
+{
+    const AbfsNodeType *type = abfs_node_type(kind);
+    struct stat st;
+    memset(&st, 0, sizeof st);
+    st.st_mode = type->readdir ? S_IFDIR : type->readlink ? S_IFLNK : S_IFREG;
+    /* the type only (no FUSE_FILL_DIR_PLUS): the kernel learns what it is, not its attributes */
+    return dir->fill(dir->buf, name, &st, 0, 0) != 0;
+}
+
 static void fill_stat(struct stat *st, mode_t mode, gsize size, gint64 mtime)
 {
     AbfsFs *fs = abfs_fs();

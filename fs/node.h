@@ -26,6 +26,10 @@ typedef struct {
  * without, it asks getattr when it needs them. TRUE when the buffer is full. */
 gboolean abfs_dir_add(AbfsDir *dir, const char *name, const struct stat *st);
 
+/* Adds name, a node of kind, with its file type only (d_type) and no attributes: walkers such as
+ * find learn a file is a file without stat'ing it, and nothing is fetched to list it. */
+gboolean abfs_dir_add_kind(AbfsDir *dir, const char *name, AbfsNodeKind kind);
+
 typedef struct {
     /* Attributes (mode includes the file type). NULL: never (every kind has it). */
     int (*getattr)(const AbfsNode *node, struct stat *st, GError **error);

@@ -52,7 +52,7 @@ static int actors_readdir(const AbfsNode *node, AbfsDir *dir, GError **error)
     if (!ids)
         return -EIO;
     for (guint i = 0; i < ids->len; i++)
-        abfs_dir_add(dir, g_ptr_array_index(ids, i), NULL);
+        abfs_dir_add_kind(dir, g_ptr_array_index(ids, i), ABFS_NODE_ACTOR);
     g_ptr_array_free(ids, TRUE);
     return 0;
 }
@@ -79,8 +79,8 @@ static int actor_readdir(const AbfsNode *node, AbfsDir *dir, GError **error)
     if (rc < 0)
         return rc;
     for (const char *const *f = abfs_actor_files(); *f; f++)
-        abfs_dir_add(dir, *f, NULL);
-    abfs_dir_add(dir, "connections", NULL);
+        abfs_dir_add_kind(dir, *f, ABFS_NODE_ACTOR_FILE);
+    abfs_dir_add_kind(dir, "connections", ABFS_NODE_ACTOR_CONNECTIONS);
     abfs_dir_add_scratches(dir, node->path);
     return 0;
 }
@@ -177,7 +177,7 @@ static int actor_connections_readdir(const AbfsNode *node, AbfsDir *dir, GError 
     if (!ids)
         return -EIO;
     for (guint i = 0; i < ids->len; i++)
-        abfs_dir_add(dir, g_ptr_array_index(ids, i), NULL);
+        abfs_dir_add_kind(dir, g_ptr_array_index(ids, i), ABFS_NODE_ACTOR_CONNECTION_LINK);
     g_ptr_array_free(ids, TRUE);
     return 0;
 }

@@ -21,7 +21,7 @@ static int by_name_readdir(const AbfsNode *node, AbfsDir *dir, GError **error)
         return -EIO;
     GList *names = g_list_sort(g_hash_table_get_keys(abfs_snapshot_by_name(snap)), (GCompareFunc)strcmp);
     for (GList *l = names; l; l = l->next)
-        abfs_dir_add(dir, l->data, NULL);
+        abfs_dir_add_kind(dir, l->data, ABFS_NODE_BY_NAME_LINK);
     g_list_free(names);
     abfs_snapshot_unref(snap);
     return 0;

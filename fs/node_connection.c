@@ -94,7 +94,7 @@ static int connection_readdir(const AbfsNode *node, AbfsDir *dir, GError **error
     }
     const AbfsTreeName *fixed = abfs_tree_names(ABFS_NODE_CONNECTION, &nfixed);
     for (guint i = 0; i < nfixed && !full; i++)
-        full = abfs_dir_add(dir, fixed[i].name, NULL);
+        full = abfs_dir_add_kind(dir, fixed[i].name, fixed[i].kind);
     if (!full)
         abfs_dir_add_scratches(dir, node->path);
     abfs_snapshot_unref(snap);

@@ -100,9 +100,9 @@ static int jobs_readdir(const AbfsNode *node, AbfsDir *dir, GError **error)
     const AbfsTreeName *fixed = abfs_tree_names(ABFS_NODE_JOBS, &n);
     for (guint i = 0; i < n; i++)
         if (fixed[i].kind != ABFS_NODE_JOBS_LATEST || ids->len > 0)
-            abfs_dir_add(dir, fixed[i].name, NULL);
+            abfs_dir_add_kind(dir, fixed[i].name, fixed[i].kind);
     for (guint i = 0; i < ids->len; i++)
-        abfs_dir_add(dir, g_ptr_array_index(ids, i), NULL);
+        abfs_dir_add_kind(dir, g_ptr_array_index(ids, i), ABFS_NODE_JOB);
     g_ptr_array_free(ids, TRUE);
     return 0;
 }
@@ -171,7 +171,7 @@ static int job_readdir(const AbfsNode *node, AbfsDir *dir, GError **error)
      * tree walker (grep -r, cp -r, rsync, diff -r, tar, a file manager) opens it and hangs */
     for (const char *const *f = abfs_job_file_names(); *f; f++)
         if (strcmp(*f, "wait") != 0)
-            abfs_dir_add(dir, *f, NULL);
+            abfs_dir_add_kind(dir, *f, ABFS_NODE_JOB_FILE);
     return 0;
 }
 

@@ -35,7 +35,7 @@ static int root_readdir(const AbfsNode *node, AbfsDir *dir, GError **error)
             AbfsNode child = {.kind = names[i].kind, .file = names[i].file, .path = names[i].name};
             abfs_node_type(child.kind)->getattr(&child, &st, NULL);
         }
-        if (abfs_dir_add(dir, names[i].name, cheap ? &st : NULL))
+        if (cheap ? abfs_dir_add(dir, names[i].name, &st) : abfs_dir_add_kind(dir, names[i].name, names[i].kind))
             break;
     }
     return 0;

@@ -74,3 +74,22 @@ def test_wait_by_name_still_blocks(running):
     assert run(f"echo > {d}/jobs/{job}/cancel").returncode == 0
     out, _ = p.communicate(timeout=15)
     assert out == b"cancelled\n"
+
+
+def test_find_by_name_reads_no_file(slow_jobs, tmp_path):
+    """find learns each entry's type from the listing (d_type), so `find -name settings.json`
+    stats nothing and reads no file: no Config API request (state.json, catalog.json), only the
+    listing walk and each connection's job list (find walks into jobs/)."""
+    slow_jobs.reset()
+    m = Mount(slow_jobs)
+    try:
+        os.listdir(m / "connections")
+        slow_jobs.reset_requests()
+        r = run(f"find {m.path}/connections -name settings.json")
+        assert r.returncode == 0, r.stderr
+        assert len(r.stdout.split()) == len(slow_jobs.connections())
+        routes = slow_jobs.requests()["routes"]
+        config = {k: v for k, v in routes.items() if "/v1/state" in k or "web_backend" in k or "/v1/jobs/get" in k}
+        assert config == {}, routes
+    finally:
+        assert m.unmount() == 0, m.log()
