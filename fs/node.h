@@ -52,6 +52,9 @@ typedef struct {
      * (it ends with a newline), so that the API's answer comes back from write(2), where a shell
      * sees it (sysfs's convention: bash's builtin echo ignores close(2)). NULL: commit at close. */
     gboolean (*one_line)(const AbfsNode *node);
+    /* TRUE when the file accepts new content through commit (a writable setting, state.json, a
+     * source's name): what an unlink followed by a create may replace (replace.c). NULL: never. */
+    gboolean (*writable)(const AbfsNode *node);
     /* A control file's action (run, cancel, .refresh) on what was written (NUL-terminated). */
     int (*act)(const AbfsNode *node, const char *text, gsize len, GError **error);
     /* truncate(2) of the path without an open file. NULL: EISDIR for a directory, else EACCES. */

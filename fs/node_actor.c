@@ -145,7 +145,7 @@ static int file_commit(const AbfsNode *node, AbfsEntry *base, const char *text, 
     return 0;
 }
 
-static gboolean file_one_line(const AbfsNode *node)
+static gboolean file_writable(const AbfsNode *node)
 {
     return abfs_actor_file_writable(node->leaf); /* name */
 }
@@ -162,7 +162,8 @@ const AbfsNodeType abfs_node_actor_file = {
     .open = file_open,
     .read_text = file_read_text,
     .commit = file_commit,
-    .one_line = file_one_line,
+    .one_line = file_writable, /* the only writable file, name, is one line */
+    .writable = file_writable,
     .truncate = file_truncate,
 };
 

@@ -66,6 +66,12 @@ static int artifact_commit(const AbfsNode *node, AbfsEntry *base, const char *te
     return 0;
 }
 
+static gboolean artifact_writable(const AbfsNode *node)
+{
+    (void)node;
+    return TRUE;
+}
+
 static int artifact_truncate(const AbfsNode *node, off_t size, GError **error)
 {
     (void)node;
@@ -79,5 +85,6 @@ const AbfsNodeType abfs_node_artifact = {
     .open = artifact_open,
     .read_text = artifact_read_text,
     .commit = artifact_commit,
+    .writable = artifact_writable,
     .truncate = artifact_truncate,
 };

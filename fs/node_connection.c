@@ -290,6 +290,11 @@ static int file_commit(const AbfsNode *node, AbfsEntry *base, const char *text, 
     return 0;
 }
 
+static gboolean file_writable(const AbfsNode *node)
+{
+    return row_of(node)->parse != NULL;
+}
+
 static gboolean file_one_line(const AbfsNode *node)
 {
     return row_of(node)->single_line;
@@ -310,6 +315,7 @@ const AbfsNodeType abfs_node_connection_file = {
     .read_text = file_read_text,
     .commit = file_commit,
     .one_line = file_one_line,
+    .writable = file_writable,
     .truncate = file_truncate,
 };
 

@@ -32,9 +32,6 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include "actors.h"
-#include "connection_files.h"
-
 static const struct fuse_operations *inner;
 static struct fuse_operations wrapped;
 
@@ -47,17 +44,8 @@ static gboolean replaceable(const char *path)
     AbfsNode node;
     if (!path || !abfs_tree_parse(path, &node))
         return FALSE;
-    switch (node.kind) {
-    case ABFS_NODE_CONNECTION_FILE: { /* connections/<id>/<row> and settings/<id>.json */
-        guint n;
-        const AbfsConnectionFile *rows = abfs_connection_files(&n);
-        return node.file >= 0 && (guint)node.file < n && rows[node.file].parse != NULL;
-    }
-    case ABFS_NODE_ARTIFACT: /* state.json, catalog.json */ return TRUE;
-    case ABFS_NODE_ACTOR_FILE: /* sources/<id>/name, destinations/<id>/name */
-        return abfs_actor_file_writable(node.leaf);
-    default: return FALSE;
-    }
+    const AbfsNodeType *type = abfs_node_type(node.kind);
+    return type->writable && type->writable(&node);
 }
 
 /* Drops the records whose window passed. Under lock. */
