@@ -1,6 +1,6 @@
 # Tests of the Airbyte API emulator itself: every body it serves validates against the official
 # OpenAPI schemas (public-api.yaml, config-api.yaml, problems.yaml), and its behaviour matches the
-# real server's documented quirks (CONTRACT.md). Run: /usr/bin/python3 -m pytest tests/emulator
+# real server's documented quirks (the Airbyte API contract). Run: /usr/bin/python3 -m pytest tests/emulator
 
 import concurrent.futures
 import http.client
@@ -213,7 +213,7 @@ class Schemas:
 def _patch_config_quirks(schemas):
     # config-api.yaml requires `json_schema` on AirbyteStream while declaring the property as
     # `jsonSchema` with additionalProperties:false, so no body could ever validate. The server
-    # sends `jsonSchema` (CONTRACT.md §4.3); check the quirk is still there, then repair it.
+    # sends `jsonSchema` (WebBackendConnectionRead, as the real server does); check the quirk is still there, then repair it.
     stream = schemas["AirbyteStream"]
     assert "json_schema" in stream["required"] and "jsonSchema" in stream["properties"]
     stream["required"] = ["jsonSchema" if r == "json_schema" else r for r in stream["required"]]
