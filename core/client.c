@@ -93,6 +93,14 @@ gint64 abfs_client_deadline_begin(AbfsClient *client)
     return saved;
 }
 
+gint64 abfs_client_deadline_keep_for_check(void)
+{
+    gint64 deadline = thread_deadline;
+    gint64 reserve = MIN((deadline - g_get_monotonic_time()) / 4, 5 * G_USEC_PER_SEC);
+    thread_deadline = deadline - MAX(reserve, 0);
+    return deadline;
+}
+
 void abfs_client_deadline_end(gint64 saved)
 {
     thread_deadline = saved;

@@ -51,6 +51,11 @@ void abfs_client_deadline_end(gint64 saved);
 gint64 abfs_client_deadline(void);
 gint64 abfs_client_deadline_set(gint64 deadline_us);
 
+/* Before a request whose lost answer must be checked: shortens this thread's operation deadline so
+ * that a quarter of what is left (up to 5 s) stays for the check. Returns the deadline to put back
+ * with abfs_client_deadline_set() once the request is done. */
+gint64 abfs_client_deadline_keep_for_check(void);
+
 /* TRUE when the last abfs_client_call() on this thread retried after an attempt whose outcome was
  * left open (a lost answer or a 5xx): its final refusal does not prove that nothing was done. */
 gboolean abfs_client_last_call_lost_an_answer(void);

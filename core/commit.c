@@ -86,7 +86,8 @@ static gboolean check_lost_patch(AbfsStore *store, const AbfsConnectionFile *row
         json_object_put(check);
         if (abfs_error_may_act_later(err)) {
             char *what = g_strdup_printf("the PATCH of %s", row->name);
-            abfs_error_set_unknown(error, err, what, "the connection does not have the value yet, but " ABFS_MAY_ACT_LATER);
+            abfs_error_set_unknown(error, err, what,
+                                   "the connection does not have the value yet, but " ABFS_MAY_ACT_LATER);
             g_free(what);
         } else
             g_propagate_error(error, err);
@@ -155,10 +156,7 @@ static gboolean commit_within_deadline(AbfsStore *store, const char *connection_
         return ok;
 
     GError *err = NULL;
-    /* The PATCH leaves a quarter of what is left (up to 5 s) for the check a lost answer needs. */
-    gint64 deadline = abfs_client_deadline();
-    gint64 reserve = MIN((deadline - g_get_monotonic_time()) / 4, 5 * G_USEC_PER_SEC);
-    gint64 outer = abfs_client_deadline_set(deadline - MAX(reserve, 0));
+    gint64 outer = abfs_client_deadline_keep_for_check();
     json_object *updated = abfs_connection_patch(client, workspace, connection_id, patch, &err);
     abfs_client_deadline_set(outer);
     json_object_put(patch);

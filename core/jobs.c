@@ -510,14 +510,12 @@ static json_object *job_we_started(json_object *before, json_object *after, cons
 static gboolean post_job(AbfsJobs *jobs, const char *connection_id, const char *type, json_object *body,
                          json_object **answer, GError **error)
 {
-    gint64 deadline = abfs_client_deadline();
-    gint64 reserve = MIN((deadline - g_get_monotonic_time()) / 4, 5 * G_USEC_PER_SEC);
     GError *before_err = NULL;
     json_object *before = newest_jobs(jobs, connection_id, 1, &before_err);
     gint64 sent_s = g_get_real_time() / G_USEC_PER_SEC;
     GError *err = NULL;
-    /* Never retried: a retry could start a second sync. The check gets the reserve. */
-    abfs_client_deadline_set(deadline - MAX(reserve, 0));
+    /* Never retried: a retry could start a second sync. */
+    gint64 deadline = abfs_client_deadline_keep_for_check();
     gboolean ok =
         abfs_client_call(jobs->client, ABFS_API_PUBLIC, "POST", "/jobs", body, ABFS_CALL_DEFAULT, answer, &err);
     abfs_client_deadline_set(deadline);
@@ -619,9 +617,7 @@ gboolean abfs_jobs_cancel(AbfsJobs *jobs, const char *connection_id, const char 
     char *path = g_strdup_printf("/jobs/%s", job_id);
     json_object *answer = NULL;
     gint64 saved = abfs_client_deadline_begin(jobs->client);
-    gint64 deadline = abfs_client_deadline();
-    gint64 reserve = MIN((deadline - g_get_monotonic_time()) / 4, 5 * G_USEC_PER_SEC);
-    abfs_client_deadline_set(deadline - MAX(reserve, 0));
+    gint64 deadline = abfs_client_deadline_keep_for_check();
     GError *err = NULL;
     gboolean ok =
         abfs_client_call(jobs->client, ABFS_API_PUBLIC, "DELETE", path, NULL, ABFS_CALL_DEFAULT, &answer, &err);
@@ -641,7 +637,8 @@ gboolean abfs_jobs_cancel(AbfsJobs *jobs, const char *connection_id, const char 
             } else if (abfs_error_may_act_later(err)) {
                 GError *lost = err;
                 err = NULL;
-                abfs_error_set_unknown(&err, lost, "the cancel", "the job is not cancelled yet, but " ABFS_MAY_ACT_LATER);
+                abfs_error_set_unknown(&err, lost, "the cancel",
+                                       "the job is not cancelled yet, but " ABFS_MAY_ACT_LATER);
             }
         } else {
             char *reason = g_strdup_printf("reading the job to check failed (%s)", check_err->message);

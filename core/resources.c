@@ -249,7 +249,8 @@ static gpointer keep_connection(json_object *conn, gpointer data)
     GError *err = NULL;
     char *line = NULL;
     gpointer kept = NULL;
-    if (abfs_connection_check(conn, &err) && g_strcmp0(abfs_json_string(conn, "workspaceId"), walk->workspace_id) == 0) {
+    if (abfs_connection_check(conn, &err) &&
+        g_strcmp0(abfs_json_string(conn, "workspaceId"), walk->workspace_id) == 0) {
         kept = abfs_json_compact(conn);
         char *defects = abfs_connection_defects(conn);
         if (defects) /* shown all the same: its files show what the connection has */
@@ -333,10 +334,7 @@ json_object *abfs_connection_patch(AbfsClient *client, const char *workspace_id,
 gboolean abfs_delete_checked(AbfsClient *client, const char *path, GError **error)
 {
     gint64 saved = abfs_client_deadline_begin(client);
-    /* The DELETE leaves a quarter of what is left (up to 5 s) for the check a lost answer needs. */
-    gint64 deadline = abfs_client_deadline();
-    gint64 reserve = MIN((deadline - g_get_monotonic_time()) / 4, 5 * G_USEC_PER_SEC);
-    abfs_client_deadline_set(deadline - MAX(reserve, 0));
+    gint64 deadline = abfs_client_deadline_keep_for_check();
     GError *err = NULL;
     gboolean ok = abfs_client_call(client, ABFS_API_PUBLIC, "DELETE", path, NULL, ABFS_CALL_DEFAULT, NULL, &err);
     abfs_client_deadline_set(deadline);

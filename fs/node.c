@@ -56,6 +56,14 @@ gboolean abfs_dir_add(AbfsDir *dir, const char *name, const struct stat *st)
     return dir->fill(dir->buf, name, st, 0, st ? FUSE_FILL_DIR_PLUS : 0) != 0;
 }
 
+void abfs_dir_add_ids(AbfsDir *dir, GPtrArray *ids, AbfsNodeKind kind)
+{
+    for (guint i = 0; i < ids->len; i++)
+        if (abfs_dir_add_kind(dir, g_ptr_array_index(ids, i), kind))
+            break;
+    g_ptr_array_free(ids, TRUE);
+}
+
 gboolean abfs_dir_add_kind(AbfsDir *dir, const char *name, AbfsNodeKind kind)
 {
     const AbfsNodeType *type = abfs_node_type(kind);

@@ -30,6 +30,9 @@ gboolean abfs_dir_add(AbfsDir *dir, const char *name, const struct stat *st);
  * find learn a file is a file without stat'ing it, and nothing is fetched to list it. */
 gboolean abfs_dir_add_kind(AbfsDir *dir, const char *name, AbfsNodeKind kind);
 
+/* Adds every id of ids (a list of strings, freed) as a node of kind. */
+void abfs_dir_add_ids(AbfsDir *dir, GPtrArray *ids, AbfsNodeKind kind);
+
 typedef struct {
     /* Attributes (mode includes the file type). NULL: never (every kind has it). */
     int (*getattr)(const AbfsNode *node, struct stat *st, GError **error);

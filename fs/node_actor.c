@@ -51,9 +51,7 @@ static int actors_readdir(const AbfsNode *node, AbfsDir *dir, GError **error)
     GPtrArray *ids = abfs_actors_list(abfs_fs()->actors, kind_of(node), error);
     if (!ids)
         return -EIO;
-    for (guint i = 0; i < ids->len; i++)
-        abfs_dir_add_kind(dir, g_ptr_array_index(ids, i), ABFS_NODE_ACTOR);
-    g_ptr_array_free(ids, TRUE);
+    abfs_dir_add_ids(dir, ids, ABFS_NODE_ACTOR);
     return 0;
 }
 
@@ -177,9 +175,7 @@ static int actor_connections_readdir(const AbfsNode *node, AbfsDir *dir, GError 
     GPtrArray *ids = connections_of(node, error);
     if (!ids)
         return -EIO;
-    for (guint i = 0; i < ids->len; i++)
-        abfs_dir_add_kind(dir, g_ptr_array_index(ids, i), ABFS_NODE_ACTOR_CONNECTION_LINK);
-    g_ptr_array_free(ids, TRUE);
+    abfs_dir_add_ids(dir, ids, ABFS_NODE_ACTOR_CONNECTION_LINK);
     return 0;
 }
 

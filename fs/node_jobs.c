@@ -101,9 +101,7 @@ static int jobs_readdir(const AbfsNode *node, AbfsDir *dir, GError **error)
     for (guint i = 0; i < n; i++)
         if (fixed[i].kind != ABFS_NODE_JOBS_LATEST || ids->len > 0)
             abfs_dir_add_kind(dir, fixed[i].name, fixed[i].kind);
-    for (guint i = 0; i < ids->len; i++)
-        abfs_dir_add_kind(dir, g_ptr_array_index(ids, i), ABFS_NODE_JOB);
-    g_ptr_array_free(ids, TRUE);
+    abfs_dir_add_ids(dir, ids, ABFS_NODE_JOB);
     return 0;
 }
 
