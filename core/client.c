@@ -10,6 +10,9 @@
 #define RETRY_MAX 4
 #define RETRY_BASE_US (200 * 1000)
 #define RETRY_CAP_US (5 * G_USEC_PER_SEC)
+/* A retry is made only if this much of the deadline is left after its wait: a squeezed attempt
+ * would only time out, and the caller would get "timeout" instead of the server's own answer. */
+#define RETRY_MIN_ATTEMPT_US (500 * 1000)
 
 struct AbfsClient {
     AbfsConfig *cfg;
@@ -181,7 +184,7 @@ gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, c
             g_mutex_unlock(&client->rand_lock);
             if (sent && resp.retry_after_s >= 0) /* the server said when: honour it (within the deadline) */
                 wait = MAX(wait, resp.retry_after_s * G_USEC_PER_SEC);
-            if (g_get_monotonic_time() + wait < deadline) {
+            if (g_get_monotonic_time() + wait + RETRY_MIN_ATTEMPT_US < deadline) {
                 if (sent ? status >= 500 : err->code != ENOTCONN) /* the server may have acted on it */
                     thread_lost_answer = TRUE;
                 g_debug("retrying %s %s in %" G_GINT64_FORMAT " ms (%s)", method, path, wait / 1000,
