@@ -168,6 +168,23 @@ GPtrArray *abfs_actors_list(AbfsActors *a, AbfsActorKind kind, GError **error)
     return ids;
 }
 
+GHashTable *abfs_actors_names(AbfsActors *a, AbfsActorKind kind, GError **error)
+{
+    ActorList *l = list_get(a, kind, error);
+    if (!l)
+        return NULL;
+    GHashTable *names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, l->by_id);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        const char *name = abfs_json_string(value, "name");
+        g_hash_table_replace(names, g_strdup(key), g_strdup(name ? name : ""));
+    }
+    list_unref(l);
+    return names;
+}
+
 gboolean abfs_actor_exists(AbfsActors *a, AbfsActorKind kind, const char *id, GError **error)
 {
     ActorList *l = list_get(a, kind, error);

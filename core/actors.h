@@ -20,6 +20,10 @@ void abfs_actors_free(AbfsActors *actors);
 /* Ids of the workspace's sources or destinations, sorted (newly allocated strings). */
 GPtrArray *abfs_actors_list(AbfsActors *actors, AbfsActorKind kind, GError **error);
 
+/* id → name of the workspace's sources or destinations (a new table of strings), from the cached
+ * list: what a draft's "source" or "destination" name is resolved against. */
+GHashTable *abfs_actors_names(AbfsActors *actors, AbfsActorKind kind, GError **error);
+
 /* TRUE if the actor exists (per the cached list). */
 gboolean abfs_actor_exists(AbfsActors *actors, AbfsActorKind kind, const char *id, GError **error);
 

@@ -329,3 +329,13 @@ json_object *abfs_json_parse(const char *text, gsize len, GError **error)
         }
     return value;
 }
+
+gboolean abfs_json_is_complete(const char *text, gsize len)
+{
+    if (len == 0 || text[len - 1] != '\n')
+        return FALSE;
+    json_object *value = abfs_json_parse(text, len, NULL);
+    gboolean whole = value != NULL;
+    json_object_put(value);
+    return whole;
+}

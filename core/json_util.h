@@ -43,4 +43,8 @@ json_object *abfs_json_parse_trusted(const char *text);
  * NULL with an EINVAL error otherwise. */
 json_object *abfs_json_parse(const char *text, gsize len, GError **error);
 
+/* TRUE when text (NUL-terminated at len) is one whole JSON value (not null), only blanks after it,
+ * ending with a newline: a JSON file that is complete as written (more bytes could only spoil it). */
+gboolean abfs_json_is_complete(const char *text, gsize len);
+
 #endif

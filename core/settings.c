@@ -368,6 +368,26 @@ static gboolean values_equal(const Setting *s, json_object *a, json_object *b)
     return json_object_equal(a, b);
 }
 
+gboolean abfs_setting_normalize(const char *key, json_object *value, json_object **normalized, GError **error)
+{
+    const Setting *s = setting_find(key);
+    *normalized = NULL;
+    if (!s)
+        return invalid(error, "\"%s\" is not a writable setting", key);
+    if (s->validate)
+        return s->validate(value, normalized, error);
+    if (s->allowed ? check_enum(key, value, s->allowed, error) : check_text(key, value, s->text == 1, error)) {
+        *normalized = json_object_get(value);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+gboolean abfs_setting_is_known(const char *key)
+{
+    return setting_find(key) != NULL;
+}
+
 gboolean abfs_setting_add_to_patch(json_object *conn, const char *key, json_object *value, json_object *patch,
                                    GError **error)
 {
@@ -382,13 +402,7 @@ gboolean abfs_setting_add_to_patch(json_object *conn, const char *key, json_obje
         return TRUE;
     }
     json_object *normalized = NULL;
-    gboolean ok;
-    if (s->validate)
-        ok = s->validate(value, &normalized, error);
-    else if (s->allowed)
-        ok = check_enum(key, value, s->allowed, error) && (normalized = json_object_get(value));
-    else
-        ok = check_text(key, value, s->text == 1, error) && (normalized = json_object_get(value));
+    gboolean ok = abfs_setting_normalize(key, value, &normalized, error);
     if (ok && !values_equal(s, current, normalized))
         json_object_object_add(patch, key, json_object_get(normalized));
     json_object_put(normalized);

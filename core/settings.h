@@ -16,6 +16,10 @@
  * namespaceFormat, nonBreakingSchemaUpdatesBehavior, configurations. */
 json_object *abfs_setting_current(json_object *conn, const char *key);
 
+/* A member of settings/<id>.json that is not a setting: the hash of the settings the file was
+ * exported from (plan.h tells a stale file from an edit with it). Writing it sends nothing. */
+#define ABFS_SETTINGS_BASE_MEMBER "_exported"
+
 /* Every setting of conn in one object (settings.json). New reference. */
 json_object *abfs_settings_object(json_object *conn);
 
@@ -23,6 +27,15 @@ json_object *abfs_settings_object(json_object *conn);
  * PATCH member to patch. FALSE with an EINVAL error (one line, naming the setting) if invalid. */
 gboolean abfs_setting_add_to_patch(json_object *conn, const char *key, json_object *value, json_object *patch,
                                    GError **error);
+
+/* Checks value as a value of setting key, as the server would, and gives its PATCH (and create)
+ * form in *normalized (a new reference; a cron expression in Quartz form, streams without the
+ * server's decorations). FALSE with an EINVAL error (one line, naming the setting) if invalid or
+ * if key is not a writable setting. */
+gboolean abfs_setting_normalize(const char *key, json_object *value, json_object **normalized, GError **error);
+
+/* TRUE if key is a member of settings.json (a writable setting). */
+gboolean abfs_setting_is_known(const char *key);
 
 /* The same for a whole settings.json object: unknown members are an error; members left out are
  * left unchanged. *patch is NULL when nothing changes. */

@@ -34,6 +34,8 @@ typedef struct {
     guint wait_timeout_s; /* bound on reading a job's `wait` */
     guint max_waiters;    /* readers of `wait` that may block at once (the others get EAGAIN) */
     gint waiters;         /* readers of `wait` blocked now (atomic) */
+    GMutex created_lock;
+    GPtrArray *created; /* "<id> <draft file name>" per connection created (settings/.last-created) */
 } AbfsFs;
 
 /* The FUSE operations table (ops.c). */

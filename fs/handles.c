@@ -9,7 +9,7 @@
 #include "connection_files.h"
 #include "error.h"
 
-typedef enum { SHAPE_TEXT, SHAPE_BUFFER, SHAPE_CONTROL, SHAPE_SCRATCH } Shape;
+typedef enum { SHAPE_TEXT, SHAPE_BUFFER, SHAPE_CONTROL, SHAPE_SCRATCH, SHAPE_DRAFT } Shape;
 
 struct AbfsHandle {
     Shape shape;
@@ -25,7 +25,7 @@ struct AbfsHandle {
     gboolean acted;     /* control: the action ran; buffer: a one-line value was sent; protected by lock */
     gboolean direct_io; /* set before install */
     int end_error;      /* text: what a read at the end returns instead of 0 */
-    Scratch *scratch;   /* scratch */
+    Scratch *scratch;   /* scratch, draft: where the content is kept */
 };
 
 /* Every handle given to the kernel, so that those it never released (the session ended while a
@@ -74,6 +74,14 @@ AbfsHandle *abfs_handle_scratch(const char *path, const AbfsNode *node, Scratch 
 {
     AbfsHandle *h = handle_new(SHAPE_SCRATCH, path, node);
     h->scratch = s;
+    return h;
+}
+
+AbfsHandle *abfs_handle_draft(const char *path, const AbfsNode *node, Scratch *s)
+{
+    AbfsHandle *h = handle_new(SHAPE_DRAFT, path, node);
+    h->scratch = s;
+    h->direct_io = TRUE; /* the content goes away when it is sent: no pages to keep */
     return h;
 }
 
@@ -161,7 +169,7 @@ static void follow(AbfsHandle *h, off_t offset, size_t size)
 int abfs_handle_read(AbfsHandle *h, char *buf, size_t size, off_t offset, GError **error)
 {
     (void)error;
-    if (h->shape == SHAPE_SCRATCH)
+    if (h->shape == SHAPE_SCRATCH || h->shape == SHAPE_DRAFT)
         return abfs_scratch_read(h->scratch, buf, size, offset);
     if (h->shape == SHAPE_CONTROL)
         return -EBADF;
@@ -230,10 +238,62 @@ static int refuse(AbfsHandle *h, int errnum)
     return -h->failed;
 }
 
+/* Sends a draft's content through its node's commit, once. Caller holds the lock. */
+static int commit_draft_locked(AbfsHandle *h, GError **error)
+{
+    h->dirty = FALSE;
+    h->acted = TRUE;
+    gsize len;
+    char *text = abfs_scratch_content(h->scratch, &len);
+    int rc = with_reason(h->type->commit(&h->node, NULL, text, len, error), error);
+    g_free(text);
+    if (rc < 0)
+        h->failed = -rc;
+    return rc;
+}
+
+static gboolean all_blank(const char *buf, size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        if (!g_ascii_isspace(buf[i]))
+            return FALSE;
+    return TRUE;
+}
+
+/* A draft: kept in its scratch until it is whole (sent from this write) or closed. */
+static int write_draft(AbfsHandle *h, const char *buf, size_t size, off_t offset, GError **error)
+{
+    g_mutex_lock(&h->lock);
+    int rc;
+    if (h->failed)
+        rc = -h->failed;
+    else if (h->acted && all_blank(buf, size))
+        rc = (int)size; /* blanks after the value that was sent change nothing */
+    else if (h->acted) {
+        g_set_error(error, ABFS_ERROR, EINVAL, "the file was already sent from this open file; open it again to write again");
+        rc = -EINVAL;
+    } else if ((rc = abfs_scratch_write(h->scratch, buf, size, offset)) >= 0) {
+        h->dirty = TRUE;
+        gsize len;
+        char *text = abfs_scratch_content(h->scratch, &len);
+        gboolean whole = (gsize)offset + size == len && h->type->complete && h->type->complete(&h->node, text, len);
+        g_free(text);
+        if (whole) {
+            int c = commit_draft_locked(h, error);
+            if (c < 0)
+                rc = c;
+        }
+    }
+    g_mutex_unlock(&h->lock);
+    return rc;
+}
+
 int abfs_handle_write(AbfsHandle *h, const char *buf, size_t size, off_t offset, GError **error)
 {
     if (h->shape == SHAPE_SCRATCH)
         return abfs_scratch_write(h->scratch, buf, size, offset);
+    if (h->shape == SHAPE_DRAFT)
+        return write_draft(h, buf, size, offset, error);
     if (h->shape == SHAPE_TEXT)
         return -EBADF;
     g_mutex_lock(&h->lock);
@@ -298,6 +358,14 @@ int abfs_handle_flush(AbfsHandle *h, GError **error)
 {
     if (h->shape == SHAPE_CONTROL)
         return act(h, FALSE, error);
+    if (h->shape == SHAPE_DRAFT) {
+        g_mutex_lock(&h->lock);
+        int rc = -h->failed;
+        if (!h->failed && h->dirty && !h->acted)
+            rc = commit_draft_locked(h, error);
+        g_mutex_unlock(&h->lock);
+        return rc;
+    }
     if (h->shape != SHAPE_BUFFER)
         return 0;
     g_mutex_lock(&h->lock);
@@ -311,7 +379,7 @@ int abfs_handle_flush(AbfsHandle *h, GError **error)
 int abfs_handle_truncate(AbfsHandle *h, off_t size, GError **error)
 {
     (void)error;
-    if (h->shape == SHAPE_SCRATCH)
+    if (h->shape == SHAPE_SCRATCH || (h->shape == SHAPE_DRAFT && !h->acted))
         return abfs_scratch_truncate(h->scratch, size);
     if (h->shape != SHAPE_BUFFER)
         return -EACCES;

@@ -11,7 +11,10 @@
  *   control  a file whose node acts (run, cancel, .refresh) once on what was written: in the write
  *            that ends with a newline (its answer is that write's), else at the first flush after
  *            a write; nothing written, nothing done; later writes EINVAL; it reads as empty;
- *   scratch  an in-memory scratch file (scratch.h).
+ *   scratch  an in-memory scratch file (scratch.h);
+ *   draft    a file kept in a scratch until it is sent once through its node's commit: from the
+ *            write that makes it whole (the node's complete), else at the first flush after a
+ *            write; after that, blank writes are accepted and others refused (EINVAL).
  * Each handle keeps a copy of its node, its path and its node's functions. Thread-safe. Functions
  * return as node.h's do: -errno, with *error set when there is a reason to record. */
 #ifndef ABFS_HANDLES_H
@@ -32,6 +35,8 @@ AbfsHandle *abfs_handle_buffer(const char *path, const AbfsNode *node, const cha
 AbfsHandle *abfs_handle_control(const char *path, const AbfsNode *node);
 /* s: taken. */
 AbfsHandle *abfs_handle_scratch(const char *path, const AbfsNode *node, Scratch *s);
+/* s (taken): where the draft's content is kept. */
+AbfsHandle *abfs_handle_draft(const char *path, const AbfsNode *node, Scratch *s);
 
 /* open of a read-only file: a text handle of its node's read_text; writers get EACCES. */
 int abfs_handle_open_text(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error);

@@ -439,6 +439,7 @@ int main(int argc, char *argv[])
     fs.delete_source = opts.delete_source;
     fs.delete_destination = opts.delete_destination;
     abfs_scratch_init();
+    fs.created = g_ptr_array_new_with_free_func(g_free);
     fs.uid = getuid();
     fs.gid = getgid();
     fs.mount_time = g_get_real_time() / G_USEC_PER_SEC;
@@ -508,6 +509,8 @@ out_store:
     abfs_errlog_free(fs.errlog);
     abfs_jobs_free(fs.jobs);
     abfs_actors_free(fs.actors);
+    if (fs.created)
+        g_ptr_array_free(fs.created, TRUE);
     if (fs.errlog)
         abfs_scratch_cleanup();
     json_object_put(fs.workspace);

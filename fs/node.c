@@ -37,6 +37,8 @@ static const AbfsNodeType *const table[] = {
     [ABFS_NODE_BY_NAME] = &abfs_node_by_name,
     [ABFS_NODE_BY_NAME_LINK] = &abfs_node_by_name_link,
     [ABFS_NODE_SCRATCH] = &abfs_node_scratch,
+    [ABFS_NODE_DRAFT] = &abfs_node_draft,
+    [ABFS_NODE_LAST_CREATED] = &abfs_node_last_created,
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(table) == ABFS_NODE_KINDS);
 

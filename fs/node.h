@@ -66,6 +66,15 @@ typedef struct {
     int (*unlink)(const AbfsNode *node, GError **error);
     /* rmdir(2). NULL: EPERM. */
     int (*rmdir)(const AbfsNode *node, GError **error);
+    /* mkdir(2) of name in this directory (the node is the parent: the new name has no node yet).
+     * NULL: EPERM. */
+    int (*mkdir)(const AbfsNode *dir, const char *name, mode_t mode, GError **error);
+    /* rename(2) of this node onto dst. NULL: abfs_node_rename's rules for scratch files. */
+    int (*rename)(const AbfsNode *src, const AbfsNode *dst, unsigned int flags, GError **error);
+    /* For a file kept in memory until it is sent (a draft): TRUE when what was written (text, NUL-
+     * terminated at len) is whole, so that it is sent from the write(2) that completed it and its
+     * answer is that write's, where a shell sees it. NULL (or FALSE): sent at close. */
+    gboolean (*complete)(const AbfsNode *node, const char *text, gsize len);
     /* The value of extended attribute name, newly allocated. NULL member: the node has none. */
     int (*getxattr)(const AbfsNode *node, const char *name, char **value, GError **error);
     /* chmod(2) and utimens(2): NULL accepts them and changes nothing (rsync, cp -p, editors). */
@@ -95,6 +104,8 @@ extern const AbfsNodeType abfs_node_actors, abfs_node_actor, abfs_node_actor_fil
 extern const AbfsNodeType abfs_node_by_name, abfs_node_by_name_link;
 /* node_scratch.c: editors' temporary files. */
 extern const AbfsNodeType abfs_node_scratch;
+/* node_draft.c: settings/<name>.json, a new connection, and settings/.last-created. */
+extern const AbfsNodeType abfs_node_draft, abfs_node_last_created;
 
 /* rename(2): node_scratch.c. Scratch files move; a scratch onto an API-backed file commits it; an
  * API-backed file onto a scratch name leaves a copy (an editor's backup); anything else EPERM. */

@@ -57,9 +57,23 @@ static int connections_readdir(const AbfsNode *node, AbfsDir *dir, GError **erro
     return 0;
 }
 
+/* mkdir connections/<name>: a connection needs a source, a destination and its settings, which
+ * a directory cannot carry; it is made from a file (settings/<name>.json). */
+static int connections_mkdir(const AbfsNode *dir, const char *name, mode_t mode, GError **error)
+{
+    (void)dir;
+    (void)mode;
+    g_set_error(error, ABFS_ERROR, EPERM,
+                "a connection is created from a file: write settings/%s.json with its sourceId (or source) and "
+                "destinationId (or destination); see docs/gitops.md",
+                name);
+    return -EPERM;
+}
+
 const AbfsNodeType abfs_node_connections = {
     .getattr = connections_getattr,
     .readdir = connections_readdir,
+    .mkdir = connections_mkdir,
 };
 
 /* ---- connections/<id>/ ---- */

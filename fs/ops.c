@@ -230,8 +230,9 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
     if (!abfs_tree_parse(to, &dst))
         return -EACCES;
     GError *err = NULL;
+    const AbfsNodeType *type = abfs_node_type(src.kind);
     /* a failure is the destination's: that is the file whose value was refused */
-    int rc = abfs_node_rename(&src, &dst, flags, &err);
+    int rc = type->rename ? type->rename(&src, &dst, flags, &err) : abfs_node_rename(&src, &dst, flags, &err);
     return finish(rc, err, src.kind == ABFS_NODE_SCRATCH ? to : from, REPORT_ALWAYS);
 }
 
@@ -307,11 +308,20 @@ static int op_symlink(const char *target, const char *path)
     return -EPERM;
 }
 
+/* mkdir is asked of the directory the new name goes in: the name has no node yet. */
 static int op_mkdir(const char *path, mode_t mode)
 {
-    (void)path;
-    (void)mode;
-    return -EPERM;
+    char *parent_path = g_path_get_dirname(path), *name = g_path_get_basename(path);
+    AbfsNode parent;
+    int rc = -ENOENT;
+    GError *err = NULL;
+    if (abfs_tree_parse(parent_path, &parent)) {
+        const AbfsNodeType *type = abfs_node_type(parent.kind);
+        rc = !type->readdir ? -ENOTDIR : type->mkdir ? type->mkdir(&parent, name, mode, &err) : -EPERM;
+    }
+    g_free(parent_path);
+    g_free(name);
+    return finish(rc, err, path, REPORT_ALWAYS);
 }
 
 static int op_getxattr(const char *path, const char *name, char *value, size_t size)

@@ -146,7 +146,9 @@ static gboolean parse_actor(char **parts, guint n, AbfsNode *node)
     return FALSE;
 }
 
-/* /settings/...: <id>.json is the connection's settings.json; any other name a scratch file. */
+/* /settings/...: <id>.json is the connection's settings.json; another <name>.json is a draft of a
+ * new connection (tools' temporary files start with a dot or do not end with .json); any other
+ * name a scratch file. */
 static gboolean parse_settings(char **parts, guint n, AbfsNode *node)
 {
     if (n == 1)
@@ -154,12 +156,16 @@ static gboolean parse_settings(char **parts, guint n, AbfsNode *node)
     if (n != 2)
         return FALSE;
     gsize len = strlen(parts[1]);
+    if (strcmp(parts[1], ".last-created") == 0)
+        return set_kind(node, ABFS_NODE_LAST_CREATED);
     if (g_str_has_suffix(parts[1], ".json") && set_id(node, parts[1], len - 5)) {
         node->file = abfs_connection_file_index("settings.json");
         return set_kind(node, ABFS_NODE_CONNECTION_FILE);
     }
     memset(node->id, 0, sizeof node->id);
     g_strlcpy(node->parent, "/settings", sizeof node->parent);
+    if (len > 5 && g_str_has_suffix(parts[1], ".json") && parts[1][0] != '.')
+        return set_leaf(node, ABFS_NODE_DRAFT, parts[1]);
     return set_kind(node, ABFS_NODE_SCRATCH);
 }
 

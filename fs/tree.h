@@ -29,6 +29,9 @@
  *   /connections/<id>/source      CONNECTION_LINK     (file 0: source, 1: destination)
  *   /settings                     SETTINGS            one settings.json per connection, for GitOps
  *   /settings/<id>.json           CONNECTION_FILE     (the row of settings.json)
+ *   /settings/<name>.json         DRAFT               a new connection, sent when closed (leaf: the
+ *                                                     file name; name is not an id, not ".*")
+ *   /settings/.last-created       LAST_CREATED        the connections this mount created, not listed
  *   /settings/<other>             SCRATCH */
 #ifndef ABFS_TREE_H
 #define ABFS_TREE_H
@@ -61,6 +64,8 @@ typedef enum {
     ABFS_NODE_ACTOR_CONNECTION_LINK,
     ABFS_NODE_CONNECTION_LINK,
     ABFS_NODE_REFRESH,
+    ABFS_NODE_DRAFT,
+    ABFS_NODE_LAST_CREATED,
     ABFS_NODE_KINDS /* how many there are */
 } AbfsNodeKind;
 
@@ -72,7 +77,7 @@ typedef struct {
     char parent[64];   /* for SCRATCH: the directory's path ("/settings" or "/connections/<id>") */
     char job[24];      /* job id, for JOB and JOB_FILE */
     char job_file[16]; /* for JOB_FILE */
-    char leaf[256];    /* for BY_NAME_LINK, ACTOR_FILE and ACTOR_CONNECTION_LINK */
+    char leaf[256];    /* for BY_NAME_LINK, ACTOR_FILE, ACTOR_CONNECTION_LINK and DRAFT */
 } AbfsNode;
 
 /* Fills *node for path (node->path borrows path). FALSE when no node can have that path (ENOENT

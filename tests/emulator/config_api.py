@@ -257,7 +257,8 @@ def _common(store, c, sync_catalog):
         out["statusReason"] = c["statusReason"]
     out.update({"notifySchemaChanges": False, "notifySchemaChangesByEmail": False,
                 "nonBreakingChangesPreference": _non_breaking(c.get("nonBreakingSchemaUpdatesBehavior") or "ignore"),
-                "backfillPreference": "disabled", "tags": copy.deepcopy(c["tags"]),
+                "backfillPreference": "disabled",
+                "tags": [copy.deepcopy(store.tags[t]) for t in c["tags"] if t in store.tags],
                 "onDemandEnabled": False})
     return out
 
@@ -388,7 +389,7 @@ def web_backend_update(app, req):
                 raise config_invalid_input("Invalid status: %s" % body["status"], "status")
             changes["status"] = body["status"]
         if body.get("tags") is not None:
-            changes["tags"] = copy.deepcopy(body["tags"])
+            changes["tags"] = [t["tagId"] for t in body["tags"] if isinstance(t, dict) and t.get("tagId") in store.tags]
         st = body.get("scheduleType")
         if st is not None:
             data = body.get("scheduleData") or {}

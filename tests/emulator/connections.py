@@ -6,6 +6,7 @@
 # streams in catalog.py's internal shape.
 
 import copy
+import uuid
 
 import catalog
 import cron
@@ -34,8 +35,8 @@ def render_schedule(schedule):
     return {"scheduleType": "manual"}
 
 
-def render(c):
-    """ConnectionResponse."""
+def render(c, tags):
+    """ConnectionResponse. tags: tagId -> Tag (the connection keeps the ids of its tags)."""
     out = {"connectionId": c["connectionId"], "name": c["name"], "sourceId": c["sourceId"],
            "destinationId": c["destinationId"], "workspaceId": c["workspaceId"], "status": c["status"],
            "schedule": render_schedule(c["schedule"])}
@@ -48,7 +49,7 @@ def render(c):
     out["prefix"] = c.get("prefix") or ""
     out["configurations"] = {"streams": [catalog.render_stream(s) for s in c["streams"]]}
     out["createdAt"] = c["createdAt"]
-    out["tags"] = copy.deepcopy(c["tags"])
+    out["tags"] = [copy.deepcopy(tags[t]) for t in c["tags"] if t in tags]
     if c.get("statusReason"):
         out["statusReason"] = c["statusReason"]
     return out
@@ -311,7 +312,18 @@ def configured_streams(stream_confs, discovered, dest_modes):
     return out
 
 
-def patch(c, body, discovered, dest_modes):
+def tag_ids(body_tags, tag_lookup):
+    """The tag ids of a request's `tags` (Tag objects): each must be a tag of the workspace."""
+    out = []
+    for t in body_tags:
+        if t["tagId"] not in tag_lookup:
+            raise bad_request("Tag %s does not exist in this workspace" % t["tagId"])
+        if t["tagId"] not in out:
+            out.append(t["tagId"])
+    return out
+
+
+def patch(c, body, discovered, dest_modes, tag_lookup):
     """Validate `body` against connection `c` and return the changes to apply (a dict).
 
     Raises ApiError exactly where the real server would; `c` itself is not modified."""
@@ -331,9 +343,7 @@ def patch(c, body, discovered, dest_modes):
         if body.get(field) is not None:
             changes[field] = body[field]
     if body.get("tags") is not None:
-        changes["tags"] = [{"tagId": t["tagId"], "workspaceId": t.get("workspaceId") or c["workspaceId"],
-                            "name": t.get("name") or "", "color": t.get("color") or ""}
-                           for t in body["tags"]]
+        changes["tags"] = tag_ids(body["tags"], tag_lookup)
     if sched is not None:
         if sched["scheduleType"] == "manual":
             changes["schedule"] = {"scheduleType": "manual"}
@@ -341,6 +351,35 @@ def patch(c, body, discovered, dest_modes):
             changes["schedule"] = {"scheduleType": "cron",
                                    "cronExpression": cron.normalize(sched["cronExpression"])}
     return changes
+
+
+def new_connection(body, src, dst, discovered, dest_modes, tag_lookup, now):
+    """A connection made by POST /connections (body already type-checked), in internal shape.
+    tag_lookup: tagId -> Tag of the workspace."""
+    sched = body.get("schedule") or {"scheduleType": "manual"}
+    if sched.get("scheduleType") == "cron":
+        message = cron.check(sched.get("cronExpression"))
+        if message:
+            raise bad_request(message)
+        schedule = {"scheduleType": "cron", "cronExpression": cron.normalize(sched["cronExpression"])}
+    else:
+        schedule = {"scheduleType": "manual"}
+    streams = (body.get("configurations") or {}).get("streams")
+    if streams:
+        configured = configured_streams(streams, discovered, dest_modes)
+    else:
+        configured = [_configured({"name": st["name"], "namespace": st.get("namespace")}, st) for st in discovered]
+    tags = tag_ids(body.get("tags") or [], tag_lookup)
+    return {
+        "connectionId": str(uuid.uuid4()),
+        "name": body.get("name") or "%s → %s" % (src["name"], dst["name"]),
+        "sourceId": src["sourceId"], "destinationId": dst["destinationId"], "workspaceId": src["workspaceId"],
+        "status": body.get("status") or "active", "schedule": schedule,
+        "nonBreakingSchemaUpdatesBehavior": body.get("nonBreakingSchemaUpdatesBehavior") or "ignore",
+        "namespaceDefinition": body.get("namespaceDefinition") or "destination",
+        "namespaceFormat": body.get("namespaceFormat"),
+        "prefix": body.get("prefix") or "", "streams": configured, "createdAt": now, "tags": tags,
+    }
 
 
 # --- admin merge (a change made "in the web UI": no validation) ------------------------------------
@@ -376,6 +415,8 @@ def admin_merge(c, body):
             c["streams"] = [stream_from_public(s) for s in (value or {}).get("streams") or []]
         elif key == "connectionId":
             continue
+        elif key == "tags":
+            c["tags"] = [t["tagId"] if isinstance(t, dict) else t for t in value or []]
         elif value is None:
             c.pop(key, None)
         else:

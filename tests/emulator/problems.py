@@ -56,6 +56,10 @@ def connection_locked(connection_id, reason):
                    type_="error:connection/locked", data=data)
 
 
+def conflict(message):
+    return problem(409, "conflict", message, data={"message": message})
+
+
 def unprocessable(message):
     return problem(422, "unprocessable-entity", message, data={"message": message})
 

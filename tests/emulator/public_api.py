@@ -2,13 +2,14 @@
 # Bodies follow public-api.yaml; errors are problem JSON (problems.py).
 
 import json
+import re
 import time
 import uuid
 
 import catalog
 import connections
 from jobs import parse_time
-from problems import (bad_request, invalid_api_key, not_found, problem, state_conflict,
+from problems import (bad_request, conflict, invalid_api_key, not_found, problem, state_conflict,
                       try_again_later, unprocessable)
 from state import CLIENT_ID, CLIENT_SECRET
 from web import Response, parse_bool, parse_int
@@ -25,6 +26,7 @@ def routes(router):
     r("GET", ROOT + "/workspaces", list_workspaces)
     r("GET", ROOT + "/workspaces/{workspaceId}", get_workspace)
     r("GET", ROOT + "/connections", list_connections)
+    r("POST", ROOT + "/connections", create_connection)
     r("GET", ROOT + "/connections/{connectionId}", get_connection)
     r("PATCH", ROOT + "/connections/{connectionId}", patch_connection)
     r("DELETE", ROOT + "/connections/{connectionId}", delete_connection)
@@ -37,6 +39,11 @@ def routes(router):
     r("DELETE", ROOT + "/sources/{sourceId}", delete_source)
     r("DELETE", ROOT + "/destinations/{destinationId}", delete_destination)
     r("GET", ROOT + "/streams", stream_properties)
+    r("GET", ROOT + "/tags", list_tags)
+    r("POST", ROOT + "/tags", create_tag)
+    r("GET", ROOT + "/tags/{tagId}", get_tag)
+    r("PATCH", ROOT + "/tags/{tagId}", patch_tag)
+    r("DELETE", ROOT + "/tags/{tagId}", delete_tag)
     r("POST", ROOT + "/jobs", create_job)
     r("GET", ROOT + "/jobs", list_jobs)
     r("GET", ROOT + "/jobs/{jobId}", get_job)
@@ -164,9 +171,36 @@ def patch_connection(app, req):
         cid = _connection_or_404(app, req.params["connectionId"])
         c = store.connection(cid)
         changes = connections.patch(c, body, store.discovered(c["sourceId"]),
-                                    store.destination_modes(c["destinationId"]))
+                                    store.destination_modes(c["destinationId"]), store.tag_lookup(c["workspaceId"]))
         store.apply_changes(cid, changes)
         return Response(200, raw=store.connection_json(cid))
+
+
+def create_connection(app, req):
+    """POST /connections (ConnectionCreateRequest): the ConnectionsController's checks, then a new
+    connection; no `configurations` selects every discovered stream as full_refresh_overwrite."""
+    body = req.json(lambda m: bad_request("Invalid JSON body: " + m))
+    if not isinstance(body, dict):
+        raise bad_request("Cannot deserialize value of type `ConnectionCreateRequest` from non-object")
+    if body.get("sourceId") is None or body.get("destinationId") is None:
+        raise bad_request("Missing required creator property 'sourceId' or 'destinationId' for "
+                          "ConnectionCreateRequest")
+    connections.check_patch_body(body)
+    store = app.store
+    with store.lock:
+        sid = check_uuid(body["sourceId"], "sourceId")
+        did = check_uuid(body["destinationId"], "destinationId")
+        src, dst = store.sources.get(sid), store.destinations.get(did)
+        if src is None:
+            raise not_found("source", sid)
+        if dst is None:
+            raise not_found("destination", did)
+        if src["workspaceId"] != dst["workspaceId"]:
+            raise bad_request("The source and the destination must be in the same workspace")
+        c = connections.new_connection(body, src, dst, store.discovered(sid), store.destination_modes(did),
+                                       store.tag_lookup(src["workspaceId"]), int(time.time()))
+        store.add_connection(c)
+        return Response(200, raw=store.connection_json(c["connectionId"]))
 
 
 def delete_connection(app, req):
@@ -284,6 +318,93 @@ def stream_properties(app, req):
         dest_modes = store.destination_modes(did)
     parse_bool(req.arg("ignoreCache"), "ignoreCache")
     return Response(200, catalog.stream_properties(store.discovered(sid), dest_modes))
+
+
+# --- tags ----------------------------------------------------------------------------------------
+# TagsResponse is {"data": [...]} without paging; a tag's name is unique in its workspace (409);
+# deleting a tag takes it off every connection that carried it.
+
+TAG_COLOR = re.compile(r"^#?[0-9A-Fa-f]{6}$")
+
+
+def _check_tag_fields(body, kind, required):
+    if not isinstance(body, dict):
+        raise bad_request("Cannot deserialize value of type `%s` from non-object" % kind)
+    for field in required:
+        if body.get(field) is None:
+            raise bad_request("Missing required creator property '%s' for %s" % (field, kind))
+    for field in ("name", "color"):
+        if body.get(field) is not None and not isinstance(body[field], str):
+            raise bad_request("Cannot deserialize value of type `String` for field `%s`" % field)
+    if body.get("name") is not None and not body["name"].strip():
+        raise bad_request("A tag's name must not be empty")
+    if body.get("color") is not None and not TAG_COLOR.match(body["color"]):
+        raise bad_request("Invalid color %s: a tag's color is a hexadecimal value such as FF5733" % body["color"])
+
+
+def _tag_or_404(app, raw_id):
+    tid = check_uuid(raw_id, "tagId")
+    tag = app.store.tags.get(tid)
+    if tag is None:
+        raise not_found("tag", tid)
+    return tag
+
+
+def _name_taken(store, workspace_id, name, but=None):
+    return any(t["name"] == name and t["workspaceId"] == workspace_id and t["tagId"] != but
+               for t in store.tags.values())
+
+
+def list_tags(app, req):
+    ids = workspace_filter(app, req)
+    with app.store.lock:
+        items = [dict(t) for t in app.store.tags.values() if not ids or t["workspaceId"] in ids]
+    return Response(200, {"data": items})
+
+
+def create_tag(app, req):
+    body = req.json(lambda m: bad_request("Invalid JSON body: " + m))
+    _check_tag_fields(body, "TagCreateRequest", ("name", "color", "workspaceId"))
+    wid = check_uuid(body["workspaceId"], "workspaceId")
+    store = app.store
+    with store.lock:
+        if wid not in {w["workspaceId"] for w in store.workspaces}:
+            raise forbidden()
+        if _name_taken(store, wid, body["name"]):
+            raise conflict("Tag with same name already exists: %s" % body["name"])
+        tag = {"tagId": str(uuid.uuid4()), "workspaceId": wid, "name": body["name"], "color": body["color"]}
+        store.tags[tag["tagId"]] = tag
+        return Response(200, dict(tag))
+
+
+def get_tag(app, req):
+    with app.store.lock:
+        return Response(200, dict(_tag_or_404(app, req.params["tagId"])))
+
+
+def patch_tag(app, req):
+    body = req.json(lambda m: bad_request("Invalid JSON body: " + m))
+    _check_tag_fields(body, "TagPatchRequest", ("name", "color"))
+    store = app.store
+    with store.lock:
+        tag = _tag_or_404(app, req.params["tagId"])
+        if _name_taken(store, tag["workspaceId"], body["name"], but=tag["tagId"]):
+            raise conflict("Tag with same name already exists: %s" % body["name"])
+        tag["name"], tag["color"] = body["name"], body["color"]
+        store.tags_changed()
+        return Response(200, dict(tag))
+
+
+def delete_tag(app, req):
+    store = app.store
+    with store.lock:
+        tag = _tag_or_404(app, req.params["tagId"])
+        del store.tags[tag["tagId"]]
+        for cid, c in store.connections.items():
+            if tag["tagId"] in c["tags"]:
+                c["tags"] = [t for t in c["tags"] if t != tag["tagId"]]
+        store.tags_changed()
+    return Response(204)
 
 
 # --- jobs ----------------------------------------------------------------------------------------

@@ -215,6 +215,12 @@ def _tag(name, color, workspace=DEMO_WORKSPACE_ID):
 TAG_PROD = _tag("prod", "#E53935")
 TAG_FINANCE = _tag("finance", "#43A047")
 TAG_NIGHTLY = _tag("nightly", "#1E88E5")
+TAG_OTHER = _tag("prod", "#757575", OTHER_WORKSPACE_ID)
+
+
+def tags():
+    """The tags of both workspaces (connections carry their ids)."""
+    return [dict(t) for t in (TAG_PROD, TAG_FINANCE, TAG_NIGHTLY, TAG_OTHER)]
 
 # --- connections ---------------------------------------------------------------------------------
 
@@ -245,7 +251,7 @@ def _conn(key, name, src, dst, schedule, status="active", prefix="", ns="destina
         "sourceId": source_id(src), "destinationId": destination_id(dst), "workspaceId": workspace,
         "status": status, "schedule": schedule, "nonBreakingSchemaUpdatesBehavior": nonbreaking,
         "namespaceDefinition": ns, "namespaceFormat": ns_format, "prefix": prefix,
-        "streams": list(streams), "createdAt": CREATED_BASE + created_offset, "tags": list(tags),
+        "streams": list(streams), "createdAt": CREATED_BASE + created_offset, "tags": [t["tagId"] for t in tags],
     }
     if status_reason is not None:
         c["statusReason"] = status_reason
@@ -363,7 +369,7 @@ def generated(index):
         "namespaceDefinition": "destination", "namespaceFormat": "${SOURCE_NAMESPACE}",
         "prefix": "" if index % 3 else "gen_",
         "streams": streams, "createdAt": CREATED_BASE + 86400 + index * 60,
-        "tags": [TAG_PROD] if index % 10 == 0 else [],
+        "tags": [TAG_PROD["tagId"]] if index % 10 == 0 else [],
     }
 
 

@@ -68,6 +68,7 @@ class Store:
             self.sources = {s["sourceId"]: s for s in seed.sources()}
             self.destinations = {d["destinationId"]: d for d in seed.destinations()}
             self.source_types = {s["sourceId"]: s["sourceType"] for s in self.sources.values()}
+            self.tags = {t["tagId"]: t for t in seed.tags()}
             self.connections = {}
             self.conn_order = []
             self.states = {}
@@ -145,7 +146,7 @@ class Store:
         """Serialized ConnectionResponse, cached until the connection changes."""
         text = self._json.get(cid)
         if text is None:
-            text = json.dumps(connections.render(self.connections[cid]), ensure_ascii=False)
+            text = json.dumps(connections.render(self.connections[cid], self.tags), ensure_ascii=False)
             self._json[cid] = text
         return text
 
@@ -157,6 +158,23 @@ class Store:
         self._json.pop(cid, None)
         if listing:
             self._lists.clear()
+
+    def add_connection(self, c):
+        """A connection made by POST /connections."""
+        self._add_connection(c)
+        self.states[c["connectionId"]] = {"stateType": "not_set", "connectionId": c["connectionId"]}
+        self.state_written[c["connectionId"]] = 0
+        self.changed(c["connectionId"], listing=True)
+
+    # --- tags ------------------------------------------------------------------------------------
+
+    def tag_lookup(self, workspace_id):
+        """tagId -> Tag of one workspace."""
+        return {tid: t for tid, t in self.tags.items() if t["workspaceId"] == workspace_id}
+
+    def tags_changed(self):
+        """A tag was renamed, recoloured or deleted: every connection's answer may change."""
+        self._json.clear()
 
     def listed_ids(self, workspace_ids, include_deleted):
         key = (tuple(sorted(workspace_ids)), include_deleted)
@@ -223,6 +241,7 @@ class Store:
         with self.lock:
             return {
                 "workspaces": copy.deepcopy(self.workspaces),
+                "tags": copy.deepcopy(self.tags),
                 "connections": {cid: self.connection_public(cid) for cid in self.conn_order},
                 "sources": copy.deepcopy(self.sources),
                 "destinations": copy.deepcopy(self.destinations),

@@ -900,7 +900,7 @@ def test_admin_state_and_reset(emu):
     patch(emu, cid, {"name": "Changed"})
     dump = emu.ok("GET", "/_emulator/state")
     assert dump["connections"][cid]["name"] == "Changed"
-    assert set(dump) == {"workspaces", "connections", "sources", "destinations", "jobs", "states"}
+    assert set(dump) == {"workspaces", "tags", "connections", "sources", "destinations", "jobs", "states"}
     assert len(dump["connections"]) == 12 and dump["states"][cid]["stateType"] == "not_set"
     emu.ok("POST", "/_emulator/reset")
     assert emu.ok("GET", PUB + "/connections/" + cid)["name"] == "Faker Demo"
@@ -1245,3 +1245,76 @@ def test_reset_job_clears_state(emu):
     assert emu.ok("POST", CFG + "/state/get", {"connectionId": pg}) == {"stateType": "not_set", "connectionId": pg}
     emu.ok("POST", CFG + "/state/create_or_update_safe", {"connectionId": pg, "connectionState": before})
     assert emu.ok("POST", CFG + "/state/get", {"connectionId": pg}) == before
+
+
+# --- creating connections, tags ------------------------------------------------------------------
+
+def _actor(emu, collection, name):
+    items = emu.ok("GET", PUB + "/%s?workspaceIds=%s" % (collection, DEMO_WS))["data"]
+    return next(a for a in items if a["name"] == name)
+
+
+def test_create_connection(emu, public_schemas, problem_schemas):
+    src = _actor(emu, "sources", "Stripe Billing")["sourceId"]
+    dst = _actor(emu, "destinations", "BigQuery Warehouse")["destinationId"]
+    tag = next(t for t in emu.ok("GET", PUB + "/tags?workspaceIds=" + DEMO_WS)["data"] if t["name"] == "finance")
+    body = {"name": "stripe-to-bq", "sourceId": src, "destinationId": dst, "prefix": "s_",
+            "schedule": {"scheduleType": "cron", "cronExpression": "0 30 2 ? * 2-6"},
+            "configurations": {"streams": [{"name": "charges"}]}, "tags": [tag]}
+    public_schemas.validate("ConnectionCreateRequest", body)
+    made = emu.ok("POST", PUB + "/connections", body)
+    public_schemas.validate("ConnectionResponse", made)
+    assert made["name"] == "stripe-to-bq" and made["workspaceId"] == DEMO_WS and made["prefix"] == "s_"
+    assert made["schedule"] == {"scheduleType": "cron", "cronExpression": "0 30 2 ? * 2-6 UTC"}
+    assert [s["name"] for s in made["configurations"]["streams"]] == ["charges"]
+    assert made["tags"] == [tag] and made["status"] == "active"
+    assert emu.ok("GET", PUB + "/connections/" + made["connectionId"]) == made
+    assert made["connectionId"] in [c["connectionId"] for c in all_connections(emu)]
+    # no configurations: every discovered stream, full_refresh_overwrite
+    every = emu.ok("POST", PUB + "/connections", {"sourceId": src, "destinationId": dst})
+    public_schemas.validate("ConnectionResponse", every)
+    assert len(every["configurations"]["streams"]) > 1
+    assert {s["syncMode"] for s in every["configurations"]["streams"]} == {"full_refresh_overwrite"}
+    assert every["name"] == "Stripe Billing → BigQuery Warehouse"
+    # refusals
+    status, _, problem_body = emu.call("POST", PUB + "/connections", {"sourceId": src})
+    assert status == 400
+    problem_schemas.validate("BadRequestProblemResponse", problem_body)
+    bad_stream = dict(body, configurations={"streams": [{"name": "nope"}]})
+    assert emu.call("POST", PUB + "/connections", bad_stream)[0] == 400
+    missing = "0" * 8 + "-0000-4000-8000-" + "0" * 12
+    status, _, problem_body = emu.call("POST", PUB + "/connections", dict(body, sourceId=missing))
+    assert status == 404
+    problem_schemas.validate("ResourceNotFoundProblemResponse", problem_body)
+
+
+def test_tags(emu, public_schemas):
+    v = public_schemas.validate
+    listed = emu.ok("GET", PUB + "/tags?workspaceIds=" + DEMO_WS)
+    v("TagsResponse", listed)
+    assert sorted(t["name"] for t in listed["data"]) == ["finance", "nightly", "prod"]
+    assert len(emu.ok("GET", PUB + "/tags")["data"]) == 4
+    body = {"name": "team-a", "color": "FF5733", "workspaceId": DEMO_WS}
+    v("TagCreateRequest", body)
+    tag = emu.ok("POST", PUB + "/tags", body)
+    v("TagResponse", tag)
+    assert emu.call("POST", PUB + "/tags", body)[0] == 409
+    assert emu.call("POST", PUB + "/tags", dict(body, name="x", color="red"))[0] == 400
+    assert emu.ok("GET", PUB + "/tags/" + tag["tagId"]) == tag
+    # a connection carries it; renaming the tag shows in the connection
+    cid = by_name(emu, "Faker Demo")["connectionId"]
+    patch(emu, cid, {"tags": [tag]})
+    assert emu.ok("GET", PUB + "/connections/" + cid)["tags"] == [tag]
+    renamed = emu.ok("PATCH", PUB + "/tags/" + tag["tagId"], {"name": "team-b", "color": "#00AA00"})
+    v("TagResponse", renamed)
+    assert emu.ok("GET", PUB + "/connections/" + cid)["tags"] == [renamed]
+    assert emu.call("PATCH", PUB + "/tags/" + tag["tagId"], {"name": "prod", "color": "FF0000"})[0] == 409
+    # a tag of another workspace cannot be put on a connection
+    other = next(t for t in emu.ok("GET", PUB + "/tags?workspaceIds=" + OTHER_WS)["data"])
+    assert emu.call("PATCH", PUB + "/connections/" + cid, {"tags": [other]})[0] == 400
+    # delete: gone, and off the connection
+    assert emu.call("DELETE", PUB + "/tags/" + tag["tagId"])[0] == 204
+    assert emu.call("GET", PUB + "/tags/" + tag["tagId"])[0] == 404
+    c = emu.ok("GET", PUB + "/connections/" + cid)
+    v("ConnectionResponse", c)
+    assert c["tags"] == []
