@@ -153,3 +153,24 @@ def test_rsync_cp_python_and_mkdir(mount, emulator, tmp_path):
     r = run(f"mkdir {mount.path}/connections/new-one")
     assert r.returncode != 0 and "Operation not permitted" in r.stderr
     assert "settings/new-one.json" in last_line(mount / "errors")
+
+
+def test_vim_and_gio_style_saves(mount, emulator, tmp_path):
+    """An editor creating the file (vim, with its 4913 probe and backup settings) and a save
+    through a temporary file renamed onto the name (gedit, Python's os.replace) each create one
+    connection."""
+    before = emulator.connections()
+    emulator.reset_requests()
+    body = draft().replace("'", "")
+    r = run(f"vim -u NONE -i NONE -N -es -c 'set backup writebackup backupcopy=auto' "
+            f"-c 'call setline(1, {json.dumps(body)})' -c 'w {mount.path}/settings/by-vim.json' -c 'q!'",
+            timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr + (mount / "errors").read_text()
+    tmp = mount / "settings" / ".goutputstream-ABC123"
+    tmp.write_text(draft(prefix="g_") + "\n")
+    os.replace(tmp, mount / "settings" / "by-gio.json")
+    assert emulator.requests()["routes"].get(POST) == 2
+    made = {emulator.connections()[c]["name"]: emulator.connections()[c] for c in new_ids(emulator, before)}
+    assert set(made) == {"by-vim", "by-gio"} and made["by-gio"]["prefix"] == "g_"
+    names = os.listdir(mount / "settings")
+    assert not {"by-vim.json", "by-gio.json", ".goutputstream-ABC123", "4913"} & set(names)

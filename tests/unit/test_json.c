@@ -280,6 +280,21 @@ static void test_json_pretty_tricky(void)
     }
 }
 
+/* A draft is sent from the write that makes it whole: one JSON value and a final newline. */
+static void test_json_is_complete(void)
+{
+    static const struct {
+        const char *text;
+        gboolean whole;
+    } cases[] = {
+        {"{\"a\": 1}\n", TRUE}, {"[1, 2]\n", TRUE}, {"{\"a\": 1}  \n\n", TRUE}, {"{\"a\": 1}", FALSE},
+        {"{\"a\": \n", FALSE},  {"{\"a\":\n1}\n", TRUE}, {"null\n", FALSE},          {"", FALSE},
+        {"\n", FALSE},            {"{} {}\n", FALSE},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+        g_assert_cmpint(abfs_json_is_complete(cases[i].text, strlen(cases[i].text)), ==, cases[i].whole);
+}
+
 int main(int argc, char **argv)
 {
     abfs_unit_init(&argc, &argv);
@@ -289,5 +304,6 @@ int main(int argc, char **argv)
     g_test_add_func("/json/pretty/tricky", test_json_pretty_tricky);
     g_test_add_func("/json/pretty/like-jq", test_json_pretty_like_jq);
     g_test_add_func("/json/pretty/files-like-jq", test_json_files_like_jq);
+    g_test_add_func("/json/is-complete", test_json_is_complete);
     return abfs_unit_run();
 }
