@@ -3,6 +3,7 @@
 #include "connection_files.h"
 #include "error.h"
 #include "resources.h"
+#include "tags.h"
 
 #include <errno.h>
 #include <string.h>
@@ -154,6 +155,10 @@ static gboolean commit_within_deadline(AbfsStore *store, const char *connection_
     abfs_entry_unref(now);
     if (!ok || !patch)
         return ok;
+    if (!abfs_tags_resolve_patch(abfs_store_tags(store), patch, error)) { /* tag names → Tag objects */
+        json_object_put(patch);
+        return FALSE;
+    }
 
     GError *err = NULL;
     gint64 outer = abfs_client_deadline_keep_for_check();

@@ -82,6 +82,18 @@ char *abfs_connection_url(const AbfsRenderContext *ctx, const char *connection_i
     return abfs_web_url(ctx->web_root, ctx->workspace_id, ABFS_WEB_CONNECTION, connection_id);
 }
 
+/* The names of the connection's tags, sorted, one a line. */
+static char *render_tags(json_object *conn, const AbfsRenderContext *ctx)
+{
+    (void)ctx;
+    json_object *names = abfs_setting_current(conn, "tags");
+    GString *out = g_string_new(NULL);
+    for (size_t i = 0; names && i < json_object_array_length(names); i++)
+        g_string_append_printf(out, "%s\n", json_object_get_string(json_object_array_get_idx(names, i)));
+    json_object_put(names);
+    return g_string_free(out, FALSE);
+}
+
 static char *render_url(json_object *conn, const AbfsRenderContext *ctx)
 {
     char *url = abfs_connection_url(ctx, abfs_json_string(conn, "connectionId"));
@@ -278,6 +290,23 @@ static gboolean parse_streams(const char *text, gsize len, json_object *conn, js
     return patch_one(conn, "configurations", configurations, patch, error);
 }
 
+/* One tag name a line (blank lines and surrounding blanks ignored): the whole set of the
+ * connection's tags, which the PATCH replaces. */
+static gboolean parse_tags(const char *text, gsize len, json_object *conn, json_object **patch, GError **error)
+{
+    if (!no_nul(text, len, error))
+        return FALSE;
+    json_object *names = json_object_new_array();
+    char **lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        char *name = g_strstrip(*l);
+        if (*name)
+            json_object_array_add(names, json_object_new_string(name));
+    }
+    g_strfreev(lines);
+    return patch_one(conn, "tags", names, patch, error);
+}
+
 static gboolean parse_configurations(const char *text, gsize len, json_object *conn, json_object **patch,
                                      GError **error)
 {
@@ -302,6 +331,7 @@ static const AbfsConnectionFile files[] = {
     {"status", render_status, NULL, FALSE},
     {"schedule", render_schedule, parse_schedule, TRUE},
     {"streams", render_streams, parse_streams, FALSE},
+    {"tags", render_tags, parse_tags, FALSE},
     {"namespace_definition", render_namespace_definition, parse_namespace_definition, TRUE},
     {"namespace_format", render_namespace_format, parse_namespace_format, TRUE},
     {"non_breaking_schema_updates_behavior", render_nonbreaking, parse_nonbreaking, TRUE},

@@ -5,6 +5,7 @@
 #include "json_util.h"
 #include "resources.h"
 #include "settings.h"
+#include "tags.h"
 #include "text.h"
 
 #include <errno.h>
@@ -372,8 +373,13 @@ char *abfs_connection_create_from_draft(AbfsStore *store, AbfsActors *actors, co
     abfs_actors_invalidate(actors);
     GHashTable *sources = abfs_actors_names(actors, ABFS_ACTOR_SOURCE, error);
     GHashTable *destinations = sources ? abfs_actors_names(actors, ABFS_ACTOR_DESTINATION, error) : NULL;
-    json_object *request =
-        destinations ? abfs_create_request(text, len, stem, sources, destinations, NULL, error) : NULL;
+    AbfsTags *tags = abfs_store_tags(store);
+    GHashTable *tag_table = destinations && tags ? abfs_tags_by_name(tags, error) : NULL;
+    json_object *request = destinations && (tag_table || !tags)
+                               ? abfs_create_request(text, len, stem, sources, destinations, tag_table, error)
+                               : NULL;
+    if (tag_table)
+        g_hash_table_destroy(tag_table);
     char *id = request ? abfs_connection_create(store, request, error) : NULL;
     json_object_put(request);
     if (sources)

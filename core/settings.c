@@ -296,6 +296,64 @@ static json_object *configurations_current(json_object *conn)
     return out;
 }
 
+/* ---- tags: a set of names ---- */
+
+static gint compare_json_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(json_object_get_string(*(json_object *const *)a), json_object_get_string(*(json_object *const *)b));
+}
+
+/* names (strings, borrowed) as a sorted array without duplicates. */
+static json_object *sorted_names(GPtrArray *names)
+{
+    g_ptr_array_sort(names, compare_json_strings);
+    json_object *out = json_object_new_array();
+    const char *last = NULL;
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = json_object_get_string(g_ptr_array_index(names, i));
+        if (!last || strcmp(last, name) != 0)
+            json_object_array_add(out, json_object_new_string(name));
+        last = name;
+    }
+    return out;
+}
+
+static json_object *tags_current(json_object *conn)
+{
+    json_object *tags = json_object_object_get(conn, "tags");
+    if (!json_object_is_type(tags, json_type_array))
+        return NULL;
+    GPtrArray *names = g_ptr_array_new();
+    for (size_t i = 0; i < json_object_array_length(tags); i++) {
+        json_object *name = json_object_object_get(json_object_array_get_idx(tags, i), "name");
+        if (json_object_is_type(name, json_type_string))
+            g_ptr_array_add(names, name);
+    }
+    json_object *out = sorted_names(names);
+    g_ptr_array_free(names, TRUE);
+    return out;
+}
+
+static gboolean tags_validate(json_object *value, json_object **normalized, GError **error)
+{
+    if (!json_object_is_type(value, json_type_array))
+        return invalid(error, "tags must be an array of tag names");
+    GPtrArray *names = g_ptr_array_new();
+    gboolean ok = TRUE;
+    for (size_t i = 0; ok && i < json_object_array_length(value); i++) {
+        json_object *name = json_object_array_get_idx(value, i);
+        ok = json_object_is_type(name, json_type_string) && check_text("tags", name, FALSE, error);
+        if (!json_object_is_type(name, json_type_string))
+            invalid(error, "tags must be an array of tag names");
+        if (ok)
+            g_ptr_array_add(names, name);
+    }
+    if (ok)
+        *normalized = sorted_names(names);
+    g_ptr_array_free(names, TRUE);
+    return ok;
+}
+
 /* ---- the table ---- */
 
 typedef struct {
@@ -315,6 +373,7 @@ static const Setting settings[] = {
     {"namespaceFormat", NULL, NULL, NULL, 1},
     {"nonBreakingSchemaUpdatesBehavior", NULL, NULL, nonbreaking_behaviors, 0},
     {"configurations", configurations_current, configurations_validate, NULL, 0},
+    {"tags", tags_current, tags_validate, NULL, 0},
 };
 
 static const Setting *setting_find(const char *key)

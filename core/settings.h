@@ -13,7 +13,9 @@
 
 /* The canonical form of setting key (e.g. "schedule") of conn; a new reference, or NULL when
  * conn has no such member. Keys: name, prefix, status, schedule, namespaceDefinition,
- * namespaceFormat, nonBreakingSchemaUpdatesBehavior, configurations. */
+ * namespaceFormat, nonBreakingSchemaUpdatesBehavior, configurations, tags (the names of the
+ * connection's tags, sorted: a PATCH carries them as names, which tags.h resolves to Tag objects
+ * before sending). */
 json_object *abfs_setting_current(json_object *conn, const char *key);
 
 /* A member of settings/<id>.json that is not a setting: the hash of the settings the file was

@@ -21,7 +21,7 @@ typedef struct {
 struct AbfsEntry {
     gint refs;                       /* atomic */
     char *text;                      /* the connection as compact JSON: ~the bytes the API sent */
-    char *fields[ABFS_ENTRY_FIELDS]; /* connectionId, name, sourceId, destinationId */
+    char *fields[ABFS_ENTRY_FIELDS]; /* connectionId, name, sourceId, destinationId, tag ids */
     gint64 created_at;
     const AbfsRenderContext *ctx;
     const AbfsConnectionFile *files;
@@ -55,6 +55,7 @@ struct AbfsStore {
     gpointer on_change_data;
     AbfsStoreStaleHook on_stale;
     gpointer on_stale_data;
+    struct AbfsTags *tags;
     /* Thread-safe by themselves (cache.h). */
     AbfsCache *listing; /* LISTING → AbfsSnapshot */
     AbfsCache *singles; /* id → AbfsEntry: connections read one by one before the first walk */
@@ -162,7 +163,7 @@ gint64 abfs_entry_mtime(AbfsEntry *e, guint file)
  * the last snapshot), each file keeps its mtime when its content did not change. */
 static AbfsEntry *entry_new(AbfsStore *store, char *text, AbfsEntry *previous, gint64 now_s)
 {
-    static const char *const keys[ABFS_ENTRY_FIELDS] = {"connectionId", "name", "sourceId", "destinationId"};
+    static const char *const keys[ABFS_ENTRY_FIELDS] = {"connectionId", "name", "sourceId", "destinationId", NULL};
     AbfsEntry *e = g_new0(AbfsEntry, 1);
     e->refs = 1;
     e->text = text;
@@ -174,7 +175,16 @@ static AbfsEntry *entry_new(AbfsStore *store, char *text, AbfsEntry *previous, g
         e->size[i] = -1;
     json_object *conn = abfs_entry_parse(e);
     for (int i = 0; i < ABFS_ENTRY_FIELDS; i++)
-        e->fields[i] = g_strdup(abfs_json_string(conn, keys[i]));
+        if (keys[i])
+            e->fields[i] = g_strdup(abfs_json_string(conn, keys[i]));
+    json_object *tags = json_object_object_get(conn, "tags");
+    GString *tag_ids = g_string_new(NULL);
+    for (size_t i = 0; json_object_is_type(tags, json_type_array) && i < json_object_array_length(tags); i++) {
+        const char *tid = abfs_json_string(json_object_array_get_idx(tags, i), "tagId");
+        if (tid)
+            g_string_append_printf(tag_ids, "%s%s", tag_ids->len ? " " : "", tid);
+    }
+    e->fields[ABFS_ENTRY_TAG_IDS] = g_string_free(tag_ids, FALSE);
     json_object *created = json_object_object_get(conn, "createdAt");
     e->created_at = json_object_is_type(created, json_type_int) ? json_object_get_int64(created) : now_s;
     json_object_put(conn);
@@ -529,6 +539,16 @@ void abfs_store_put_connection(AbfsStore *store, json_object *conn)
 AbfsClient *abfs_store_client(AbfsStore *store)
 {
     return store->client;
+}
+
+void abfs_store_set_tags(AbfsStore *store, struct AbfsTags *tags)
+{
+    store->tags = tags;
+}
+
+struct AbfsTags *abfs_store_tags(AbfsStore *store)
+{
+    return store->tags;
 }
 
 /* Before the first walk, one connection asked for by id (cat connections/<id>/name on a fresh

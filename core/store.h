@@ -57,6 +57,12 @@ guint abfs_store_walks(AbfsStore *store);
 const AbfsRenderContext *abfs_store_render_context(AbfsStore *store);
 AbfsClient *abfs_store_client(AbfsStore *store);
 
+/* The workspace's tags, which a commit resolves tag names with (tags.h); NULL until set. Set
+ * before the store is shared; tags must outlive the store. */
+struct AbfsTags;
+void abfs_store_set_tags(AbfsStore *store, struct AbfsTags *tags);
+struct AbfsTags *abfs_store_tags(AbfsStore *store);
+
 /* The current entry of a connection (a new reference), from the snapshot (refreshed if old).
  * Before the first walk, a connection is read alone (GET /connections/{id}) rather than walking
  * the whole listing. */
@@ -78,6 +84,7 @@ typedef enum {
     ABFS_ENTRY_NAME,
     ABFS_ENTRY_SOURCE_ID,
     ABFS_ENTRY_DESTINATION_ID,
+    ABFS_ENTRY_TAG_IDS, /* the ids of its tags, separated by spaces ("" without any) */
     ABFS_ENTRY_FIELDS
 } AbfsEntryField;
 

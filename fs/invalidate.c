@@ -94,7 +94,8 @@ void abfs_refresh_all(AbfsFs *fs)
     abfs_store_invalidate(fs->store);
     abfs_jobs_invalidate(fs->jobs);
     abfs_actors_invalidate(fs->actors);
-    static const char *const roots[] = {"/connections", "/settings", "/by-name", "/sources", "/destinations"};
+    abfs_tags_invalidate(fs->tags);
+    static const char *const roots[] = {"/connections", "/settings", "/by-name", "/sources", "/destinations", "/tags"};
     for (gsize i = 0; i < G_N_ELEMENTS(roots); i++)
         abfs_invalidate_later(roots[i]);
 }

@@ -435,6 +435,8 @@ int main(int argc, char *argv[])
         opts.max_threads = DEFAULT_MAX_THREADS;
     fs.max_waiters = max_waiters(opts.max_threads);
     fs.actors = abfs_actors_new(fs.client, fs.cfg->workspace_id, fs.cfg->web_root, fs.cfg->cache_ttl_s * 1000);
+    fs.tags = abfs_tags_new(fs.client, fs.cfg->workspace_id, fs.cfg->cache_ttl_s * 1000);
+    abfs_store_set_tags(fs.store, fs.tags);
     fs.allow_delete = opts.allow_delete;
     fs.delete_source = opts.delete_source;
     fs.delete_destination = opts.delete_destination;
@@ -509,6 +511,7 @@ out_store:
     abfs_errlog_free(fs.errlog);
     abfs_jobs_free(fs.jobs);
     abfs_actors_free(fs.actors);
+    abfs_tags_free(fs.tags);
     if (fs.created)
         g_ptr_array_free(fs.created, TRUE);
     if (fs.errlog)

@@ -39,6 +39,11 @@ static const AbfsNodeType *const table[] = {
     [ABFS_NODE_SCRATCH] = &abfs_node_scratch,
     [ABFS_NODE_DRAFT] = &abfs_node_draft,
     [ABFS_NODE_LAST_CREATED] = &abfs_node_last_created,
+    [ABFS_NODE_TAGS] = &abfs_node_tags,
+    [ABFS_NODE_TAG] = &abfs_node_tag,
+    [ABFS_NODE_TAG_COLOR] = &abfs_node_tag_color,
+    [ABFS_NODE_TAG_CONNECTIONS] = &abfs_node_tag_connections,
+    [ABFS_NODE_TAG_CONNECTION_LINK] = &abfs_node_tag_connection_link,
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(table) == ABFS_NODE_KINDS);
 

@@ -106,6 +106,9 @@ extern const AbfsNodeType abfs_node_by_name, abfs_node_by_name_link;
 extern const AbfsNodeType abfs_node_scratch;
 /* node_draft.c: settings/<name>.json, a new connection, and settings/.last-created. */
 extern const AbfsNodeType abfs_node_draft, abfs_node_last_created;
+/* node_tags.c: tags/, a tag, its color and the links to the connections that carry it. */
+extern const AbfsNodeType abfs_node_tags, abfs_node_tag, abfs_node_tag_color, abfs_node_tag_connections,
+    abfs_node_tag_connection_link;
 
 /* rename(2): node_scratch.c. Scratch files move; a scratch onto an API-backed file commits it; an
  * API-backed file onto a scratch name leaves a copy (an editor's backup); anything else EPERM. */

@@ -16,6 +16,7 @@ static const AbfsTreeName root_names[] = {
     {"workspace.json", ABFS_NODE_WORKSPACE_JSON, -1},
     {"url", ABFS_NODE_WORKSPACE_URL, -1},
     {"by-name", ABFS_NODE_BY_NAME, -1},
+    {"tags", ABFS_NODE_TAGS, -1},
     {"sources", ABFS_NODE_ACTORS, ABFS_ACTOR_SOURCE},
     {"destinations", ABFS_NODE_ACTORS, ABFS_ACTOR_DESTINATION},
 };
@@ -169,6 +170,28 @@ static gboolean parse_settings(char **parts, guint n, AbfsNode *node)
     return set_kind(node, ABFS_NODE_SCRATCH);
 }
 
+/* /tags/<name>/...: parts[1] is the tag's (listed) name. */
+static gboolean parse_tags(char **parts, guint n, AbfsNode *node)
+{
+    if (n == 1)
+        return set_kind(node, ABFS_NODE_TAGS);
+    if (!*parts[1] || !set_leaf(node, ABFS_NODE_TAG, parts[1]))
+        return FALSE;
+    if (n == 2)
+        return TRUE;
+    if (n == 3 && strcmp(parts[2], "color") == 0)
+        return set_kind(node, ABFS_NODE_TAG_COLOR);
+    if (strcmp(parts[2], "connections") != 0)
+        return FALSE;
+    if (n == 3)
+        return set_kind(node, ABFS_NODE_TAG_CONNECTIONS);
+    if (n == 4 && *parts[3] && strlen(parts[3]) < sizeof node->sub) {
+        g_strlcpy(node->sub, parts[3], sizeof node->sub);
+        return set_kind(node, ABFS_NODE_TAG_CONNECTION_LINK);
+    }
+    return FALSE;
+}
+
 gboolean abfs_tree_parse(const char *path, AbfsNode *node)
 {
     memset(node, 0, sizeof *node);
@@ -189,6 +212,8 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
         ok = parse_settings(parts, n, node);
     else if (top->kind == ABFS_NODE_ACTORS)
         ok = parse_actor(parts, n, node);
+    else if (top->kind == ABFS_NODE_TAGS)
+        ok = parse_tags(parts, n, node);
     else if (top->kind == ABFS_NODE_BY_NAME)
         ok = n == 1 ? set_kind(node, ABFS_NODE_BY_NAME) : n == 2 && set_leaf(node, ABFS_NODE_BY_NAME_LINK, parts[1]);
     else if (n == 1) {

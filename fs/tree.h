@@ -32,7 +32,12 @@
  *   /settings/<name>.json         DRAFT               a new connection, sent when closed (leaf: the
  *                                                     file name; name is not an id, not ".*")
  *   /settings/.last-created       LAST_CREATED        the connections this mount created, not listed
- *   /settings/<other>             SCRATCH */
+ *   /settings/<other>             SCRATCH
+ *   /tags                         TAGS                one directory per tag of the workspace
+ *   /tags/<name>                  TAG                 (leaf: the tag's name as listed)
+ *   /tags/<name>/color            TAG_COLOR
+ *   /tags/<name>/connections      TAG_CONNECTIONS     links to the connections that carry it
+ *   /tags/<name>/connections/<l>  TAG_CONNECTION_LINK (sub: the link name, as in by-name/) */
 #ifndef ABFS_TREE_H
 #define ABFS_TREE_H
 
@@ -66,6 +71,11 @@ typedef enum {
     ABFS_NODE_REFRESH,
     ABFS_NODE_DRAFT,
     ABFS_NODE_LAST_CREATED,
+    ABFS_NODE_TAGS,
+    ABFS_NODE_TAG,
+    ABFS_NODE_TAG_COLOR,
+    ABFS_NODE_TAG_CONNECTIONS,
+    ABFS_NODE_TAG_CONNECTION_LINK,
     ABFS_NODE_KINDS /* how many there are */
 } AbfsNodeKind;
 
@@ -77,7 +87,8 @@ typedef struct {
     char parent[64];   /* for SCRATCH: the directory's path ("/settings" or "/connections/<id>") */
     char job[24];      /* job id, for JOB and JOB_FILE */
     char job_file[16]; /* for JOB_FILE */
-    char leaf[256];    /* for BY_NAME_LINK, ACTOR_FILE, ACTOR_CONNECTION_LINK and DRAFT */
+    char leaf[256];    /* for BY_NAME_LINK, ACTOR_FILE, ACTOR_CONNECTION_LINK, DRAFT and TAG* */
+    char sub[256];     /* for TAG_CONNECTION_LINK: the link name */
 } AbfsNode;
 
 /* Fills *node for path (node->path borrows path). FALSE when no node can have that path (ENOENT

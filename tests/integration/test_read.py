@@ -31,6 +31,8 @@ def expected_settings(conn):
     for key in ("prefix", "namespaceDefinition", "namespaceFormat", "nonBreakingSchemaUpdatesBehavior"):
         if key in conn:
             settings[key] = conn[key]
+    if "tags" in conn:  # names, sorted
+        settings["tags"] = sorted({t["name"] for t in conn["tags"]})
     return settings
 
 
@@ -59,6 +61,7 @@ def expected_files(conn, web_root):
         "status": conn["status"] + "\n",
         "schedule": sched + "\n",
         "streams": streams,
+        "tags": "".join(n + "\n" for n in sorted({t["name"] for t in conn.get("tags", [])})),
         "namespace_definition": conn.get("namespaceDefinition", "") + "\n",
         "namespace_format": conn.get("namespaceFormat", "") + "\n",
         "non_breaking_schema_updates_behavior": conn.get("nonBreakingSchemaUpdatesBehavior", "") + "\n",

@@ -62,7 +62,10 @@ static void test_settings_current(void)
     g_assert_cmpstr(json_object_to_json_string_ext(schedule, JSON_C_TO_STRING_PLAIN), ==,
                     "{\"scheduleType\":\"cron\",\"cronExpression\":\"0 0 12 * * ?\"}"); /* no " UTC" */
     json_object_put(schedule);
-    g_assert_null(abfs_setting_current(c, "tags")); /* not a setting */
+    json_object *tags = abfs_setting_current(c, "tags"); /* names, sorted; make_conn has none */
+    g_assert_cmpstr(json_object_to_json_string_ext(tags, JSON_C_TO_STRING_PLAIN), ==, "[]");
+    json_object_put(tags);
+    g_assert_null(abfs_setting_current(c, "sourceId")); /* not a setting */
     g_assert_null(abfs_setting_current(c, "nosuch"));
     json_object *all = abfs_settings_object(c);
     const char *keys[] = {"name",
@@ -72,7 +75,8 @@ static void test_settings_current(void)
                           "namespaceDefinition",
                           "namespaceFormat",
                           "nonBreakingSchemaUpdatesBehavior",
-                          "configurations"};
+                          "configurations",
+                          "tags"};
     g_assert_cmpint(json_object_object_length(all), ==, G_N_ELEMENTS(keys));
     for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
         g_assert_nonnull(json_object_object_get(all, keys[i]));
@@ -112,7 +116,10 @@ static void test_settings_patch_one(void)
                    "syncMode must be one of");
     expect_refused("configurations", "{\"streams\":[{\"name\":\"a\"},{\"name\":\"a\"}]}", "listed twice");
     expect_refused("configurations", "{\"streams\":[{\"name\":\"a\",\"selectedFields\":[]}]}", "selectedFields");
-    expect_refused("tags", "[]", "not a writable setting");
+    expect_refused("sourceId", "\"x\"", "not a writable setting");
+    expect_refused("tags", "\"prod\"", "array of tag names");
+    expect_refused("tags", "[1]", "array of tag names");
+    expect_refused("tags", "[\"\"]", "tags must not be empty");
 }
 
 static void test_settings_patch_object(void)
@@ -128,7 +135,7 @@ static void test_settings_patch_object(void)
     g_assert_cmpstr(json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN), ==, "{\"name\":\"renamed\"}");
     json_object_put(patch);
     patch = NULL;
-    json_object_object_add(all, "tags", json_object_new_array());
+    json_object_object_add(all, "sourceId", json_object_new_string(CONN_B));
     g_assert_false(abfs_settings_patch(c, all, &patch, &err));
     g_assert_error(err, ABFS_ERROR, EINVAL);
     g_assert_null(patch);
@@ -142,9 +149,36 @@ static void test_settings_patch_object(void)
     json_object_put(c);
 }
 
+/* Tags are a set of names: order and duplicates do not matter; the patch lists names, sorted. */
+static void test_settings_tags(void)
+{
+    json_object *c = conn();
+    json_object_object_add(c, "tags",
+                           json_tokener_parse("[{\"tagId\":\"t1\",\"name\":\"prod\",\"color\":\"FF0000\"},"
+                                              "{\"tagId\":\"t2\",\"name\":\"finance\",\"color\":\"00FF00\"}]"));
+    json_object *current = abfs_setting_current(c, "tags");
+    g_assert_cmpstr(json_object_to_json_string_ext(current, JSON_C_TO_STRING_PLAIN), ==, "[\"finance\",\"prod\"]");
+    json_object_put(current);
+    json_object *patch = json_object_new_object();
+    GError *err = NULL;
+    json_object *same = json_tokener_parse("[\"prod\",\"finance\",\"prod\"]");
+    g_assert_true(abfs_setting_add_to_patch(c, "tags", same, patch, &err));
+    g_assert_cmpint(json_object_object_length(patch), ==, 0); /* the same set: nothing to send */
+    json_object *more = json_tokener_parse("[\"team-b\",\"prod\"]");
+    g_assert_true(abfs_setting_add_to_patch(c, "tags", more, patch, &err));
+    g_assert_no_error(err);
+    g_assert_cmpstr(json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN), ==,
+                    "{\"tags\":[\"prod\",\"team-b\"]}");
+    json_object_put(same);
+    json_object_put(more);
+    json_object_put(patch);
+    json_object_put(c);
+}
+
 int main(int argc, char **argv)
 {
     abfs_unit_init(&argc, &argv);
+    g_test_add_func("/settings/tags", test_settings_tags);
     g_test_add_func("/settings/current", test_settings_current);
     g_test_add_func("/settings/patch-one", test_settings_patch_one);
     g_test_add_func("/settings/patch-object", test_settings_patch_object);
