@@ -121,6 +121,8 @@ static char *render_settings(json_object *conn, const AbfsRenderContext *ctx)
 {
     (void)ctx;
     json_object *value = abfs_settings_object(conn);
+    /* what the file is exported from, member by member: the plan tells a stale file from an edit */
+    json_object_object_add(value, ABFS_SETTINGS_BASE_MEMBER, abfs_settings_exported(conn));
     char *text = abfs_json_pretty(value);
     json_object_put(value);
     return text;

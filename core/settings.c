@@ -476,6 +476,8 @@ gboolean abfs_settings_patch(json_object *conn, json_object *value, json_object 
         return invalid(error, "settings must be a JSON object");
     json_object *out = json_object_new_object();
     json_object_object_foreach (value, key, member) {
+        if (strcmp(key, ABFS_SETTINGS_BASE_MEMBER) == 0)
+            continue; /* what the file was exported from: nothing to send (plan.h reads it) */
         if (!setting_find(key)) {
             json_object_put(out);
             return invalid(error, "settings: \"%s\" is not a writable setting", key);
@@ -490,4 +492,37 @@ gboolean abfs_settings_patch(json_object *conn, json_object *value, json_object 
     else
         *patch = out;
     return TRUE;
+}
+
+char *abfs_setting_fingerprint(const char *key, json_object *value)
+{
+    json_object *normalized = NULL;
+    if (!value || !abfs_setting_normalize(key, value, &normalized, NULL))
+        normalized = value ? json_object_get(value) : NULL;
+    json_object *canonical = abfs_json_sorted_copy(normalized);
+    json_object *streams = json_object_object_get(canonical, "streams");
+    if (strcmp(key, "configurations") == 0 && json_object_is_type(streams, json_type_array))
+        json_object_array_sort(streams, compare_stream_keys); /* streams are a set */
+    char *text = canonical ? abfs_json_compact(canonical) : g_strdup("null");
+    char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
+    sum[12] = '\0'; /* 48 bits: enough to tell a change, short enough to read */
+    g_free(text);
+    json_object_put(canonical);
+    json_object_put(normalized);
+    return sum;
+}
+
+json_object *abfs_settings_exported(json_object *conn)
+{
+    json_object *out = json_object_new_object();
+    for (gsize i = 0; i < G_N_ELEMENTS(settings); i++) {
+        json_object *v = abfs_setting_current(conn, settings[i].key);
+        if (!v)
+            continue;
+        char *sum = abfs_setting_fingerprint(settings[i].key, v);
+        json_object_object_add(out, settings[i].key, json_object_new_string(sum));
+        g_free(sum);
+        json_object_put(v);
+    }
+    return out;
 }

@@ -43,6 +43,14 @@ gboolean abfs_setting_is_known(const char *key);
  * left unchanged. *patch is NULL when nothing changes. */
 gboolean abfs_settings_patch(json_object *conn, json_object *settings, json_object **patch, GError **error);
 
+/* A short hash (12 hex digits) of value as a value of setting key, in canonical form (normalized
+ * when valid, keys sorted, streams and tags as sets): equal for values that mean the same. */
+char *abfs_setting_fingerprint(const char *key, json_object *value);
+
+/* The ABFS_SETTINGS_BASE_MEMBER of conn's settings.json: setting key → fingerprint of its current
+ * value, for every setting conn has. New reference. */
+json_object *abfs_settings_exported(json_object *conn);
+
 /* The streams of conn in canonical form (array; may be empty). New reference. */
 json_object *abfs_streams_current(json_object *conn);
 

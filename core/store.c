@@ -482,7 +482,10 @@ static gpointer put_into_snapshot(gpointer current, gpointer data)
     s->wall_time = old->wall_time;
     s->put_serial = old->put_serial + 1;
     s->puts = g_hash_table_new(g_str_hash, g_str_equal); /* keys borrowed from s's entries */
-    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    /* A put is the server's answer to a write through the mount: the files it changes get the
+     * second after it, so they are newer than the writer's own file even within one second (an
+     * export with `rsync -a` right after an apply copies them: rsync compares whole seconds). */
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC + 1;
     gboolean placed = FALSE;
     for (guint i = 0; i < old->ids->len; i++) {
         AbfsEntry *e = abfs_snapshot_lookup(old, g_ptr_array_index(old->ids, i));
@@ -521,7 +524,7 @@ static gpointer put_into_single(gpointer current, gpointer data)
     AbfsEntry *prev = current;
     if (strcmp(prev->text, put->text) == 0)
         return abfs_entry_ref(prev);
-    return entry_new(put->store, g_strdup(put->text), prev, g_get_real_time() / G_USEC_PER_SEC);
+    return entry_new(put->store, g_strdup(put->text), prev, g_get_real_time() / G_USEC_PER_SEC + 1);
 }
 
 void abfs_store_put_connection(AbfsStore *store, json_object *conn)

@@ -1,6 +1,7 @@
 """The read-only tree through a real mount: every file of every connection shows the emulator's
 truth with an exact size, listing costs one paginated walk, and mounting fails loudly and early."""
 import json
+import re
 import os
 import subprocess
 
@@ -94,7 +95,11 @@ def test_every_file_content_and_size(mount, emulator):
         for name, want in files.items():
             got = run(f"cat '{d / name}'").stdout
             if name in JSON_FILES:
-                assert json.loads(got) == JSON_FILES[name](conn), f"{cid}/{name}"
+                doc = json.loads(got)
+                if name == "settings.json":  # what it was exported from: a hash per member
+                    exported = doc.pop("_exported")
+                    assert set(exported) == set(doc) and all(re.fullmatch("[0-9a-f]{12}", h) for h in exported.values())
+                assert doc == JSON_FILES[name](conn), f"{cid}/{name}"
                 assert got.endswith("}\n") and not got.endswith("\n\n")
                 assert list(json.loads(got)) == sorted(json.loads(got))  # stable key order
             else:
