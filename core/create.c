@@ -248,6 +248,14 @@ static GPtrArray *same_connections(AbfsSnapshot *snap, json_object *request)
     return ids;
 }
 
+static void exists_error(GError **error, const char *other)
+{
+    g_set_error(error, ABFS_ERROR, EEXIST,
+                "connection %s already has this name, source and destination (settings/%s.json): "
+                "edit that file, or give the new one another name",
+                other, other);
+}
+
 /* A fresh listing (the store walks again). */
 static AbfsSnapshot *fresh_listing(AbfsStore *store, GError **error)
 {
@@ -317,11 +325,7 @@ static char *create_within_deadline(AbfsStore *store, json_object *request, GErr
     GPtrArray *same = same_connections(before, request);
     abfs_snapshot_unref(before);
     if (same->len > 0) {
-        const char *other = g_ptr_array_index(same, 0);
-        g_set_error(error, ABFS_ERROR, EEXIST,
-                    "connection %s already has this name, source and destination (settings/%s.json): "
-                    "edit that file, or give the new one another name",
-                    other, other);
+        exists_error(error, g_ptr_array_index(same, 0));
         g_ptr_array_free(same, TRUE);
         return NULL;
     }
@@ -366,11 +370,9 @@ char *abfs_connection_create(AbfsStore *store, json_object *request, GError **er
     return id;
 }
 
-char *abfs_connection_create_from_draft(AbfsStore *store, AbfsActors *actors, const char *text, gsize len,
-                                        const char *stem, GError **error)
+json_object *abfs_create_request_for(AbfsStore *store, AbfsActors *actors, const char *text, gsize len,
+                                     const char *stem, GError **error)
 {
-    /* names are resolved against what the workspace has now, not a listing of a minute ago */
-    abfs_actors_invalidate(actors);
     GHashTable *sources = abfs_actors_names(actors, ABFS_ACTOR_SOURCE, error);
     GHashTable *destinations = sources ? abfs_actors_names(actors, ABFS_ACTOR_DESTINATION, error) : NULL;
     AbfsTags *tags = abfs_store_tags(store);
@@ -380,11 +382,36 @@ char *abfs_connection_create_from_draft(AbfsStore *store, AbfsActors *actors, co
                                : NULL;
     if (tag_table)
         g_hash_table_destroy(tag_table);
-    char *id = request ? abfs_connection_create(store, request, error) : NULL;
-    json_object_put(request);
     if (sources)
         g_hash_table_destroy(sources);
     if (destinations)
         g_hash_table_destroy(destinations);
+    return request;
+}
+
+gboolean abfs_create_check(AbfsStore *store, json_object *request, GError **error)
+{
+    if (!check_streams(abfs_store_client(store), request, error))
+        return FALSE;
+    AbfsSnapshot *snap = abfs_store_snapshot(store, error);
+    if (!snap)
+        return FALSE;
+    GPtrArray *same = same_connections(snap, request);
+    abfs_snapshot_unref(snap);
+    gboolean ok = same->len == 0;
+    if (!ok)
+        exists_error(error, g_ptr_array_index(same, 0));
+    g_ptr_array_free(same, TRUE);
+    return ok;
+}
+
+char *abfs_connection_create_from_draft(AbfsStore *store, AbfsActors *actors, const char *text, gsize len,
+                                        const char *stem, GError **error)
+{
+    /* names are resolved against what the workspace has now, not a listing of a minute ago */
+    abfs_actors_invalidate(actors);
+    json_object *request = abfs_create_request_for(store, actors, text, len, stem, error);
+    char *id = request ? abfs_connection_create(store, request, error) : NULL;
+    json_object_put(request);
     return id;
 }

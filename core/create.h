@@ -48,6 +48,16 @@ gboolean abfs_create_check_streams(json_object *request, json_object *properties
  * allocated), or NULL with an error. */
 char *abfs_connection_create(AbfsStore *store, json_object *request, GError **error);
 
+/* abfs_create_request() with the workspace's sources, destinations and tags as cached (actors;
+ * the store's tags). */
+json_object *abfs_create_request_for(AbfsStore *store, AbfsActors *actors, const char *text, gsize len,
+                                     const char *stem, GError **error);
+
+/* The checks abfs_connection_create() makes before sending, without sending: the streams (one GET
+ * /streams, only when the request lists streams) and no connection of the same name, source and
+ * destination in the store's current listing (EEXIST). For a plan. */
+gboolean abfs_create_check(AbfsStore *store, json_object *request, GError **error);
+
 /* The whole create of a draft file: the workspace's sources and destinations read fresh (actors),
  * the request made (abfs_create_request; stem: the file's name without ".json") and the connection
  * created (abfs_connection_create). Returns the new id (newly allocated) or NULL with an error. */

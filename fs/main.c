@@ -1,6 +1,7 @@
 /* main.c — airbytefs's command line: options, configuration, the API check made before the
  * daemon detaches (so bad credentials fail on the terminal), and the FUSE session. */
 #include "fs.h"
+#include "node.h"
 #include <fuse_lowlevel.h>
 
 #include <errno.h>
@@ -512,6 +513,7 @@ out_store:
     abfs_jobs_free(fs.jobs);
     abfs_actors_free(fs.actors);
     abfs_tags_free(fs.tags);
+    abfs_plan_state_cleanup();
     if (fs.created)
         g_ptr_array_free(fs.created, TRUE);
     if (fs.errlog)

@@ -44,6 +44,10 @@ static const AbfsNodeType *const table[] = {
     [ABFS_NODE_TAG_COLOR] = &abfs_node_tag_color,
     [ABFS_NODE_TAG_CONNECTIONS] = &abfs_node_tag_connections,
     [ABFS_NODE_TAG_CONNECTION_LINK] = &abfs_node_tag_connection_link,
+    [ABFS_NODE_STAGING] = &abfs_node_staging,
+    [ABFS_NODE_PLAN] = &abfs_node_plan,
+    [ABFS_NODE_PLAN_JSON] = &abfs_node_plan_json,
+    [ABFS_NODE_APPLY] = &abfs_node_apply,
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(table) == ABFS_NODE_KINDS);
 

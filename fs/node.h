@@ -106,6 +106,10 @@ extern const AbfsNodeType abfs_node_by_name, abfs_node_by_name_link;
 extern const AbfsNodeType abfs_node_scratch;
 /* node_draft.c: settings/<name>.json, a new connection, and settings/.last-created. */
 extern const AbfsNodeType abfs_node_draft, abfs_node_last_created;
+/* node_plan.c: staging/, plan, plan.json and apply. */
+extern const AbfsNodeType abfs_node_staging, abfs_node_plan, abfs_node_plan_json, abfs_node_apply;
+/* Frees what the plan files keep between reads (at exit). */
+void abfs_plan_state_cleanup(void);
 /* node_tags.c: tags/, a tag, its color and the links to the connections that carry it. */
 extern const AbfsNodeType abfs_node_tags, abfs_node_tag, abfs_node_tag_color, abfs_node_tag_connections,
     abfs_node_tag_connection_link;
@@ -119,6 +123,8 @@ int abfs_node_rename(const AbfsNode *src, const AbfsNode *dst, unsigned int flag
 void abfs_stat_dir(struct stat *st, mode_t perm, gint64 mtime);
 void abfs_stat_file(struct stat *st, mode_t perm, gsize size, gint64 mtime);
 void abfs_stat_link(struct stat *st, gsize target_len);
+/* Adds a line "<id> <file>" to settings/.last-created (node_draft.c). */
+void abfs_node_record_created(const char *id, const char *file);
 /* Adds the scratch files of directory path to a listing. */
 void abfs_dir_add_scratches(AbfsDir *dir, const char *path);
 /* ENOENT unless the connection node->id exists now (from the listing, or read alone). */

@@ -68,8 +68,9 @@ static int draft_read_text(const AbfsNode *node, char **text, GError **error)
     return 0;
 }
 
-static void record_created(AbfsFs *fs, const char *id, const char *file)
+void abfs_node_record_created(const char *id, const char *file)
 {
+    AbfsFs *fs = abfs_fs();
     g_mutex_lock(&fs->created_lock);
     if (fs->created->len >= CREATED_KEPT)
         g_ptr_array_remove_index(fs->created, 0);
@@ -92,7 +93,7 @@ static int draft_commit(const AbfsNode *node, AbfsEntry *base, const char *text,
     abfs_scratch_unlink(node->path);
     if (!id)
         return -EIO;
-    record_created(fs, id, node->leaf);
+    abfs_node_record_created(id, node->leaf);
     g_message("%s: created connection %s", node->path, id);
     g_free(id);
     abfs_invalidate_later("/settings");

@@ -51,10 +51,10 @@ static AbfsEntry *origin_entry(Scratch *s, const char *id)
     return e ? abfs_entry_ref(e) : NULL;
 }
 
-/* ENOENT unless the directory the scratch is in exists (settings/ always does). */
+/* ENOENT unless the directory the scratch is in exists (settings/ and staging/ always do). */
 static int parent_exists(const AbfsNode *node, GError **error)
 {
-    if (strcmp(node->parent, "/settings") == 0)
+    if (strcmp(node->parent, "/settings") == 0 || strcmp(node->parent, "/staging") == 0)
         return 0;
     if (!g_str_has_prefix(node->parent, "/connections/"))
         return abfs_actor_exists(abfs_fs()->actors, (AbfsActorKind)node->file, node->id, error) ? 0 : -ENOENT;

@@ -17,6 +17,10 @@ static const AbfsTreeName root_names[] = {
     {"url", ABFS_NODE_WORKSPACE_URL, -1},
     {"by-name", ABFS_NODE_BY_NAME, -1},
     {"tags", ABFS_NODE_TAGS, -1},
+    {"staging", ABFS_NODE_STAGING, -1},
+    {"plan", ABFS_NODE_PLAN, -1},
+    {"plan.json", ABFS_NODE_PLAN_JSON, -1},
+    {"apply", ABFS_NODE_APPLY, -1},
     {"sources", ABFS_NODE_ACTORS, ABFS_ACTOR_SOURCE},
     {"destinations", ABFS_NODE_ACTORS, ABFS_ACTOR_DESTINATION},
 };
@@ -214,6 +218,10 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
         ok = parse_actor(parts, n, node);
     else if (top->kind == ABFS_NODE_TAGS)
         ok = parse_tags(parts, n, node);
+    else if (top->kind == ABFS_NODE_STAGING && n == 2) { /* anything copied in is a scratch file */
+        g_strlcpy(node->parent, "/staging", sizeof node->parent);
+        ok = set_kind(node, ABFS_NODE_SCRATCH);
+    }
     else if (top->kind == ABFS_NODE_BY_NAME)
         ok = n == 1 ? set_kind(node, ABFS_NODE_BY_NAME) : n == 2 && set_leaf(node, ABFS_NODE_BY_NAME_LINK, parts[1]);
     else if (n == 1) {

@@ -33,6 +33,10 @@
  *                                                     file name; name is not an id, not ".*")
  *   /settings/.last-created       LAST_CREATED        the connections this mount created, not listed
  *   /settings/<other>             SCRATCH
+ *   /staging                      STAGING             staged files (scratch files), never sent
+ *   /staging/<name>               SCRATCH
+ *   /plan, /plan.json             PLAN, PLAN_JSON     what applying staging/ would change
+ *   /apply                        APPLY               write-only: apply the plan that was read
  *   /tags                         TAGS                one directory per tag of the workspace
  *   /tags/<name>                  TAG                 (leaf: the tag's name as listed)
  *   /tags/<name>/color            TAG_COLOR
@@ -76,6 +80,10 @@ typedef enum {
     ABFS_NODE_TAG_COLOR,
     ABFS_NODE_TAG_CONNECTIONS,
     ABFS_NODE_TAG_CONNECTION_LINK,
+    ABFS_NODE_STAGING,
+    ABFS_NODE_PLAN,
+    ABFS_NODE_PLAN_JSON,
+    ABFS_NODE_APPLY,
     ABFS_NODE_KINDS /* how many there are */
 } AbfsNodeKind;
 
@@ -84,7 +92,7 @@ typedef struct {
     const char *path;  /* the path it was parsed from (borrowed from the caller) */
     char id[40];       /* connection id, for CONNECTION, CONNECTION_FILE and SCRATCH in a connection */
     int file;          /* connection file row, for CONNECTION_FILE */
-    char parent[64];   /* for SCRATCH: the directory's path ("/settings" or "/connections/<id>") */
+    char parent[64];   /* for SCRATCH: the directory's path ("/settings", "/staging", "/connections/<id>") */
     char job[24];      /* job id, for JOB and JOB_FILE */
     char job_file[16]; /* for JOB_FILE */
     char leaf[256];    /* for BY_NAME_LINK, ACTOR_FILE, ACTOR_CONNECTION_LINK, DRAFT and TAG* */
