@@ -17,6 +17,11 @@ typedef struct AbfsJobs AbfsJobs;
 AbfsJobs *abfs_jobs_new(AbfsClient *client, guint keep, guint ttl_ms);
 void abfs_jobs_free(AbfsJobs *jobs);
 
+/* Calls hook(connection id, data) when a job is first seen final (read from the API in a final state
+ * after being seen running, or for the first time): what the job changed (a connection's state)
+ * may be read again. Called from the reading thread with no lock held; set before any read. */
+void abfs_jobs_set_end_hook(AbfsJobs *jobs, void (*hook)(const char *connection_id, gpointer data), gpointer data);
+
 /* Drops the cached lists and unfinished jobs (finished jobs and their logs never change). */
 void abfs_jobs_invalidate(AbfsJobs *jobs);
 

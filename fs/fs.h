@@ -16,6 +16,7 @@
 #include "tree.h"
 #include "jobs.h"
 #include "actors.h"
+#include "artifacts.h"
 
 typedef struct {
     AbfsClient *client;
@@ -28,6 +29,7 @@ typedef struct {
     gint64 mount_time; /* wall-clock seconds */
     struct AbfsJobs *jobs;
     struct AbfsActors *actors;
+    struct AbfsArtifacts *artifacts; /* state.json and catalog.json, kept for the TTL */
     gboolean allow_delete;  /* -o allow_delete: rmdir connections/<id> deletes it */
     gboolean delete_source; /* -o delete_source: ... and its source, if no other connection uses it */
     gboolean delete_destination;

@@ -258,6 +258,15 @@ gboolean abfs_fs_wait_should_stop(void)
 }
 
 /* How many readers of `wait` may block at once: all threads but a quarter (at least 2), at least 1. */
+/* The jobs' end hook: a connection's job ended, so its state (and catalog) may have changed. */
+static void forget_artifacts(const char *connection_id, gpointer data)
+{
+    abfs_artifacts_forget(data, connection_id);
+    char *path = g_strdup_printf("/connections/%s/state.json", connection_id);
+    abfs_invalidate_later(path);
+    g_free(path);
+}
+
 static guint max_waiters(guint max_threads)
 {
     guint reserve = MAX(2, max_threads / 4);
@@ -435,6 +444,8 @@ int main(int argc, char *argv[])
         opts.max_threads = DEFAULT_MAX_THREADS;
     fs.max_waiters = max_waiters(opts.max_threads);
     fs.actors = abfs_actors_new(fs.client, fs.cfg->workspace_id, fs.cfg->web_root, fs.cfg->cache_ttl_s * 1000);
+    fs.artifacts = abfs_artifacts_new(fs.client, fs.cfg->cache_ttl_s * 1000);
+    abfs_jobs_set_end_hook(fs.jobs, forget_artifacts, fs.artifacts);
     fs.allow_delete = opts.allow_delete;
     fs.delete_source = opts.delete_source;
     fs.delete_destination = opts.delete_destination;
@@ -508,6 +519,7 @@ out_store:
     abfs_errlog_free(fs.errlog);
     abfs_jobs_free(fs.jobs);
     abfs_actors_free(fs.actors);
+    abfs_artifacts_free(fs.artifacts);
     if (fs.errlog)
         abfs_scratch_cleanup();
     json_object_put(fs.workspace);
