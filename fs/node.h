@@ -16,15 +16,25 @@
 
 typedef struct AbfsHandle AbfsHandle;
 
-/* A readdir buffer. */
+/* A readdir buffer. Listings are given with offsets (the index of the next entry): libfuse 3.14
+ * passes an entry's attributes to the kernel (readdirplus) only then, so that `ls -l` needs no
+ * LOOKUP per entry; a listing too big for one buffer is asked for again from where it stopped,
+ * and the entries before that offset are counted but not given. */
 typedef struct {
     void *buf;
     fuse_fill_dir_t fill;
+    off_t skip;    /* entries the kernel already has (its offset) */
+    off_t count;   /* entries added so far, given or skipped */
+    gboolean full; /* the buffer took no more: the rest is for the next call */
 } AbfsDir;
 
 /* Adds name to a listing. With st, the kernel takes the attributes from the listing (readdirplus);
  * without, it asks getattr when it needs them. TRUE when the buffer is full. */
 gboolean abfs_dir_add(AbfsDir *dir, const char *name, const struct stat *st);
+
+/* TRUE, counting the entry, when the kernel already has the next entry of the listing (it is
+ * before the offset asked for): a big listing need not make what it would skip. */
+gboolean abfs_dir_skip(AbfsDir *dir);
 
 /* Adds name, a node of kind, with its file type only (d_type) and no attributes: walkers such as
  * find learn a file is a file without stat'ing it, and nothing is fetched to list it. */

@@ -48,6 +48,8 @@ static int connections_readdir(const AbfsNode *node, AbfsDir *dir, GError **erro
         return -EIO;
     struct stat st;
     for (guint i = 0; i < abfs_snapshot_count(snap); i++) {
+        if (abfs_dir_skip(dir))
+            continue;
         const char *id = abfs_snapshot_id(snap, i);
         abfs_stat_dir(&st, 0755, entry_newest_mtime(abfs_snapshot_lookup(snap, id)));
         if (abfs_dir_add(dir, id, &st))

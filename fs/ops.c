@@ -87,7 +87,6 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t offset, struct fuse_file_info *fi,
                       enum fuse_readdir_flags flags)
 {
-    (void)offset;
     (void)fi;
     (void)flags;
     AbfsNode node;
@@ -96,7 +95,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
     const AbfsNodeType *type = abfs_node_type(node.kind);
     if (!type->readdir)
         return -ENOTDIR;
-    AbfsDir dir = {buf, fill};
+    AbfsDir dir = {buf, fill, offset, 0, FALSE};
     abfs_dir_add(&dir, ".", NULL);
     abfs_dir_add(&dir, "..", NULL);
     GError *err = NULL;
