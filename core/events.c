@@ -469,7 +469,7 @@ static gboolean list_jobs(AbfsEvents *ev, gint64 since_s, GPtrArray **jobs, GErr
 static void poll_failed(AbfsEvents *ev, GError *err)
 {
     if (!ev->failing && ev->on_failure && err && err->code != EINTR) {
-        char *msg = g_strdup_printf("events: polling the API failed: %s", err->message);
+        char *msg = g_strdup_printf("polling the API for events failed: %s", err->message);
         ev->on_failure(err->code, msg, ev->on_failure_data);
         g_free(msg);
     }

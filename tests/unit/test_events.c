@@ -469,7 +469,7 @@ static void test_events_failure_told_once_per_outage(void)
     api_set_default(fx->api, 403, "{\"title\":\"forbidden\",\"status\":403}");
     g_usleep(600 * 1000); /* several polls fail */
     g_assert_cmpuint(failures->len, ==, 1);
-    g_assert_nonnull(strstr(g_ptr_array_index(failures, 0), "events: polling the API failed"));
+    g_assert_nonnull(strstr(g_ptr_array_index(failures, 0), "polling the API for events failed"));
     set_jobs(fx, NULL);
     g_usleep(300 * 1000);
     api_set_default(fx->api, 403, "{\"title\":\"forbidden\",\"status\":403}");
