@@ -34,6 +34,7 @@ struct AbfsEntry {
 struct AbfsSnapshot {
     gint refs;           /* atomic */
     gint64 wall_time;    /* real seconds of the walk */
+    gint64 mono_time;    /* monotonic µs of the walk */
     GHashTable *by_id;   /* id → AbfsEntry (ref) */
     GPtrArray *ids;      /* sorted, borrowed from the entries */
     GHashTable *by_name; /* lazily (CAS), see abfs_snapshot_by_name() */
@@ -215,6 +216,7 @@ static AbfsSnapshot *snapshot_new(void)
     AbfsSnapshot *s = g_new0(AbfsSnapshot, 1);
     s->refs = 1;
     s->wall_time = g_get_real_time() / G_USEC_PER_SEC;
+    s->mono_time = g_get_monotonic_time();
     s->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)abfs_entry_unref);
     s->ids = g_ptr_array_new();
     return s;
@@ -446,6 +448,16 @@ AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error)
     return abfs_cache_get(store->listing, LISTING, walk, store, error);
 }
 
+AbfsSnapshot *abfs_store_snapshot_fresh(AbfsStore *store, guint max_age_ms, GError **error)
+{
+    AbfsSnapshot *s = abfs_cache_peek(store->listing, LISTING);
+    if (s && g_get_monotonic_time() - s->mono_time <= (gint64)max_age_ms * 1000)
+        return s;
+    abfs_snapshot_unref(s);
+    abfs_cache_invalidate(store->listing, LISTING);
+    return abfs_store_snapshot(store, error);
+}
+
 void abfs_store_invalidate(AbfsStore *store)
 {
     abfs_cache_invalidate(store->listing, NULL);
@@ -465,6 +477,7 @@ static gpointer put_into_snapshot(gpointer current, gpointer data)
     AbfsSnapshot *old = current;
     AbfsSnapshot *s = snapshot_new();
     s->wall_time = old->wall_time;
+    s->mono_time = old->mono_time;
     s->put_serial = old->put_serial + 1;
     s->puts = g_hash_table_new(g_str_hash, g_str_equal); /* keys borrowed from s's entries */
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;

@@ -107,6 +107,13 @@ void abfs_fs_on_stale(int errnum, const char *message, gpointer data)
     abfs_invalidate_later("/errors");
 }
 
+void abfs_fs_on_events_failure(int errnum, const char *message, gpointer data)
+{
+    AbfsFs *fs = data;
+    abfs_errlog_add(fs->errlog, "events", errnum, message);
+    abfs_invalidate_later("/errors");
+}
+
 void abfs_fs_on_change(const char *connection_id, int file, gpointer data)
 {
     (void)data;

@@ -37,6 +37,7 @@ static const AbfsNodeType *const table[] = {
     [ABFS_NODE_BY_NAME] = &abfs_node_by_name,
     [ABFS_NODE_BY_NAME_LINK] = &abfs_node_by_name_link,
     [ABFS_NODE_SCRATCH] = &abfs_node_scratch,
+    [ABFS_NODE_EVENTS] = &abfs_node_events,
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(table) == ABFS_NODE_KINDS);
 

@@ -81,6 +81,17 @@ typedef struct {
     /* chmod(2) and utimens(2): NULL accepts them and changes nothing (rsync, cp -p, editors). */
     int (*chmod)(const AbfsNode *node, mode_t mode, GError **error);
     int (*utimens)(const AbfsNode *node, const struct timespec tv[2], GError **error);
+    /* ---- a stream (Plan 9's blocking file: `events`): its open makes a stream handle
+     * (abfs_handle_stream) around a state of its own, and these act on that state ---- */
+    /* Takes up to size bytes of what is pending; with nothing pending, blocks until something is
+     * unless flags (the open file's, at this read) hold O_NONBLOCK (then EAGAIN). 0: its end. */
+    int (*read_stream)(const AbfsNode *node, gpointer stream, char *buf, size_t size, int flags, GError **error);
+    /* poll(2): *revents receives what is ready now (POLLIN when a read would not block); ph, when
+     * not NULL, is the stream's to keep (fuse_notify_poll() once something is pending, then
+     * fuse_pollhandle_destroy()). NULL member: an ordinary file, always ready. */
+    int (*poll)(const AbfsNode *node, gpointer stream, struct fuse_pollhandle *ph, unsigned *revents);
+    /* The last close of a stream (or the unmount of a file still open): frees stream. */
+    void (*release_stream)(const AbfsNode *node, gpointer stream);
 } AbfsNodeType;
 
 /* The functions of a kind. */
@@ -105,6 +116,8 @@ extern const AbfsNodeType abfs_node_actors, abfs_node_actor, abfs_node_actor_fil
 extern const AbfsNodeType abfs_node_by_name, abfs_node_by_name_link;
 /* node_scratch.c: editors' temporary files. */
 extern const AbfsNodeType abfs_node_scratch;
+/* node_events.c: events and events.json. */
+extern const AbfsNodeType abfs_node_events;
 
 /* rename(2): node_scratch.c. Scratch files move; a scratch onto an API-backed file commits it; an
  * API-backed file onto a scratch name leaves a copy (an editor's backup); anything else EPERM. */

@@ -158,8 +158,22 @@ static int op_read(const char *path, char *buf, size_t size, off_t offset, struc
     if (!h)
         return -EBADF;
     GError *err = NULL;
-    int rc = abfs_handle_read(h, buf, size, offset, &err);
+    int rc = abfs_handle_read(h, buf, size, offset, fi->flags, &err);
     return finish(rc, err, path, REPORT_ONCE);
+}
+
+/* poll(2), select(2), epoll: a stream (events) says when a read would not block; any other file
+ * is always ready. */
+static int op_poll(const char *path, struct fuse_file_info *fi, struct fuse_pollhandle *ph, unsigned *reventsp)
+{
+    (void)path;
+    AbfsHandle *h = abfs_handle_of(fi);
+    if (!h) {
+        if (ph)
+            fuse_pollhandle_destroy(ph);
+        return -EBADF;
+    }
+    return abfs_handle_poll(h, ph, reventsp);
 }
 
 static int op_write(const char *path, const char *buf, size_t size, off_t offset, struct fuse_file_info *fi)
@@ -399,6 +413,7 @@ static const struct fuse_operations operations = {
     .open = op_open,
     .create = op_create,
     .read = op_read,
+    .poll = op_poll,
     .write = op_write,
     .flush = op_flush,
     .fsync = op_fsync,

@@ -20,6 +20,13 @@ static const AbfsTreeName root_names[] = {
     {"destinations", ABFS_NODE_ACTORS, ABFS_ACTOR_DESTINATION},
 };
 
+/* Blocking streams of the root: reached by their name only, never listed, so that no tree walker
+ * (grep -r, cp -r, tar, rsync, find) opens one and waits forever, as with a job's `wait`. */
+static const AbfsTreeName root_streams[] = {
+    {"events", ABFS_NODE_EVENTS, 0},
+    {"events.json", ABFS_NODE_EVENTS, 1},
+};
+
 /* A connection directory holds these besides its connection_files rows. */
 static const AbfsTreeName connection_names[] = {
     {"state.json", ABFS_NODE_ARTIFACT, 0},
@@ -173,6 +180,9 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
     char **parts = g_strsplit(path + 1, "/", 6);
     guint n = g_strv_length(parts);
     const AbfsTreeName *top = n >= 1 ? find_name(ABFS_NODE_ROOT, parts[0]) : NULL;
+    for (guint i = 0; !top && n >= 1 && i < G_N_ELEMENTS(root_streams); i++)
+        if (strcmp(root_streams[i].name, parts[0]) == 0)
+            top = &root_streams[i];
     gboolean ok = FALSE;
     if (!top)
         ok = FALSE;

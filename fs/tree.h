@@ -29,7 +29,9 @@
  *   /connections/<id>/source      CONNECTION_LINK     (file 0: source, 1: destination)
  *   /settings                     SETTINGS            one settings.json per connection, for GitOps
  *   /settings/<id>.json           CONNECTION_FILE     (the row of settings.json)
- *   /settings/<other>             SCRATCH */
+ *   /settings/<other>             SCRATCH
+ *   /events, /events.json         EVENTS              (file 0: lines, 1: JSON lines) a blocking
+ *                                                     stream, reached by name only (never listed) */
 #ifndef ABFS_TREE_H
 #define ABFS_TREE_H
 
@@ -61,6 +63,7 @@ typedef enum {
     ABFS_NODE_ACTOR_CONNECTION_LINK,
     ABFS_NODE_CONNECTION_LINK,
     ABFS_NODE_REFRESH,
+    ABFS_NODE_EVENTS,
     ABFS_NODE_KINDS /* how many there are */
 } AbfsNodeKind;
 
@@ -87,7 +90,8 @@ typedef struct {
 } AbfsTreeName;
 
 /* The fixed names of a directory kind (ROOT, CONNECTION: besides the connection_files rows,
- * JOBS: besides the job ids), in listing order; *n receives how many. NULL for other kinds. */
+ * JOBS: besides the job ids), in listing order; *n receives how many. NULL for other kinds. The
+ * root's streams (events) are not among them: they are reached by name and never listed. */
 const AbfsTreeName *abfs_tree_names(AbfsNodeKind dir, guint *n);
 
 /* The name of the settings file of a connection in /settings: "<id>.json" (newly allocated). */

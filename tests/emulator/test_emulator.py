@@ -761,6 +761,23 @@ def test_job_listing_order_and_filters(emu):
     assert other == []
 
 
+def test_job_listing_updated_since(emu, public_schemas):
+    """What airbytefs's events poller asks: the workspace's jobs updated since a time, oldest
+    update first, in schema-valid pages."""
+    cid = by_name(emu, "Faker Demo")["connectionId"]
+    everything = emu.ok("GET", PUB + "/jobs?workspaceIds=%s&limit=100" % DEMO_WS)["data"]
+    assert everything  # the seed's historic jobs, updated long ago
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
+    query = "/jobs?workspaceIds=%s&updatedAtStart=%s&orderBy=updatedAt%%7CASC&limit=100&offset=0" % (DEMO_WS, since)
+    assert emu.ok("GET", PUB + query)["data"] == []
+    new = emu.ok("POST", PUB + "/jobs", {"connectionId": cid, "jobType": "sync"})
+    page = emu.ok("GET", PUB + query)
+    public_schemas.validate("JobsResponse", page)
+    assert [j["jobId"] for j in page["data"]] == [new["jobId"]]
+    status, _, body = emu.get(PUB + "/jobs?workspaceIds=%s&updatedAtStart=yesterday" % DEMO_WS)
+    assert status == 400 and "updatedAtStart" in body["detail"]
+
+
 # --- Config API ----------------------------------------------------------------------------------
 
 def test_config_jobs_and_logs(emu):
