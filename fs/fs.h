@@ -31,6 +31,9 @@ typedef struct {
     struct AbfsJobs *jobs;
     struct AbfsActors *actors;
     struct AbfsArtifacts *artifacts; /* state.json and catalog.json, kept for the TTL */
+    struct AbfsHealth *health;   /* connections' health, status/, jobs/running|failed */
+    struct AbfsWsJobs *wsjobs;   /* the root jobs/ */
+    struct AbfsRunLog *runlog;   /* jobs/running.log */
     gboolean allow_delete;  /* -o allow_delete: rmdir connections/<id> deletes it */
     gboolean delete_source; /* -o delete_source: ... and its source, if no other connection uses it */
     gboolean delete_destination;

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "connection_files.h"
+#include "health.h"
+#include "wsjobs.h"
 
 static GAsyncQueue *queue;
 static volatile sig_atomic_t hangup;
@@ -95,7 +97,10 @@ void abfs_refresh_all(AbfsFs *fs)
     abfs_jobs_invalidate(fs->jobs);
     abfs_actors_invalidate(fs->actors);
     abfs_artifacts_invalidate(fs->artifacts);
-    static const char *const roots[] = {"/connections", "/settings", "/by-name", "/sources", "/destinations"};
+    abfs_health_invalidate(fs->health);
+    abfs_wsjobs_invalidate(fs->wsjobs);
+    static const char *const roots[] = {"/connections", "/settings", "/by-name", "/sources", "/destinations", "/status",
+                                        "/jobs"};
     for (gsize i = 0; i < G_N_ELEMENTS(roots); i++)
         abfs_invalidate_later(roots[i]);
 }

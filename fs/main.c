@@ -22,6 +22,9 @@
 #include "replace.h"
 #include "resources.h"
 #include "scratch.h"
+#include "health.h"
+#include "runlog.h"
+#include "wsjobs.h"
 
 #define UNSET_UINT G_MAXUINT
 
@@ -56,6 +59,11 @@ typedef struct {
 /* libfuse 3.14 serves with at most 10 threads by default; readers of a job's `wait` hold one each
  * for as long as the job runs, so the default is larger and a quarter of it never waits. */
 #define DEFAULT_MAX_THREADS 64
+/* jobs/running.log: at most 16 MiB; started afresh once nobody read it for a minute; a job that
+ * ended is read for 3 s more (its last lines, past the jobs cache's 1 s TTL). */
+#define RUNNING_LOG_MAX_BYTES (16u * 1024 * 1024)
+#define RUNNING_LOG_IDLE_US (60 * G_USEC_PER_SEC)
+#define RUNNING_LOG_LINGER_US (3 * G_USEC_PER_SEC)
 
 #define OPT(t, p)                                                                                                      \
     {                                                                                                                  \
@@ -447,6 +455,9 @@ int main(int argc, char *argv[])
     abfs_store_set_stale_hook(fs.store, abfs_fs_on_stale, &fs);
     fs.errlog = abfs_errlog_new(100);
     fs.jobs = abfs_jobs_new(fs.client, opts.jobs, 1000);
+    fs.health = abfs_health_new(fs.client, fs.store, fs.cfg->cache_ttl_s * 1000);
+    fs.wsjobs = abfs_wsjobs_new(fs.client, fs.jobs, fs.cfg->workspace_id, opts.jobs, 1000);
+    fs.runlog = abfs_runlog_new(RUNNING_LOG_MAX_BYTES, RUNNING_LOG_IDLE_US, RUNNING_LOG_LINGER_US);
     fs.wait_timeout_s = opts.wait_timeout;
     if (opts.max_threads == 0 || opts.max_threads > 100000)
         opts.max_threads = DEFAULT_MAX_THREADS;
@@ -532,6 +543,9 @@ out_fuse:
 out_store:
     if (fs.events && abfs_events_stop(fs.events, 2000))
         abfs_events_free(fs.events);
+    abfs_runlog_free(fs.runlog);
+    abfs_wsjobs_free(fs.wsjobs);
+    abfs_health_free(fs.health);
     abfs_store_free(fs.store);
     abfs_errlog_free(fs.errlog);
     abfs_jobs_free(fs.jobs);

@@ -38,6 +38,16 @@ static const AbfsNodeType *const table[] = {
     [ABFS_NODE_BY_NAME_LINK] = &abfs_node_by_name_link,
     [ABFS_NODE_SCRATCH] = &abfs_node_scratch,
     [ABFS_NODE_EVENTS] = &abfs_node_events,
+    [ABFS_NODE_HEALTH_FILE] = &abfs_node_health_file,
+    [ABFS_NODE_STATUS] = &abfs_node_status,
+    [ABFS_NODE_STATUS_SUMMARY] = &abfs_node_status_summary,
+    [ABFS_NODE_STATUS_DIR] = &abfs_node_status_dir,
+    [ABFS_NODE_STATUS_LINK] = &abfs_node_status_link,
+    [ABFS_NODE_WSJOBS] = &abfs_node_wsjobs,
+    [ABFS_NODE_WSJOBS_LINK] = &abfs_node_wsjobs_link,
+    [ABFS_NODE_WSJOBS_SET] = &abfs_node_wsjobs_set,
+    [ABFS_NODE_WSJOBS_SET_LINK] = &abfs_node_wsjobs_set_link,
+    [ABFS_NODE_RUNNING_LOG] = &abfs_node_running_log,
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(table) == ABFS_NODE_KINDS);
 

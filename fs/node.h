@@ -92,6 +92,9 @@ typedef struct {
     int (*poll)(const AbfsNode *node, gpointer stream, struct fuse_pollhandle *ph, unsigned *revents);
     /* The last close of a stream (or the unmount of a file still open): frees stream. */
     void (*release_stream)(const AbfsNode *node, gpointer stream);
+    /* The names getxattr answers (NULL-terminated), for listxattr. NULL: user.airbyte.id and
+     * user.airbyte.url. */
+    const char *const *xattr_names;
 } AbfsNodeType;
 
 /* The functions of a kind. */
@@ -114,6 +117,13 @@ extern const AbfsNodeType abfs_node_actors, abfs_node_actor, abfs_node_actor_fil
     abfs_node_actor_connection_link;
 /* node_byname.c: by-name/. */
 extern const AbfsNodeType abfs_node_by_name, abfs_node_by_name_link;
+/* node_health.c: a connection's health, health.json and last_success. */
+extern const AbfsNodeType abfs_node_health_file;
+/* node_status.c: status/, its summary, one directory per health word and its links. */
+extern const AbfsNodeType abfs_node_status, abfs_node_status_summary, abfs_node_status_dir, abfs_node_status_link;
+/* node_wsjobs.c: jobs/ at the root, its links, running/ and failed/, running.log. */
+extern const AbfsNodeType abfs_node_wsjobs, abfs_node_wsjobs_link, abfs_node_wsjobs_set, abfs_node_wsjobs_set_link,
+    abfs_node_running_log;
 /* node_scratch.c: editors' temporary files. */
 extern const AbfsNodeType abfs_node_scratch;
 /* node_events.c: events and events.json. */
@@ -137,6 +147,8 @@ int abfs_node_getattr_link(const AbfsNode *node, struct stat *st, GError **error
 /* The extended attributes of a connection or an actor: user.airbyte.id (id) and user.airbyte.url
  * (url, taken); ENODATA for any other name. */
 int abfs_node_id_url_xattr(const char *name, const char *id, char *url, char **value);
+/* user.airbyte.health of connection node->id: its health word (node_health.c). */
+int abfs_node_health_xattr(const AbfsNode *node, char **value, GError **error);
 /* getattr of a read-only file sized by its type's read_text (read when stat'ed). */
 int abfs_node_getattr_text(const AbfsNode *node, struct stat *st, GError **error);
 /* Whether open(2)'s flags ask to write (or truncate). */

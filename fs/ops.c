@@ -357,15 +357,20 @@ static int op_listxattr(const char *path, char *list, size_t size)
     AbfsNode node;
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
-    if (!abfs_node_type(node.kind)->getxattr)
+    const AbfsNodeType *type = abfs_node_type(node.kind);
+    if (!type->getxattr)
         return 0;
-    static const char names[] = "user.airbyte.id\0user.airbyte.url"; /* + the final NUL */
-    if (size == 0)
-        return sizeof names;
-    if (size < sizeof names)
-        return -ERANGE;
-    memcpy(list, names, sizeof names);
-    return sizeof names;
+    static const char *const id_url[] = {"user.airbyte.id", "user.airbyte.url", NULL};
+    GString *names = g_string_new(NULL);
+    for (const char *const *n = type->xattr_names ? type->xattr_names : id_url; *n; n++)
+        g_string_append_len(names, *n, (gssize)strlen(*n) + 1); /* each with its NUL */
+    int rc = (int)names->len;
+    if (size > 0 && size < names->len)
+        rc = -ERANGE;
+    else if (size > 0)
+        memcpy(list, names->str, names->len);
+    g_string_free(names, TRUE);
+    return rc;
 }
 
 static int op_statfs(const char *path, struct statvfs *st)
