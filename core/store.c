@@ -527,8 +527,17 @@ void abfs_store_put_connection(AbfsStore *store, json_object *conn)
     char *id = g_strdup(abfs_json_string(conn, "connectionId"));
     Put put = {store, id, abfs_json_compact(conn)};
     json_object_put(conn);
+    gboolean placed = id && abfs_cache_update(store->listing, LISTING, put_into_snapshot, &put);
+    if (id && !placed && !abfs_cache_is_cold(store->listing, LISTING)) {
+        /* The first walk is in flight: what it read may predate this answer, and it installs
+         * its listing with nothing to merge it with (and forgets the connections read alone).
+         * Wait for it, then put the answer into its listing. */
+        AbfsSnapshot *s = abfs_cache_get(store->listing, LISTING, walk, store, NULL);
+        abfs_snapshot_unref(s);
+        placed = abfs_cache_update(store->listing, LISTING, put_into_snapshot, &put);
+    }
     /* Without a listing yet, a connection read alone takes its new value. */
-    if (id && !abfs_cache_update(store->listing, LISTING, put_into_snapshot, &put))
+    if (id && !placed)
         abfs_cache_update(store->singles, id, put_into_single, &put);
     g_free(put.text);
     g_free(id);
