@@ -1,5 +1,6 @@
 /* artifacts.c — state.json and catalog.json over the Config API (artifacts.h). */
 #include "artifacts.h"
+#include "cache.h"
 #include "error.h"
 #include "json_util.h"
 #include "resources.h"
@@ -139,4 +140,118 @@ gboolean abfs_artifact_write(AbfsClient *client, const char *connection_id, Abfs
     if (!ok)
         explain_missing_config_api(client, error);
     return ok;
+}
+
+/* ---- the cache ---- */
+
+struct AbfsArtifacts {
+    AbfsClient *client; /* set at creation, then read-only */
+    AbfsCache *files;   /* "<kind>:<connection id>" → Kept (cache.h: thread-safe by itself) */
+};
+
+/* A fetched text, or the refusal of a server without the Config API: immutable once made,
+ * shared by reference (atomic reference count). */
+typedef struct {
+    char *text;
+    int code; /* with message: ENOTSUP, and text NULL */
+    char *message;
+} Kept;
+
+static void kept_clear(gpointer p)
+{
+    Kept *k = p;
+    g_free(k->text);
+    g_free(k->message);
+}
+
+static gpointer kept_ref(gpointer p)
+{
+    return g_atomic_rc_box_acquire(p);
+}
+
+static void kept_unref(gpointer p)
+{
+    g_atomic_rc_box_release_full(p, kept_clear);
+}
+
+static char *key_of(const char *connection_id, AbfsArtifact kind)
+{
+    return g_strdup_printf("%c:%s", kind == ABFS_ARTIFACT_STATE ? 's' : 'c', connection_id);
+}
+
+/* The cache's fetch: the file's text, or a kept ENOTSUP (it will not change within the TTL). */
+static gpointer fetch_kept(const char *key, gpointer previous, gpointer data, GError **error)
+{
+    (void)previous;
+    AbfsArtifacts *a = data;
+    AbfsArtifact kind = key[0] == 's' ? ABFS_ARTIFACT_STATE : ABFS_ARTIFACT_CATALOG;
+    GError *err = NULL;
+    char *text = abfs_artifact_read(a->client, key + 2, kind, &err);
+    if (!text && err->code != ENOTSUP) {
+        g_propagate_error(error, err);
+        return NULL;
+    }
+    Kept *k = g_atomic_rc_box_new0(Kept);
+    k->text = text;
+    if (err) {
+        k->code = err->code;
+        k->message = g_strdup(err->message);
+        g_error_free(err);
+    }
+    return k;
+}
+
+AbfsArtifacts *abfs_artifacts_new(AbfsClient *client, guint ttl_ms)
+{
+    AbfsArtifacts *a = g_new0(AbfsArtifacts, 1);
+    a->client = client;
+    AbfsCacheOptions options = {.ttl_ms = ttl_ms, .copy = kept_ref, .free = kept_unref};
+    a->files = abfs_cache_new(&options);
+    return a;
+}
+
+void abfs_artifacts_free(AbfsArtifacts *artifacts)
+{
+    if (!artifacts)
+        return;
+    abfs_cache_free(artifacts->files);
+    g_free(artifacts);
+}
+
+char *abfs_artifacts_text(AbfsArtifacts *artifacts, const char *connection_id, AbfsArtifact kind, GError **error)
+{
+    char *key = key_of(connection_id, kind);
+    Kept *k = abfs_cache_get(artifacts->files, key, fetch_kept, artifacts, error);
+    g_free(key);
+    if (!k)
+        return NULL;
+    char *text = g_strdup(k->text);
+    if (!text)
+        g_set_error_literal(error, ABFS_ERROR, k->code, k->message);
+    kept_unref(k);
+    return text;
+}
+
+gboolean abfs_artifacts_write(AbfsArtifacts *artifacts, const char *connection_id, AbfsArtifact kind,
+                              const char *text, gsize len, GError **error)
+{
+    gboolean ok = abfs_artifact_write(artifacts->client, connection_id, kind, text, len, error);
+    char *key = key_of(connection_id, kind);
+    abfs_cache_forget(artifacts->files, key); /* written, refused or unknown: read it again */
+    g_free(key);
+    return ok;
+}
+
+void abfs_artifacts_forget(AbfsArtifacts *artifacts, const char *connection_id)
+{
+    for (AbfsArtifact kind = ABFS_ARTIFACT_STATE; kind <= ABFS_ARTIFACT_CATALOG; kind++) {
+        char *key = key_of(connection_id, kind);
+        abfs_cache_forget(artifacts->files, key);
+        g_free(key);
+    }
+}
+
+void abfs_artifacts_invalidate(AbfsArtifacts *artifacts)
+{
+    abfs_cache_invalidate(artifacts->files, NULL);
 }

@@ -25,4 +25,28 @@ gboolean abfs_artifact_validate(AbfsArtifact kind, const char *text, gsize len, 
 gboolean abfs_artifact_write(AbfsClient *client, const char *connection_id, AbfsArtifact kind, const char *text,
                              gsize len, GError **error);
 
+/* ---- the cache: what stat, du, ls -l and open see ----
+ * Each connection's state.json and catalog.json text, or the Config API's ENOTSUP (it is missing),
+ * is kept for ttl_ms, so that sizing a file (stat) and then reading it costs one request, and a
+ * walker going over the tree twice within the TTL costs none. Concurrent readers of one file share
+ * one request (cache.h). A write through abfs_artifacts_write() and the end of one of the
+ * connection's jobs (abfs_artifacts_forget()) drop what was kept. */
+typedef struct AbfsArtifacts AbfsArtifacts;
+
+AbfsArtifacts *abfs_artifacts_new(AbfsClient *client, guint ttl_ms);
+void abfs_artifacts_free(AbfsArtifacts *artifacts);
+
+/* The file's text (as abfs_artifact_read()), from the cache when fresh; newly allocated. */
+char *abfs_artifacts_text(AbfsArtifacts *artifacts, const char *connection_id, AbfsArtifact kind, GError **error);
+
+/* abfs_artifact_write(), then drops the kept text of the file. */
+gboolean abfs_artifacts_write(AbfsArtifacts *artifacts, const char *connection_id, AbfsArtifact kind,
+                              const char *text, gsize len, GError **error);
+
+/* Drops what is kept of one connection's files (a job of it ended or started). */
+void abfs_artifacts_forget(AbfsArtifacts *artifacts, const char *connection_id);
+
+/* Makes every next read fetch again (SIGHUP, .refresh). */
+void abfs_artifacts_invalidate(AbfsArtifacts *artifacts);
+
 #endif

@@ -139,6 +139,9 @@ gpointer abfs_cache_get(AbfsCache *cache, const char *key, AbfsCacheFetch fetch,
     gpointer out = NULL, stale_value = NULL;
     gint64 stale_age = 0;
     if (fresh) {
+        /* Forgotten while it was fetched: the answer may predate what made it be forgotten (a
+         * write), so the callers get it but the next get fetches again. */
+        gboolean forgotten = !slot->value && slot->changes != changes;
         if (slot->value && slot->changes != changes && cache->opt.merge)
             fresh = cache->opt.merge(fresh, previous, slot->value, cache->opt.data);
         if (slot->value)
@@ -146,7 +149,7 @@ gpointer abfs_cache_get(AbfsCache *cache, const char *key, AbfsCacheFetch fetch,
         slot->value = fresh;
         slot->fetched_at = now;
         slot->serve_until = 0;
-        slot->stale = FALSE;
+        slot->stale = forgotten;
         out = cache->opt.copy(fresh);
     } else {
         slot->last_error = g_error_copy(err);

@@ -20,6 +20,8 @@ struct AbfsJobs {
     AbfsCache *lists; /* connection id → GPtrArray of job-id strings, newest first (immutable) */
     AbfsCache *jobs;  /* job id → json_object JobResponse (callers get deep copies) */
     AbfsCache *logs;  /* job id → CachedLog */
+    void (*end_hook)(const char *connection_id, gpointer data); /* set before any read */
+    gpointer end_hook_data;
 };
 
 typedef struct {
@@ -94,6 +96,12 @@ AbfsJobs *abfs_jobs_new(AbfsClient *client, guint keep, guint ttl_ms)
     return jobs;
 }
 
+void abfs_jobs_set_end_hook(AbfsJobs *jobs, void (*hook)(const char *connection_id, gpointer data), gpointer data)
+{
+    jobs->end_hook = hook;
+    jobs->end_hook_data = data;
+}
+
 void abfs_jobs_free(AbfsJobs *jobs)
 {
     if (!jobs)
@@ -127,6 +135,11 @@ static void remember(AbfsJobs *jobs, json_object *job)
     else
         json_object_put(job);
     g_free(id);
+}
+
+void abfs_jobs_remember(AbfsJobs *jobs, json_object *job)
+{
+    remember(jobs, job_copy(job));
 }
 
 static gpointer copy_string(gconstpointer s, gpointer data)
@@ -183,7 +196,6 @@ GPtrArray *abfs_jobs_recent(AbfsJobs *jobs, const char *connection_id, GError **
 /* The jobs cache's fetch: GET /jobs/{id}. */
 static gpointer read_job(const char *job_id, gpointer previous, gpointer data, GError **error)
 {
-    (void)previous;
     AbfsJobs *jobs = data;
     char *path = g_strdup_printf("/jobs/%s", job_id);
     json_object *job = NULL;
@@ -196,6 +208,8 @@ static gpointer read_job(const char *job_id, gpointer previous, gpointer data, G
         g_set_error(error, ABFS_ERROR, EIO, "GET /jobs/%s: the answer is not a job", job_id);
         return NULL;
     }
+    if (jobs->end_hook && job_final(job) && !(previous && job_final(previous)) && abfs_json_string(job, "connectionId"))
+        jobs->end_hook(abfs_json_string(job, "connectionId"), jobs->end_hook_data);
     return job;
 }
 

@@ -17,11 +17,20 @@ typedef struct AbfsJobs AbfsJobs;
 AbfsJobs *abfs_jobs_new(AbfsClient *client, guint keep, guint ttl_ms);
 void abfs_jobs_free(AbfsJobs *jobs);
 
+/* Calls hook(connection id, data) when a job is first seen final (read from the API in a final state
+ * after being seen running, or for the first time): what the job changed (a connection's state)
+ * may be read again. Called from the reading thread with no lock held; set before any read. */
+void abfs_jobs_set_end_hook(AbfsJobs *jobs, void (*hook)(const char *connection_id, gpointer data), gpointer data);
+
 /* Drops the cached lists and unfinished jobs (finished jobs and their logs never change). */
 void abfs_jobs_invalidate(AbfsJobs *jobs);
 
 /* TRUE for succeeded, failed and cancelled (incomplete and queued are not final). */
 gboolean abfs_job_status_is_final(const char *status);
+
+/* Keeps job (a JobResponse read just now by another listing, e.g. the workspace's; borrowed) as
+ * if it had been read alone, so that its files cost no request of their own. */
+void abfs_jobs_remember(AbfsJobs *jobs, json_object *job);
 
 /* The most recent jobs of a connection, newest first: a newly allocated array of job-id strings. */
 GPtrArray *abfs_jobs_recent(AbfsJobs *jobs, const char *connection_id, GError **error);

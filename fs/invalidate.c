@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "connection_files.h"
+#include "health.h"
+#include "wsjobs.h"
 
 static GAsyncQueue *queue;
 static volatile sig_atomic_t hangup;
@@ -95,7 +97,11 @@ void abfs_refresh_all(AbfsFs *fs)
     abfs_jobs_invalidate(fs->jobs);
     abfs_actors_invalidate(fs->actors);
     abfs_tags_invalidate(fs->tags);
-    static const char *const roots[] = {"/connections", "/settings", "/by-name", "/sources", "/destinations", "/tags"};
+    abfs_artifacts_invalidate(fs->artifacts);
+    abfs_health_invalidate(fs->health);
+    abfs_wsjobs_invalidate(fs->wsjobs);
+    static const char *const roots[] = {"/connections", "/settings", "/by-name", "/sources", "/destinations", "/status",
+                                        "/jobs", "/tags"};
     for (gsize i = 0; i < G_N_ELEMENTS(roots); i++)
         abfs_invalidate_later(roots[i]);
 }
@@ -104,6 +110,13 @@ void abfs_fs_on_stale(int errnum, const char *message, gpointer data)
 {
     AbfsFs *fs = data;
     abfs_errlog_add(fs->errlog, "connections", errnum, message);
+    abfs_invalidate_later("/errors");
+}
+
+void abfs_fs_on_events_failure(int errnum, const char *message, gpointer data)
+{
+    AbfsFs *fs = data;
+    abfs_errlog_add(fs->errlog, "events", errnum, message);
     abfs_invalidate_later("/errors");
 }
 

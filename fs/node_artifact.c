@@ -1,6 +1,7 @@
 /* node_artifact.c — connections/<id>/state.json and catalog.json: what Airbyte keeps for a
  * connection besides its settings, read and written through the Config API (artifacts.h). Their
- * content is fetched when they are stat'ed or opened, never with the listing. */
+ * content is fetched when they are stat'ed or opened, never with the listing, and kept for the
+ * TTL (a stat then an open, or a second walk, cost one request). */
 #include "node.h"
 #include "handles.h"
 
@@ -14,7 +15,7 @@ static int artifact_read_text(const AbfsNode *node, char **text, GError **error)
     int rc = abfs_node_connection_exists(node, error);
     if (rc < 0)
         return rc;
-    *text = abfs_artifact_read(abfs_fs()->client, node->id, (AbfsArtifact)node->file, error);
+    *text = abfs_artifacts_text(abfs_fs()->artifacts, node->id, (AbfsArtifact)node->file, error);
     return *text ? 0 : -EIO;
 }
 
@@ -25,7 +26,7 @@ static int artifact_getattr(const AbfsNode *node, struct stat *st, GError **erro
         return rc;
     /* Sized by reading it; if the Config API cannot say, the file still lists (size 0) and
      * opening it reports why. */
-    char *text = abfs_artifact_read(abfs_fs()->client, node->id, (AbfsArtifact)node->file, NULL);
+    char *text = abfs_artifacts_text(abfs_fs()->artifacts, node->id, (AbfsArtifact)node->file, NULL);
     abfs_stat_file(st, 0644, text ? strlen(text) : 0, abfs_fs()->mount_time);
     g_free(text);
     return 0;
@@ -47,7 +48,7 @@ static int artifact_open(const AbfsNode *node, int flags, AbfsHandle **handle, G
     }
     /* A writer that does not truncate starts from the current text, when it can be read. */
     char *text =
-        (flags & O_TRUNC) ? NULL : abfs_artifact_read(abfs_fs()->client, node->id, (AbfsArtifact)node->file, NULL);
+        (flags & O_TRUNC) ? NULL : abfs_artifacts_text(abfs_fs()->artifacts, node->id, (AbfsArtifact)node->file, NULL);
     *handle = abfs_handle_buffer(node->path, node, text, NULL);
     g_free(text);
     abfs_handle_set_direct_io(*handle);
@@ -58,7 +59,7 @@ static int artifact_commit(const AbfsNode *node, AbfsEntry *base, const char *te
 {
     (void)base;
     AbfsFs *fs = abfs_fs();
-    if (!abfs_artifact_write(fs->client, node->id, (AbfsArtifact)node->file, text, len, error))
+    if (!abfs_artifacts_write(fs->artifacts, node->id, (AbfsArtifact)node->file, text, len, error))
         return -EIO;
     if (node->file == ABFS_ARTIFACT_CATALOG)
         abfs_store_invalidate(fs->store); /* the catalog is the connection's streams */

@@ -3,6 +3,7 @@
 #include "tree.h"
 #include "actors.h"
 #include "connection_files.h"
+#include "health.h"
 #include "jobs.h"
 #include "resources.h"
 
@@ -23,6 +24,15 @@ static const AbfsTreeName root_names[] = {
     {"apply", ABFS_NODE_APPLY, -1},
     {"sources", ABFS_NODE_ACTORS, ABFS_ACTOR_SOURCE},
     {"destinations", ABFS_NODE_ACTORS, ABFS_ACTOR_DESTINATION},
+    {"status", ABFS_NODE_STATUS, -1},
+    {"jobs", ABFS_NODE_WSJOBS, -1},
+};
+
+/* Blocking streams of the root: reached by their name only, never listed, so that no tree walker
+ * (grep -r, cp -r, tar, rsync, find) opens one and waits forever, as with a job's `wait`. */
+static const AbfsTreeName root_streams[] = {
+    {"events", ABFS_NODE_EVENTS, 0},
+    {"events.json", ABFS_NODE_EVENTS, 1},
 };
 
 /* A connection directory holds these besides its connection_files rows. */
@@ -33,6 +43,21 @@ static const AbfsTreeName connection_names[] = {
     {"destination", ABFS_NODE_CONNECTION_LINK, 1},
     {"run", ABFS_NODE_RUN, -1},
     {"jobs", ABFS_NODE_JOBS, -1},
+    {"health", ABFS_NODE_HEALTH_FILE, 0},
+    {"health.json", ABFS_NODE_HEALTH_FILE, 1},
+    {"last_success", ABFS_NODE_HEALTH_FILE, 2},
+};
+
+/* status/ holds summary besides one directory per health word (health.h). */
+static const AbfsTreeName status_names[] = {
+    {"summary", ABFS_NODE_STATUS_SUMMARY, -1},
+};
+
+/* The root's jobs/ holds these besides the job ids. */
+static const AbfsTreeName wsjobs_names[] = {
+    {"running", ABFS_NODE_WSJOBS_SET, 0},
+    {"failed", ABFS_NODE_WSJOBS_SET, 1},
+    {"running.log", ABFS_NODE_RUNNING_LOG, -1},
 };
 
 /* jobs/ holds these besides the job ids (latest only while there is a job). */
@@ -47,6 +72,8 @@ const AbfsTreeName *abfs_tree_names(AbfsNodeKind dir, guint *n)
     case ABFS_NODE_ROOT: *n = G_N_ELEMENTS(root_names); return root_names;
     case ABFS_NODE_CONNECTION: *n = G_N_ELEMENTS(connection_names); return connection_names;
     case ABFS_NODE_JOBS: *n = G_N_ELEMENTS(jobs_names); return jobs_names;
+    case ABFS_NODE_STATUS: *n = G_N_ELEMENTS(status_names); return status_names;
+    case ABFS_NODE_WSJOBS: *n = G_N_ELEMENTS(wsjobs_names); return wsjobs_names;
     default: *n = 0; return NULL;
     }
 }
@@ -82,6 +109,53 @@ static gboolean set_leaf(AbfsNode *node, AbfsNodeKind kind, const char *leaf)
         return FALSE;
     g_strlcpy(node->leaf, leaf, sizeof node->leaf);
     return set_kind(node, kind);
+}
+
+/* A job id: digits only, short enough for node->job. */
+static gboolean set_job(AbfsNode *node, const char *id)
+{
+    gsize len = strlen(id);
+    if (len == 0 || len >= sizeof node->job)
+        return FALSE;
+    for (gsize i = 0; i < len; i++)
+        if (!g_ascii_isdigit(id[i]))
+            return FALSE;
+    g_strlcpy(node->job, id, sizeof node->job);
+    return TRUE;
+}
+
+/* /status/...: parts[0] is "status". */
+static gboolean parse_status(char **parts, guint n, AbfsNode *node)
+{
+    if (n == 1)
+        return set_kind(node, ABFS_NODE_STATUS);
+    const AbfsTreeName *fixed = n == 2 ? find_name(ABFS_NODE_STATUS, parts[1]) : NULL;
+    if (fixed)
+        return set_kind(node, fixed->kind);
+    const char *const *words = abfs_health_words();
+    for (int i = 0; words[i]; i++)
+        if (strcmp(words[i], parts[1]) == 0) {
+            node->file = i;
+            return n == 2 ? set_kind(node, ABFS_NODE_STATUS_DIR)
+                          : n == 3 && set_leaf(node, ABFS_NODE_STATUS_LINK, parts[2]);
+        }
+    return FALSE;
+}
+
+/* /jobs/... at the root: parts[0] is "jobs". */
+static gboolean parse_wsjobs(char **parts, guint n, AbfsNode *node)
+{
+    if (n == 1)
+        return set_kind(node, ABFS_NODE_WSJOBS);
+    const AbfsTreeName *fixed = find_name(ABFS_NODE_WSJOBS, parts[1]);
+    if (fixed) {
+        node->file = fixed->file;
+        if (n == 2)
+            return set_kind(node, fixed->kind);
+        return n == 3 && fixed->kind == ABFS_NODE_WSJOBS_SET && set_job(node, parts[2]) &&
+               set_kind(node, ABFS_NODE_WSJOBS_SET_LINK);
+    }
+    return n == 2 && set_job(node, parts[1]) && set_kind(node, ABFS_NODE_WSJOBS_LINK);
 }
 
 /* The part of a path below /connections/<id>/jobs: rest[0..n). */
@@ -206,6 +280,9 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
     char **parts = g_strsplit(path + 1, "/", 6);
     guint n = g_strv_length(parts);
     const AbfsTreeName *top = n >= 1 ? find_name(ABFS_NODE_ROOT, parts[0]) : NULL;
+    for (guint i = 0; !top && n >= 1 && i < G_N_ELEMENTS(root_streams); i++)
+        if (strcmp(root_streams[i].name, parts[0]) == 0)
+            top = &root_streams[i];
     gboolean ok = FALSE;
     if (!top)
         ok = FALSE;
@@ -222,6 +299,10 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
         g_strlcpy(node->parent, "/staging", sizeof node->parent);
         ok = set_kind(node, ABFS_NODE_SCRATCH);
     }
+    else if (top->kind == ABFS_NODE_STATUS)
+        ok = parse_status(parts, n, node);
+    else if (top->kind == ABFS_NODE_WSJOBS)
+        ok = parse_wsjobs(parts, n, node);
     else if (top->kind == ABFS_NODE_BY_NAME)
         ok = n == 1 ? set_kind(node, ABFS_NODE_BY_NAME) : n == 2 && set_leaf(node, ABFS_NODE_BY_NAME_LINK, parts[1]);
     else if (n == 1) {

@@ -41,7 +41,19 @@
  *   /tags/<name>                  TAG                 (leaf: the tag's name as listed)
  *   /tags/<name>/color            TAG_COLOR
  *   /tags/<name>/connections      TAG_CONNECTIONS     links to the connections that carry it
- *   /tags/<name>/connections/<l>  TAG_CONNECTION_LINK (sub: the link name, as in by-name/) */
+ *   /tags/<name>/connections/<l>  TAG_CONNECTION_LINK (sub: the link name, as in by-name/)
+ *   /connections/<id>/health      HEALTH_FILE         (file 0: health, 1: health.json, 2: last_success)
+ *   /status                       STATUS              one directory per health word, and summary
+ *   /status/summary               STATUS_SUMMARY
+ *   /status/<word>                STATUS_DIR          (file: the word's index in health.h's words)
+ *   /status/<word>/<name>         STATUS_LINK         (leaf: the link name, as in by-name/)
+ *   /jobs                         WSJOBS              the workspace's newest jobs, running/, failed/
+ *   /jobs/<job>                   WSJOBS_LINK         (job: the id)
+ *   /jobs/running, /jobs/failed   WSJOBS_SET          (file 0: running, 1: failed)
+ *   /jobs/running/<job>           WSJOBS_SET_LINK     (file as above; job: the id)
+ *   /jobs/running.log             RUNNING_LOG         the running jobs' logs, prefixed
+ *   /events, /events.json         EVENTS              (file 0: lines, 1: JSON lines) a blocking
+ *                                                     stream, reached by name only (never listed) */
 #ifndef ABFS_TREE_H
 #define ABFS_TREE_H
 
@@ -84,6 +96,17 @@ typedef enum {
     ABFS_NODE_PLAN,
     ABFS_NODE_PLAN_JSON,
     ABFS_NODE_APPLY,
+    ABFS_NODE_EVENTS,
+    ABFS_NODE_HEALTH_FILE,
+    ABFS_NODE_STATUS,
+    ABFS_NODE_STATUS_SUMMARY,
+    ABFS_NODE_STATUS_DIR,
+    ABFS_NODE_STATUS_LINK,
+    ABFS_NODE_WSJOBS,
+    ABFS_NODE_WSJOBS_LINK,
+    ABFS_NODE_WSJOBS_SET,
+    ABFS_NODE_WSJOBS_SET_LINK,
+    ABFS_NODE_RUNNING_LOG,
     ABFS_NODE_KINDS /* how many there are */
 } AbfsNodeKind;
 
@@ -111,7 +134,9 @@ typedef struct {
 } AbfsTreeName;
 
 /* The fixed names of a directory kind (ROOT, CONNECTION: besides the connection_files rows,
- * JOBS: besides the job ids), in listing order; *n receives how many. NULL for other kinds. */
+ * JOBS: besides the job ids, STATUS: besides the words, WSJOBS: besides the job ids), in listing
+ * order; *n receives how many. NULL for other kinds. The root's streams (events) are not among
+ * them: they are reached by name and never listed. */
 const AbfsTreeName *abfs_tree_names(AbfsNodeKind dir, guint *n);
 
 /* The name of the settings file of a connection in /settings: "<id>.json" (newly allocated). */

@@ -302,3 +302,19 @@ def test_wait_tells_success_by_exit_status(jmount, job_emulator):
     r = run(f"cat {d}/jobs/{job}/wait")
     assert r.returncode == 1 and r.stdout == "cancelled\n"
     assert "Operation canceled" in r.stderr
+
+
+def test_state_is_kept_for_the_ttl_and_read_again_when_a_job_ends(jmount, job_emulator):
+    """state.json is fetched once and kept for the TTL (stat, then cat: one request), and the end of
+    a job airbytefs sees drops it: after a clear, `cat wait` then `cat state.json` shows the
+    emptied state, not the kept one."""
+    cid = conn_named(job_emulator, "Postgres → Snowflake")
+    d = jmount / "connections" / cid
+    job_emulator.reset_requests()
+    os.stat(d / "state.json")
+    before = json.loads((d / "state.json").read_text())
+    assert before["stateType"] != "not_set"
+    assert job_emulator.route_count("POST /api/v1/state/get") == 1
+    assert run(f"echo clear > {d}/run").returncode == 0
+    assert run(f"cat {d}/jobs/latest/wait").stdout == "succeeded\n"
+    assert json.loads((d / "state.json").read_text())["stateType"] == "not_set"

@@ -60,6 +60,7 @@ def expected_files(conn, web_root):
         "prefix": conn.get("prefix", "") + "\n",
         "enabled": ("true" if conn["status"] == "active" else "false") + "\n",
         "status": conn["status"] + "\n",
+        "status_reason": conn.get("statusReason", "") + "\n",
         "schedule": sched + "\n",
         "streams": streams,
         "tags": "".join(n + "\n" for n in sorted({t["name"] for t in conn.get("tags", [])})),
@@ -91,7 +92,7 @@ def test_every_file_content_and_size(mount, emulator):
         d = mount / "connections" / cid
         files = expected_files(conn, web_root)
         assert sorted(os.listdir(d)) == sorted([*files, "run", "jobs", "state.json", "catalog.json",
-                                              "source", "destination"])
+                                              "source", "destination", "health", "health.json", "last_success"])
         for name, want in files.items():
             got = run(f"cat '{d / name}'").stdout
             if name in JSON_FILES:

@@ -31,11 +31,15 @@ def running(slow_jobs):
 
 WALKERS = [
     "grep -r zzz-not-there {c} ; test $? = 1",
-    "cp -r {c} {tmp}/copy && diff -r --no-dereference {tmp}/copy {c}",
-    "rsync -a {c}/ {tmp}/rsync/",
+    # the running job's files change while it runs (pending -> running, its log): not compared
+    "cp -r {c} {tmp}/copy && diff -r --no-dereference -x {job} {tmp}/copy {c}",
+    "rsync -a {c}/ {tmp}/rsync/ && diff -r --no-dereference -x {job} {tmp}/rsync {c}",
     "diff -r {d}/jobs {d}/jobs",
-    "tar -cf {tmp}/backup.tar -C {c} .",
+    "tar -cf {tmp}/backup.tar -C {c} . && mkdir {tmp}/x && tar -xf {tmp}/backup.tar -C {tmp}/x"
+    " && diff -r --no-dereference -x {job} {tmp}/x {c}",
     "find {c} -type f -exec cat {{}} + > /dev/null",
+    "du -a {c} > /dev/null",
+    "gio list -a 'standard::*' {d} > /dev/null && gio list -a 'standard::*' {d}/jobs/latest/ > /dev/null",
 ]
 
 
@@ -47,7 +51,7 @@ def test_walkers_finish_and_exit_0_while_a_job_runs(running, tmp_path, walker):
     job = os.readlink(d / "jobs" / "latest")
     assert "wait" not in os.listdir(d / "jobs" / job)
     start = time.monotonic()
-    r = run(walker.format(c=m / "connections", d=d, tmp=tmp_path), timeout=30)
+    r = run(walker.format(c=m / "connections", d=d, tmp=tmp_path, job=job), timeout=30)
     took = time.monotonic() - start
     assert took < 5, f"{walker} took {took:.1f} s"
     assert r.returncode == 0, r.stderr[-2000:]
@@ -76,20 +80,71 @@ def test_wait_by_name_still_blocks(running):
     assert out == b"cancelled\n"
 
 
-def test_find_by_name_reads_no_file(slow_jobs, tmp_path):
-    """find learns each entry's type from the listing (d_type), so `find -name settings.json`
-    stats nothing and reads no file: no Config API request (state.json, catalog.json), only the
-    listing walk and each connection's job list (find walks into jobs/)."""
-    slow_jobs.reset()
-    m = Mount(slow_jobs)
-    try:
-        os.listdir(m / "connections")
+def test_find_by_name_costs_the_listings_only(running, slow_jobs):
+    """find learns each entry's type from the listing (d_type), so `find MOUNT -name settings.json`
+    over the whole mount stats nothing and reads no file while a job runs: exactly the listing walk
+    (the connections, each connection's job list, the root jobs/, sources and destinations) and
+    one health report for status/ (one batch status call), nothing else of the Config API."""
+    m, d = running
+    slow_jobs.reset_requests()
+    start = time.monotonic()
+    r = run(f"find {m.path} -name settings.json", timeout=30)
+    assert time.monotonic() - start < 5
+    assert r.returncode == 0, r.stderr
+    n = len(slow_jobs.connections())
+    assert len(r.stdout.split()) == n
+    routes = slow_jobs.requests()["routes"]
+    assert routes.pop("GET /api/public/v1/connections", 0) <= 1  # within the TTL: none
+    assert routes.pop("GET /api/public/v1/jobs") == n + 1  # and the root jobs/
+    assert routes.pop("POST /api/v1/connections/status") == 1  # status/<word>/: one report
+    assert routes.pop("GET /api/public/v1/sources", 0) <= 1
+    assert routes.pop("GET /api/public/v1/destinations", 0) <= 1
+    assert routes == {}, routes
+
+
+def test_du_costs_the_walk_and_one_request_per_expensive_file(running, slow_jobs):
+    """du -a stats every file: the listing walk, then one request per file whose size is exact only
+    once fetched (state.json, catalog.json, a job's log), and each is kept for the TTL: a cat of
+    what du sized costs nothing more."""
+    m, d = running
+    slow_jobs.reset_requests()
+    r = run(f"du -a {m.path}/connections", timeout=30)
+    assert r.returncode == 0, r.stderr
+    n = len(slow_jobs.connections())
+    jobs = sum(1 for j in slow_jobs.state()["jobs"])
+    routes = slow_jobs.requests()["routes"]
+    assert routes.pop("GET /api/public/v1/connections") == 1
+    assert routes.pop("GET /api/public/v1/jobs") == n  # each connection's jobs/
+    assert routes.pop("POST /api/v1/state/get") == n
+    assert routes.pop("POST /api/v1/web_backend/connections/get") == n
+    assert routes.pop("POST /api/v1/jobs/get") <= jobs  # each log once (a running one may be re-read)
+    assert routes.pop("POST /api/v1/connections/status") == 1  # the health files: one report
+    assert routes == {}, routes
+    slow_jobs.reset_requests()
+    for cid in slow_jobs.connections():
+        c = m / "connections" / cid
+        assert (c / "state.json").read_text() and (c / "catalog.json").read_text()
+    assert slow_jobs.requests()["routes"] == {}
+
+
+def test_a_file_manager_opening_a_connection_sizes_each_file_once(running, slow_jobs):
+    """gio (GNOME's file manager layer) lists a connection directory with every attribute: nothing
+    blocks on the running job, the only Config API requests are the one each of state.json and
+    catalog.json needs for an exact size, and the health report (one for every connection) (backups need it: tar and rsync copy st_size bytes), and
+    opening the directory again within the TTL asks none."""
+    m, d = running
+    os.listdir(m / "connections")
+    for attempt in range(2):
         slow_jobs.reset_requests()
-        r = run(f"find {m.path}/connections -name settings.json")
+        start = time.monotonic()
+        r = run(f"gio list -a 'standard::*' {d}", timeout=30)
+        assert time.monotonic() - start < 5
         assert r.returncode == 0, r.stderr
-        assert len(r.stdout.split()) == len(slow_jobs.connections())
-        routes = slow_jobs.requests()["routes"]
-        config = {k: v for k, v in routes.items() if "/v1/state" in k or "web_backend" in k or "/v1/jobs/get" in k}
-        assert config == {}, routes
-    finally:
-        assert m.unmount() == 0, m.log()
+        assert "state.json" in r.stdout and "wait" not in r.stdout
+        config = {k: v for k, v in slow_jobs.requests()["routes"].items() if "/api/v1/" in k}
+        if attempt == 0:
+            assert config == {"POST /api/v1/state/get": 1, "POST /api/v1/web_backend/connections/get": 1,
+                              "POST /api/v1/connections/status": 1}
+        else:
+            assert config == {}
+        time.sleep(1.1)  # past the kernel's attribute cache (attr_timeout=1): the daemon is asked

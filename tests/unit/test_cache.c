@@ -417,6 +417,35 @@ static void quiet_log(const gchar *domain, GLogLevelFlags level, const gchar *me
         g_printerr("[log %s %d] %s\n", domain ? domain : "-", (int)level, message);
 }
 
+/* A value forgotten while it was being fetched (a write happened meanwhile): the fetch's callers
+ * get the answer, which may predate the write, but the next get fetches again. */
+static void test_cache_forget_during_fetch(void)
+{
+    Script *s = script_new("before-the-write");
+    s->delay_ms = 300;
+    AbfsCache *cache = cache_for(s, 60000, FALSE);
+    Getter first = {cache, s, NULL, NULL};
+    GThread *t = g_thread_new("first", getter_thread, &first);
+    g_mutex_lock(&s->lock);
+    while (!s->running)
+        g_cond_wait(&s->started, &s->lock);
+    g_mutex_unlock(&s->lock);
+    abfs_cache_forget(cache, "k");
+    script_set(s, "after-the-write", 0);
+    g_thread_join(t);
+    g_assert_no_error(first.error);
+    g_assert_nonnull(first.value);
+    g_free(first.value);
+    s->delay_ms = 0;
+    script_set(s, "read-again", 0);
+    expect_value(cache, s, "read-again");
+    g_assert_cmpuint(script_calls(s), ==, 2);
+    expect_value(cache, s, "read-again"); /* and that one is kept */
+    g_assert_cmpuint(script_calls(s), ==, 2);
+    abfs_cache_free(cache);
+    script_free(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -427,5 +456,6 @@ int main(int argc, char **argv)
     g_test_add_func("/cache/errors-reach-waiters", test_cache_errors_reach_waiters);
     g_test_add_func("/cache/stale-while-unreachable", test_cache_stale_while_unreachable);
     g_test_add_func("/cache/put-update-forget", test_cache_put_update_forget);
+    g_test_add_func("/cache/forget-during-fetch", test_cache_forget_during_fetch);
     return g_test_run();
 }
