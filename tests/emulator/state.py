@@ -179,6 +179,7 @@ class Store:
     def tags_changed(self):
         """A tag was renamed, recoloured or deleted: every connection's answer may change."""
         self._json.clear()
+        self.pages.clear()
 
     def listed_ids(self, workspace_ids, include_deleted):
         key = (tuple(sorted(workspace_ids)), include_deleted)

@@ -1371,6 +1371,7 @@ def test_tags(emu, public_schemas):
     renamed = emu.ok("PATCH", PUB + "/tags/" + tag["tagId"], {"name": "team-b", "color": "#00AA00"})
     v("TagResponse", renamed)
     assert emu.ok("GET", PUB + "/connections/" + cid)["tags"] == [renamed]
+    assert next(c for c in all_connections(emu) if c["connectionId"] == cid)["tags"] == [renamed]  # listed too
     assert emu.call("PATCH", PUB + "/tags/" + tag["tagId"], {"name": "prod", "color": "FF0000"})[0] == 409
     # a tag of another workspace cannot be put on a connection
     other = next(t for t in emu.ok("GET", PUB + "/tags?workspaceIds=" + OTHER_WS)["data"])

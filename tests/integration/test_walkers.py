@@ -83,7 +83,7 @@ def test_wait_by_name_still_blocks(running):
 def test_find_by_name_costs_the_listings_only(running, slow_jobs):
     """find learns each entry's type from the listing (d_type), so `find MOUNT -name settings.json`
     over the whole mount stats nothing and reads no file while a job runs: exactly the listing walk
-    (the connections, each connection's job list, the root jobs/, sources and destinations) and
+    (the connections, each connection's job list, the root jobs/, sources, destinations, tags) and
     one health report for status/ (one batch status call), nothing else of the Config API."""
     m, d = running
     slow_jobs.reset_requests()
@@ -99,6 +99,7 @@ def test_find_by_name_costs_the_listings_only(running, slow_jobs):
     assert routes.pop("POST /api/v1/connections/status") == 1  # status/<word>/: one report
     assert routes.pop("GET /api/public/v1/sources", 0) <= 1
     assert routes.pop("GET /api/public/v1/destinations", 0) <= 1
+    assert routes.pop("GET /api/public/v1/tags", 0) <= 1  # tags/: one listing
     assert routes == {}, routes
 
 
