@@ -174,8 +174,9 @@ AbfsPlan *abfs_plan_compute(AbfsStore *store, AbfsActors *actors, const AbfsStag
     AbfsPlan *plan = g_new0(AbfsPlan, 1);
     plan->items = g_ptr_array_new_with_free_func(item_free);
     plan->allow_delete = allow_delete;
-    AbfsStagedFile *sorted = g_memdup2(files, sizeof *files * MAX(n, 1));
-    qsort(sorted, n, sizeof *sorted, compare_files);
+    AbfsStagedFile *sorted = n > 0 ? g_memdup2(files, sizeof *files * n) : NULL;
+    if (n > 0)
+        qsort(sorted, n, sizeof *sorted, compare_files);
     GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     GHashTable *planned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     guint staged = 0;
