@@ -1,5 +1,5 @@
 /* handles.h — open files: what read, write, flush, fsync, truncate and release do once a file is
- * open, whatever node it belongs to. A handle has one of four shapes, made by the node's open
+ * open, whatever node it belongs to. A handle has one of six shapes, made by the node's open
  * (node.h):
  *   text     a text fixed when the file was opened, so every read sees one version; a following
  *            text (a running job's log) is read again when a reader reaches its end;
@@ -14,7 +14,7 @@
  *   scratch  an in-memory scratch file (scratch.h);
  *   draft    a file kept in a scratch until it is sent once through its node's commit: from the
  *            write that makes it whole (the node's complete), else at the first flush after a
- *            write; after that, blank writes are accepted and others refused (EINVAL).
+ *            write; after that, blank writes are accepted and others refused (EINVAL);
  *   stream   a blocking stream (events): reads, poll(2) and the last close go to its node's
  *            read_stream, poll and release_stream on a state the node's open made; it cannot be
  *            seeked (reads take what is pending, whatever the offset) nor written.

@@ -11,6 +11,7 @@
 #include "connection_files.h"
 #include "error.h"
 #include "resources.h"
+#include "text.h"
 
 static gint64 entry_newest_mtime(AbfsEntry *entry)
 {
@@ -65,10 +66,13 @@ static int connections_mkdir(const AbfsNode *dir, const char *name, mode_t mode,
 {
     (void)dir;
     (void)mode;
+    char *shown = g_strdup(name);
+    abfs_text_replace_controls(shown, '?'); /* a name in a message never breaks its line */
     g_set_error(error, ABFS_ERROR, EPERM,
                 "a connection is created from a file: write settings/%s.json with its sourceId (or source) and "
                 "destinationId (or destination); see docs/gitops.md",
-                name);
+                shown);
+    g_free(shown);
     return -EPERM;
 }
 
