@@ -26,7 +26,7 @@
 
 static const char *const writable_settings[] = {
     "name", "prefix", "status", "schedule", "namespaceDefinition", "namespaceFormat",
-    "nonBreakingSchemaUpdatesBehavior", "configurations", NULL};
+    "nonBreakingSchemaUpdatesBehavior", "configurations", "tags", NULL};
 
 static json_object *connections[ABFS_FUZZ_N_CONNECTIONS];
 static const AbfsConnectionFile *writable[32];
@@ -60,7 +60,16 @@ static json_object *applied(json_object *conn, json_object *patch)
     json_object_deep_copy(conn, &copy, NULL);
     json_object_object_foreach(patch, key, value) {
         json_object *v = NULL;
-        json_object_deep_copy(value, &v, NULL);
+        if (strcmp(key, "tags") == 0) { /* names in the patch; the server stores Tag objects */
+            v = json_object_new_array();
+            for (size_t i = 0; i < json_object_array_length(value); i++) {
+                json_object *tag = json_object_new_object();
+                json_object_object_add(tag, "tagId", json_object_new_string("7a670000-0000-4000-8000-000000000001"));
+                json_object_object_add(tag, "name", json_object_get(json_object_array_get_idx(value, i)));
+                json_object_array_add(v, tag);
+            }
+        } else
+            json_object_deep_copy(value, &v, NULL);
         json_object_object_add(copy, key, v);
     }
     return copy;
