@@ -88,6 +88,8 @@ extern const AbfsNodeType abfs_node_artifact;
 /* node_jobs.c: run, jobs/, a job and its files. */
 extern const AbfsNodeType abfs_node_run, abfs_node_jobs, abfs_node_jobs_latest, abfs_node_jobs_url, abfs_node_job,
     abfs_node_job_file;
+/* node_forensics.c: a job's attempts/ and each attempt's files. */
+extern const AbfsNodeType abfs_node_job_attempts, abfs_node_job_attempt, abfs_node_job_attempt_file;
 /* node_actor.c: sources/ and destinations/. */
 extern const AbfsNodeType abfs_node_actors, abfs_node_actor, abfs_node_actor_file, abfs_node_actor_connections,
     abfs_node_actor_connection_link;

@@ -3,6 +3,7 @@
 #include "tree.h"
 #include "actors.h"
 #include "connection_files.h"
+#include "forensics.h"
 #include "jobs.h"
 #include "resources.h"
 
@@ -36,12 +37,18 @@ static const AbfsTreeName jobs_names[] = {
     {"latest", ABFS_NODE_JOBS_LATEST, -1},
 };
 
+/* A job directory holds these besides its files (jobs.h); reached by name, not listed. */
+static const AbfsTreeName job_names[] = {
+    {"attempts", ABFS_NODE_JOB_ATTEMPTS, -1},
+};
+
 const AbfsTreeName *abfs_tree_names(AbfsNodeKind dir, guint *n)
 {
     switch (dir) {
     case ABFS_NODE_ROOT: *n = G_N_ELEMENTS(root_names); return root_names;
     case ABFS_NODE_CONNECTION: *n = G_N_ELEMENTS(connection_names); return connection_names;
     case ABFS_NODE_JOBS: *n = G_N_ELEMENTS(jobs_names); return jobs_names;
+    case ABFS_NODE_JOB: *n = G_N_ELEMENTS(job_names); return job_names;
     default: *n = 0; return NULL;
     }
 }
@@ -79,6 +86,34 @@ static gboolean set_leaf(AbfsNode *node, AbfsNodeKind kind, const char *leaf)
     return set_kind(node, kind);
 }
 
+static gboolean all_digits(const char *s, gsize max)
+{
+    gsize len = strlen(s);
+    if (len == 0 || len >= max)
+        return FALSE;
+    for (gsize i = 0; i < len; i++)
+        if (!g_ascii_isdigit(s[i]))
+            return FALSE;
+    return TRUE;
+}
+
+/* The part of a path below /connections/<id>/jobs/<job>/attempts: rest[0..n). */
+static gboolean parse_attempts(char **rest, guint n, AbfsNode *node)
+{
+    if (n == 0)
+        return set_kind(node, ABFS_NODE_JOB_ATTEMPTS);
+    if (!all_digits(rest[0], 6))
+        return FALSE;
+    node->file = (int)g_ascii_strtoll(rest[0], NULL, 10);
+    if (n == 1)
+        return set_kind(node, ABFS_NODE_JOB_ATTEMPT);
+    if (n == 2 && abfs_attempt_file_exists(rest[1]) && strlen(rest[1]) < sizeof node->job_file) {
+        g_strlcpy(node->job_file, rest[1], sizeof node->job_file);
+        return set_kind(node, ABFS_NODE_JOB_ATTEMPT_FILE);
+    }
+    return FALSE;
+}
+
 /* The part of a path below /connections/<id>/jobs: rest[0..n). */
 static gboolean parse_jobs(char **rest, guint n, AbfsNode *node)
 {
@@ -87,15 +122,14 @@ static gboolean parse_jobs(char **rest, guint n, AbfsNode *node)
     const AbfsTreeName *fixed = n == 1 ? find_name(ABFS_NODE_JOBS, rest[0]) : NULL;
     if (fixed)
         return set_kind(node, fixed->kind);
-    gsize len = strlen(rest[0]);
-    if (len == 0 || len >= sizeof node->job)
+    if (!all_digits(rest[0], sizeof node->job))
         return FALSE;
-    for (gsize i = 0; i < len; i++)
-        if (!g_ascii_isdigit(rest[0][i]))
-            return FALSE;
     g_strlcpy(node->job, rest[0], sizeof node->job);
     if (n == 1)
         return set_kind(node, ABFS_NODE_JOB);
+    const AbfsTreeName *in_job = find_name(ABFS_NODE_JOB, rest[1]);
+    if (in_job && in_job->kind == ABFS_NODE_JOB_ATTEMPTS)
+        return parse_attempts(rest + 2, n - 2, node);
     if (n == 2 && abfs_job_file_exists(rest[1]) && strlen(rest[1]) < sizeof node->job_file) {
         g_strlcpy(node->job_file, rest[1], sizeof node->job_file);
         return set_kind(node, ABFS_NODE_JOB_FILE);
@@ -170,7 +204,7 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
     node->path = path;
     if (strcmp(path, "/") == 0)
         return set_kind(node, ABFS_NODE_ROOT);
-    char **parts = g_strsplit(path + 1, "/", 6);
+    char **parts = g_strsplit(path + 1, "/", 9);
     guint n = g_strv_length(parts);
     const AbfsTreeName *top = n >= 1 ? find_name(ABFS_NODE_ROOT, parts[0]) : NULL;
     gboolean ok = FALSE;

@@ -15,6 +15,9 @@
  *   /connections/<id>/jobs/url    JOBS_URL            the connection's timeline URL
  *   /connections/<id>/jobs/<job>  JOB
  *   /connections/<id>/jobs/<job>/<file>  JOB_FILE    (file: jobs.h's job files)
+ *   /connections/<id>/jobs/<job>/attempts        JOB_ATTEMPTS  the job's attempts
+ *   /connections/<id>/jobs/<job>/attempts/<n>    JOB_ATTEMPT   (file: the attempt number)
+ *   /connections/<id>/jobs/<job>/attempts/<n>/<f> JOB_ATTEMPT_FILE (job_file: forensics.h's files)
  *   /connections/<id>/<other>     SCRATCH             (exists only if created)
  *   /workspace.json               WORKSPACE_JSON      the workspace as the API returns it
  *   /url                          WORKSPACE_URL
@@ -61,6 +64,9 @@ typedef enum {
     ABFS_NODE_ACTOR_CONNECTION_LINK,
     ABFS_NODE_CONNECTION_LINK,
     ABFS_NODE_REFRESH,
+    ABFS_NODE_JOB_ATTEMPTS,
+    ABFS_NODE_JOB_ATTEMPT,
+    ABFS_NODE_JOB_ATTEMPT_FILE,
     ABFS_NODE_KINDS /* how many there are */
 } AbfsNodeKind;
 
@@ -68,10 +74,10 @@ typedef struct {
     AbfsNodeKind kind;
     const char *path;  /* the path it was parsed from (borrowed from the caller) */
     char id[40];       /* connection id, for CONNECTION, CONNECTION_FILE and SCRATCH in a connection */
-    int file;          /* connection file row, for CONNECTION_FILE */
+    int file;          /* connection file row, for CONNECTION_FILE; attempt number for JOB_ATTEMPT(_FILE) */
     char parent[64];   /* for SCRATCH: the directory's path ("/settings" or "/connections/<id>") */
     char job[24];      /* job id, for JOB and JOB_FILE */
-    char job_file[16]; /* for JOB_FILE */
+    char job_file[16]; /* for JOB_FILE and JOB_ATTEMPT_FILE */
     char leaf[256];    /* for BY_NAME_LINK, ACTOR_FILE and ACTOR_CONNECTION_LINK */
 } AbfsNode;
 
@@ -87,7 +93,7 @@ typedef struct {
 } AbfsTreeName;
 
 /* The fixed names of a directory kind (ROOT, CONNECTION: besides the connection_files rows,
- * JOBS: besides the job ids), in listing order; *n receives how many. NULL for other kinds. */
+ * JOBS: besides the job ids, JOB: besides its files), in listing order; *n receives how many. NULL for other kinds. */
 const AbfsTreeName *abfs_tree_names(AbfsNodeKind dir, guint *n);
 
 /* The name of the settings file of a connection in /settings: "<id>.json" (newly allocated). */

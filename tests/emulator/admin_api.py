@@ -119,6 +119,11 @@ def next_job(app, req):
     plan = {"outcome": outcome, "attempts": int(body.get("attempts") or 1)}
     if body.get("duration") is not None:
         plan["duration"] = float(body["duration"])
+    failure = body.get("failure")
+    if failure is not None:
+        if not isinstance(failure, dict) or set(failure) - {"origin", "type", "message", "retryable"}:
+            raise admin_error(400, "failure takes origin, type, message and retryable")
+        plan["failure"] = failure
     with app.store.lock:
         app.store.next_job_plan = plan
     return Response(200, plan)

@@ -193,14 +193,15 @@ class Store:
                 return job
         return None
 
-    def create_job(self, cid, job_type, now):
+    def create_job(self, cid, job_type, now, reset_streams=None):
         plan = self.next_job_plan or {}
         self.next_job_plan = None
         duration = plan.get("duration")
         job = Job(self.next_job_id, cid, job_type, now,
                   self.settings.job_duration if duration is None else duration,
                   plan.get("outcome") or "succeeded", plan.get("attempts") or 1,
-                  self._enabled_streams(self.connections[cid]))
+                  self._enabled_streams(self.connections[cid]), failure=plan.get("failure"),
+                  reset_streams=reset_streams)
         self.next_job_id += 1
         self._add_job(job)
         return job

@@ -1245,3 +1245,19 @@ def test_reset_job_clears_state(emu):
     assert emu.ok("POST", CFG + "/state/get", {"connectionId": pg}) == {"stateType": "not_set", "connectionId": pg}
     emu.ok("POST", CFG + "/state/create_or_update_safe", {"connectionId": pg, "connectionState": before})
     assert emu.ok("POST", CFG + "/state/get", {"connectionId": pg}) == before
+
+
+def test_job_failure_reason_is_planned(emu, config_schemas):
+    cid = by_name(emu, "Faker Demo")["connectionId"]
+    failure = {"origin": "destination", "type": "config_error", "message": "Bad key", "retryable": False}
+    emu.ok("POST", "/_emulator/next-job", {"outcome": "failed", "attempts": 1, "duration": 0.5,
+                                           "failure": failure})
+    job = emu.ok("POST", PUB + "/jobs", {"connectionId": cid, "jobType": "sync"})
+    assert wait_status(emu, job["jobId"], "failed")
+    info = emu.ok("POST", CFG + "/jobs/get", {"id": job["jobId"]})
+    config_schemas.validate("JobInfoRead", info)
+    f = info["attempts"][0]["attempt"]["failureSummary"]["failures"][0]
+    assert (f["failureOrigin"], f["failureType"], f["externalMessage"], f["retryable"]) == \
+        ("destination", "config_error", "Bad key", False)
+    status, _, _ = emu.call("POST", "/_emulator/next-job", {"failure": {"kind": "x"}}, token=None)
+    assert status == 400
