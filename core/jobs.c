@@ -782,6 +782,11 @@ char *abfs_jobs_wait(AbfsJobs *jobs, const char *connection_id, const char *job_
     }
 }
 
+void abfs_jobs_forget(AbfsJobs *jobs, const char *connection_id)
+{
+    forget_list(jobs, connection_id);
+}
+
 void abfs_jobs_invalidate(AbfsJobs *jobs)
 {
     /* finished jobs and their logs never expire (the caches' `forever`) */

@@ -21,6 +21,8 @@ void abfs_jobs_free(AbfsJobs *jobs);
  * after being seen running, or for the first time): what the job changed (a connection's state)
  * may be read again. Called from the reading thread with no lock held; set before any read. */
 void abfs_jobs_set_end_hook(AbfsJobs *jobs, void (*hook)(const char *connection_id, gpointer data), gpointer data);
+/* The next listing of the connection's jobs is read anew (a job was started elsewhere than run). */
+void abfs_jobs_forget(AbfsJobs *jobs, const char *connection_id);
 
 /* Drops the cached lists and unfinished jobs (finished jobs and their logs never change). */
 void abfs_jobs_invalidate(AbfsJobs *jobs);

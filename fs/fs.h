@@ -17,6 +17,7 @@
 #include "jobs.h"
 #include "actors.h"
 #include "artifacts.h"
+#include "stream_actions.h"
 
 typedef struct {
     AbfsClient *client;
@@ -30,6 +31,7 @@ typedef struct {
     struct AbfsJobs *jobs;
     struct AbfsActors *actors;
     struct AbfsArtifacts *artifacts; /* state.json and catalog.json, kept for the TTL */
+    struct AbfsStreams *streams; /* each stream's state and last sync (stream_actions.h) */
     gboolean allow_delete;  /* -o allow_delete: rmdir connections/<id> deletes it */
     gboolean delete_source; /* -o delete_source: ... and its source, if no other connection uses it */
     gboolean delete_destination;

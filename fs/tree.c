@@ -6,6 +6,7 @@
 #include "forensics.h"
 #include "jobs.h"
 #include "resources.h"
+#include "stream_files.h"
 
 #include <string.h>
 
@@ -29,6 +30,15 @@ static const AbfsTreeName connection_names[] = {
     {"destination", ABFS_NODE_CONNECTION_LINK, 1},
     {"run", ABFS_NODE_RUN, -1},
     {"jobs", ABFS_NODE_JOBS, -1},
+    {"streams.d", ABFS_NODE_STREAMS, -1},
+};
+
+/* A stream's directory holds these besides its setting files (stream_files.h). */
+static const AbfsTreeName stream_names[] = {
+    {"state.json", ABFS_NODE_STREAM_STATE, -1},
+    {"last_sync", ABFS_NODE_STREAM_LAST_SYNC, -1},
+    {"refresh", ABFS_NODE_STREAM_CONTROL, 0},
+    {"clear", ABFS_NODE_STREAM_CONTROL, 1},
 };
 
 /* jobs/ holds these besides the job ids (latest only while there is a job). */
@@ -49,6 +59,7 @@ const AbfsTreeName *abfs_tree_names(AbfsNodeKind dir, guint *n)
     case ABFS_NODE_CONNECTION: *n = G_N_ELEMENTS(connection_names); return connection_names;
     case ABFS_NODE_JOBS: *n = G_N_ELEMENTS(jobs_names); return jobs_names;
     case ABFS_NODE_JOB: *n = G_N_ELEMENTS(job_names); return job_names;
+    case ABFS_NODE_STREAM: *n = G_N_ELEMENTS(stream_names); return stream_names;
     default: *n = 0; return NULL;
     }
 }
@@ -137,6 +148,27 @@ static gboolean parse_jobs(char **rest, guint n, AbfsNode *node)
     return FALSE;
 }
 
+/* /connections/<id>/streams.d/...: rest[0..n) after streams.d. */
+static gboolean parse_streams(char **rest, guint n, AbfsNode *node)
+{
+    if (n == 0)
+        return set_kind(node, ABFS_NODE_STREAMS);
+    if (!*rest[0] || strlen(rest[0]) >= sizeof node->leaf)
+        return FALSE;
+    g_strlcpy(node->leaf, rest[0], sizeof node->leaf);
+    if (n == 1)
+        return set_kind(node, ABFS_NODE_STREAM);
+    if (n != 2)
+        return FALSE;
+    const AbfsTreeName *fixed = find_name(ABFS_NODE_STREAM, rest[1]);
+    if (fixed) {
+        node->file = fixed->file;
+        return set_kind(node, fixed->kind);
+    }
+    node->file = abfs_stream_setting_index(rest[1]);
+    return node->file >= 0 && set_kind(node, ABFS_NODE_STREAM_SETTING);
+}
+
 /* /connections/<id>/...: rest[0..n) after the id. */
 static gboolean parse_connection(char **rest, guint n, AbfsNode *node)
 {
@@ -144,6 +176,8 @@ static gboolean parse_connection(char **rest, guint n, AbfsNode *node)
         return set_kind(node, ABFS_NODE_CONNECTION);
     if (strcmp(rest[0], "jobs") == 0)
         return parse_jobs(rest + 1, n - 1, node);
+    if (strcmp(rest[0], "streams.d") == 0)
+        return parse_streams(rest + 1, n - 1, node);
     if (n != 1)
         return FALSE;
     const AbfsTreeName *fixed = find_name(ABFS_NODE_CONNECTION, rest[0]);

@@ -18,6 +18,12 @@
  *   /connections/<id>/jobs/<job>/attempts        JOB_ATTEMPTS  the job's attempts
  *   /connections/<id>/jobs/<job>/attempts/<n>    JOB_ATTEMPT   (file: the attempt number)
  *   /connections/<id>/jobs/<job>/attempts/<n>/<f> JOB_ATTEMPT_FILE (job_file: forensics.h's files)
+ *   /connections/<id>/streams.d   STREAMS             one directory per selected stream
+ *   /connections/<id>/streams.d/<s>       STREAM              (leaf: the stream's label)
+ *   /connections/<id>/streams.d/<s>/<f>   STREAM_SETTING      (leaf; file: stream_files.h's row)
+ *   /connections/<id>/streams.d/<s>/state.json  STREAM_STATE  the stream's part of the state
+ *   /connections/<id>/streams.d/<s>/last_sync   STREAM_LAST_SYNC
+ *   /connections/<id>/streams.d/<s>/refresh     STREAM_CONTROL (file 0; 1: clear) write-only
  *   /connections/<id>/<other>     SCRATCH             (exists only if created)
  *   /workspace.json               WORKSPACE_JSON      the workspace as the API returns it
  *   /url                          WORKSPACE_URL
@@ -67,6 +73,12 @@ typedef enum {
     ABFS_NODE_JOB_ATTEMPTS,
     ABFS_NODE_JOB_ATTEMPT,
     ABFS_NODE_JOB_ATTEMPT_FILE,
+    ABFS_NODE_STREAMS,
+    ABFS_NODE_STREAM,
+    ABFS_NODE_STREAM_SETTING,
+    ABFS_NODE_STREAM_STATE,
+    ABFS_NODE_STREAM_LAST_SYNC,
+    ABFS_NODE_STREAM_CONTROL,
     ABFS_NODE_KINDS /* how many there are */
 } AbfsNodeKind;
 
@@ -78,7 +90,7 @@ typedef struct {
     char parent[64];   /* for SCRATCH: the directory's path ("/settings" or "/connections/<id>") */
     char job[24];      /* job id, for JOB and JOB_FILE */
     char job_file[16]; /* for JOB_FILE and JOB_ATTEMPT_FILE */
-    char leaf[256];    /* for BY_NAME_LINK, ACTOR_FILE and ACTOR_CONNECTION_LINK */
+    char leaf[256];    /* for BY_NAME_LINK, ACTOR_FILE, ACTOR_CONNECTION_LINK, a stream's label for STREAM* */
 } AbfsNode;
 
 /* Fills *node for path (node->path borrows path). FALSE when no node can have that path (ENOENT
@@ -93,7 +105,8 @@ typedef struct {
 } AbfsTreeName;
 
 /* The fixed names of a directory kind (ROOT, CONNECTION: besides the connection_files rows,
- * JOBS: besides the job ids, JOB: besides its files), in listing order; *n receives how many. NULL for other kinds. */
+ * JOBS: besides the job ids, JOB: besides its files, STREAM: besides its setting files), in
+ * listing order; *n receives how many. NULL for other kinds. */
 const AbfsTreeName *abfs_tree_names(AbfsNodeKind dir, guint *n);
 
 /* The name of the settings file of a connection in /settings: "<id>.json" (newly allocated). */

@@ -88,6 +88,13 @@ class Job:
         # The streams a clear or refresh of some streams resets ([(name, namespace)]); None: all.
         self.reset_streams = None if reset_streams is None else list(reset_streams)
 
+    def stream_keys(self):
+        """The (name, namespace) of each stream the job runs: a clear or refresh of some streams
+        runs those alone."""
+        if self.reset_streams is not None:
+            return list(self.reset_streams)
+        return [(n, ns or None) for n, ns in self.streams]
+
     # --- lifecycle -------------------------------------------------------------------------------
 
     def _plan(self):
@@ -217,7 +224,7 @@ class Job:
     def config_job(self, snap):
         """JobRead."""
         streams = []
-        for name, ns in self.streams:
+        for name, ns in self.stream_keys():
             d = {"name": name}
             if ns:
                 d["namespace"] = ns
@@ -231,14 +238,17 @@ class Job:
                "streamAggregatedStats": self._stream_stats(snap["rows"])}
         if snap["startedAt"] is not None:
             out["startedAt"] = snap["startedAt"]
-        if self.job_type != "sync":
+        if self.job_type in ("reset", "clear"):
             out["resetConfig"] = {"streamsToReset": streams}
+        elif self.job_type == "refresh":
+            out["refreshConfig"] = {"streamsToRefresh": streams}
         return out
 
     def _stream_stats(self, rows):
         out = []
-        n = len(self.streams) or 1
-        for i, (name, ns) in enumerate(self.streams):
+        keys = self.stream_keys()
+        n = len(keys) or 1
+        for i, (name, ns) in enumerate(keys):
             r = rows // n + (rows % n if i == 0 else 0)
             d = {"streamName": name, "recordsEmitted": r, "bytesEmitted": r * BYTES_PER_ROW,
                  "recordsCommitted": r, "bytesCommitted": r * BYTES_PER_ROW, "recordsRejected": 0,

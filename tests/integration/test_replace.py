@@ -33,10 +33,11 @@ def patches(emulator):
 
 def changes(emulator):
     """Every request that may change something: not a read (the Config API reads with POST .../get,
-    .../list) nor a token fetch."""
+    .../list, .../last_job_per_stream) nor a token fetch."""
     return [r for r in emulator.requests()["log"]
             if r["method"] != "GET" and not r["path"].endswith(("/applications/token", "/get", "/list",
-                                                                 "/get_without_logs", "/get_for_job"))]
+                                                                 "/get_without_logs", "/get_for_job",
+                                                                 "/last_job_per_stream"))]
 
 
 @pytest.fixture
