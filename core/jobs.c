@@ -270,6 +270,18 @@ char *abfs_time_iso(const char *text)
     return out;
 }
 
+char *abfs_epoch_iso(gint64 t)
+{
+    if (t > 100000000000LL) /* milliseconds */
+        t /= 1000;
+    GDateTime *d = g_date_time_new_from_unix_utc(t);
+    if (!d)
+        return g_strdup("");
+    char *out = g_date_time_format(d, "%Y-%m-%dT%H:%M:%SZ");
+    g_date_time_unref(d);
+    return out;
+}
+
 gint64 abfs_duration_seconds(const char *text)
 {
     if (!text || text[0] != 'P')

@@ -76,6 +76,9 @@ char *abfs_jobs_wait(AbfsJobs *jobs, const char *connection_id, const char *job_
 /* ISO 8601 UTC ("2024-05-01T12:00:00Z") from the API's lenient times ("2024-05-01T12:00Z",
  * fractions, offsets). NULL if unparsable. */
 char *abfs_time_iso(const char *text);
+/* ISO 8601 UTC of an epoch time the API gives (seconds, or milliseconds when it is past year
+ * 5138 as seconds); newly allocated. */
+char *abfs_epoch_iso(gint64 t);
 /* Seconds of an ISO 8601 duration ("PT8M31S", "P1DT2H"); -1 if unparsable. */
 gint64 abfs_duration_seconds(const char *text);
 

@@ -3,6 +3,7 @@
 #include "stream_actions.h"
 #include "cache.h"
 #include "error.h"
+#include "jobs.h"
 #include "json_util.h"
 #include "stream_files.h"
 
@@ -271,18 +272,6 @@ gboolean abfs_stream_state_write(AbfsStreams *streams, json_object *conn, const 
 
 /* ---- last sync ---- */
 
-static char *iso_of_epoch(gint64 t)
-{
-    if (t > 100000000000LL) /* milliseconds */
-        t /= 1000;
-    GDateTime *d = g_date_time_new_from_unix_utc(t);
-    if (!d)
-        return g_strdup("");
-    char *out = g_date_time_format(d, "%Y-%m-%dT%H:%M:%SZ");
-    g_date_time_unref(d);
-    return out;
-}
-
 static gint64 int_of(json_object *obj, const char *key)
 {
     json_object *v = json_object_object_get(obj, key);
@@ -325,7 +314,7 @@ char *abfs_stream_last_sync(AbfsStreams *streams, json_object *conn, const char 
                 g_strcmp0(namespace_of(it, "streamNamespace"), ns) != 0)
                 continue;
             const char *status = abfs_json_string(it, "jobStatus");
-            char *ended = iso_of_epoch(int_of(it, "endedAt"));
+            char *ended = abfs_epoch_iso(int_of(it, "endedAt"));
             g_free(line);
             line = g_strdup_printf("%s\t%" G_GINT64_FORMAT "\t%" G_GINT64_FORMAT "\t%s\t%" G_GINT64_FORMAT "\n",
                                    status ? status : "unknown", int_of(it, "recordsCommitted"),

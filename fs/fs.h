@@ -18,6 +18,7 @@
 #include "actors.h"
 #include "artifacts.h"
 #include "stream_actions.h"
+#include "timeline.h"
 
 typedef struct {
     AbfsClient *client;
@@ -32,6 +33,7 @@ typedef struct {
     struct AbfsActors *actors;
     struct AbfsArtifacts *artifacts; /* state.json and catalog.json, kept for the TTL */
     struct AbfsStreams *streams; /* each stream's state and last sync (stream_actions.h) */
+    struct AbfsTimeline *timeline; /* each connection's events (timeline.h) */
     gboolean allow_delete;  /* -o allow_delete: rmdir connections/<id> deletes it */
     gboolean delete_source; /* -o delete_source: ... and its source, if no other connection uses it */
     gboolean delete_destination;

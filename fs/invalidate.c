@@ -96,6 +96,7 @@ void abfs_refresh_all(AbfsFs *fs)
     abfs_actors_invalidate(fs->actors);
     abfs_artifacts_invalidate(fs->artifacts);
     abfs_streams_invalidate(fs->streams);
+    abfs_timeline_invalidate(fs->timeline);
     static const char *const roots[] = {"/connections", "/settings", "/by-name", "/sources", "/destinations"};
     for (gsize i = 0; i < G_N_ELEMENTS(roots); i++)
         abfs_invalidate_later(roots[i]);

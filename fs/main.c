@@ -443,6 +443,7 @@ int main(int argc, char *argv[])
     fs.errlog = abfs_errlog_new(100);
     fs.jobs = abfs_jobs_new(fs.client, opts.jobs, 1000);
     fs.streams = abfs_streams_new(fs.client, 1000);
+    fs.timeline = abfs_timeline_new(fs.client, 1000);
     fs.wait_timeout_s = opts.wait_timeout;
     if (opts.max_threads == 0 || opts.max_threads > 100000)
         opts.max_threads = DEFAULT_MAX_THREADS;
@@ -523,6 +524,7 @@ out_store:
     abfs_errlog_free(fs.errlog);
     abfs_jobs_free(fs.jobs);
     abfs_streams_free(fs.streams);
+    abfs_timeline_free(fs.timeline);
     abfs_actors_free(fs.actors);
     abfs_artifacts_free(fs.artifacts);
     if (fs.errlog)

@@ -38,6 +38,7 @@ static const AbfsNodeType *const table[] = {
     [ABFS_NODE_STREAM_STATE] = &abfs_node_stream_state,
     [ABFS_NODE_STREAM_LAST_SYNC] = &abfs_node_stream_last_sync,
     [ABFS_NODE_STREAM_CONTROL] = &abfs_node_stream_control,
+    [ABFS_NODE_TIMELINE] = &abfs_node_timeline,
     [ABFS_NODE_ACTORS] = &abfs_node_actors,
     [ABFS_NODE_ACTOR] = &abfs_node_actor,
     [ABFS_NODE_ACTOR_FILE] = &abfs_node_actor_file,

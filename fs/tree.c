@@ -31,6 +31,8 @@ static const AbfsTreeName connection_names[] = {
     {"run", ABFS_NODE_RUN, -1},
     {"jobs", ABFS_NODE_JOBS, -1},
     {"streams.d", ABFS_NODE_STREAMS, -1},
+    {"timeline", ABFS_NODE_TIMELINE, 0},
+    {"timeline.json", ABFS_NODE_TIMELINE, 1},
 };
 
 /* A stream's directory holds these besides its setting files (stream_files.h). */

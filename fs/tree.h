@@ -18,6 +18,7 @@
  *   /connections/<id>/jobs/<job>/attempts        JOB_ATTEMPTS  the job's attempts
  *   /connections/<id>/jobs/<job>/attempts/<n>    JOB_ATTEMPT   (file: the attempt number)
  *   /connections/<id>/jobs/<job>/attempts/<n>/<f> JOB_ATTEMPT_FILE (job_file: forensics.h's files)
+ *   /connections/<id>/timeline    TIMELINE (file 0; 1: timeline.json)  events, newest first
  *   /connections/<id>/streams.d   STREAMS             one directory per selected stream
  *   /connections/<id>/streams.d/<s>       STREAM              (leaf: the stream's label)
  *   /connections/<id>/streams.d/<s>/<f>   STREAM_SETTING      (leaf; file: stream_files.h's row)
@@ -79,6 +80,7 @@ typedef enum {
     ABFS_NODE_STREAM_STATE,
     ABFS_NODE_STREAM_LAST_SYNC,
     ABFS_NODE_STREAM_CONTROL,
+    ABFS_NODE_TIMELINE,
     ABFS_NODE_KINDS /* how many there are */
 } AbfsNodeKind;
 

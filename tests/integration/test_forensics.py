@@ -174,3 +174,47 @@ def test_without_config_api_forensics_are_enotsup():
         assert (j / "status").read_text().strip() in ("succeeded", "failed", "cancelled")
     finally:
         assert m.unmount() == 0
+
+
+def test_timeline_newest_first_with_who_and_what(fmount, femu):
+    cid = conn_named(femu, "Faker Demo")
+    d = fmount / "connections" / cid
+    assert {"timeline", "timeline.json"} <= set(os.listdir(d))
+    assert run(f"bash -c 'echo \"Faker Renamed\" > {d}/name'").returncode == 0
+    femu.admin("PATCH", f"/_emulator/connections/{cid}", {"prefix": "ui_"})  # someone in the web UI
+    assert run(f"echo sync > {d}/run").returncode == 0
+    assert run(f"cat {d}/jobs/latest/wait").stdout == "succeeded\n"
+    job = os.readlink(d / "jobs" / "latest")
+    femu.reset_requests()
+    lines = [line.split("\t") for line in (d / "timeline").read_text().splitlines()]
+    assert config_requests(femu) == {"POST /api/v1/connections/events/list": 1}
+    body = json.loads(next(r["body"] for r in femu.requests()["log"] if r["path"].endswith("/events/list")))
+    assert body == {"connectionId": cid, "pagination": {"pageSize": 100, "rowOffset": 0}}  # bounded
+    assert all(len(f) == 4 for f in lines)
+    times = [f[0] for f in lines]
+    assert times == sorted(times, reverse=True) and all(t.endswith("Z") for t in times)
+    assert lines[0][1:3] == ["SYNC_SUCCEEDED", "-"] and lines[0][3].startswith(f"job {job} sync: ")
+    assert lines[1] [1:] == ["SYNC_STARTED", "demo@example.com", f"job {job} sync"]
+    assert lines[2][1:] == ["CONNECTION_SETTINGS_UPDATE", "alice@example.com", 'prefix: "faker_" -> "ui_"']
+    assert lines[3][1:] == ["CONNECTION_SETTINGS_UPDATE", "demo@example.com", 'name: "Faker Demo" -> "Faker Renamed"']
+    events = json.loads((d / "timeline.json").read_text())
+    assert [e["eventType"] for e in events][:4] == [f[1] for f in lines][:4]
+    assert len(events) == len(lines)
+    assert os.stat(d / "timeline").st_size == len((d / "timeline").read_bytes())
+    # one answer serves both files, stat included, for a second
+    assert config_requests(femu) == {"POST /api/v1/connections/events/list": 1}
+    r = run(f"grep -c SYNC_FAILED {d}/timeline")
+    assert r.returncode == 0 and int(r.stdout) >= 1
+
+
+def test_timeline_without_config_api_is_enotsup():
+    emu = Emulator("--no-config-api")
+    m = Mount(emu)
+    try:
+        d = m / "connections" / conn_named(emu, "Faker Demo")
+        for f in ("timeline", "timeline.json"):
+            r = run(f"cat {d}/{f}")
+            assert r.returncode != 0 and "Operation not supported" in r.stderr
+        assert "the timeline needs the Config API" in (m / "errors").read_text()
+    finally:
+        assert m.unmount() == 0

@@ -4,6 +4,7 @@
 #include "fake_http.h"
 #include "forensics.h"
 #include "stream_names.h"
+#include "timeline.h"
 
 static const char *const INFO =
     "{\"job\":{\"id\":7,\"status\":\"failed\",\"streamAggregatedStats\":["
@@ -161,6 +162,61 @@ static void test_jobs_info_and_attempt_log_cached(void)
     fx_free(fx);
 }
 
+/* timeline.h: newest first, four tab-separated fields, whatever the server's text holds. */
+static void test_timeline_text(void)
+{
+    json_object *events = json_tokener_parse(
+        "[{\"id\":\"a\",\"eventType\":\"SYNC_STARTED\",\"createdAt\":1700000000,"
+        "  \"summary\":{\"jobId\":7,\"jobType\":\"sync\"},\"user\":{\"email\":\"me@x.io\",\"isDeleted\":false}},"
+        " {\"id\":\"b\",\"eventType\":\"SYNC_SUCCEEDED\",\"createdAt\":1700000060000,"
+        "  \"summary\":{\"jobId\":7,\"jobType\":\"sync\",\"recordsLoaded\":5,\"bytesLoaded\":50}},"
+        " {\"id\":\"c\",\"eventType\":\"CONNECTION_SETTINGS_UPDATE\",\"createdAt\":1699999000,"
+        "  \"summary\":{\"patches\":{\"name\":{\"from\":\"a\\tb\",\"to\":\"c\"},\"enabled\":{\"from\":true,\"to\":false}}},"
+        "  \"user\":{\"name\":\"Ann\\nLee\",\"isDeleted\":false}},"
+        " {\"id\":\"d\",\"eventType\":\"SCHEMA_UPDATE\",\"createdAt\":1699998000,\"summary\":{\"x\":1}},"
+        " {\"id\":\"e\",\"createdAt\":1699997000,\"summary\":{}}]");
+    char *text = abfs_timeline_text(events);
+    g_assert_cmpstr(text, ==,
+                    "2023-11-14T22:14:20Z\tSYNC_SUCCEEDED\t-\tjob 7 sync: 5 records, 50 bytes\n"
+                    "2023-11-14T22:13:20Z\tSYNC_STARTED\tme@x.io\tjob 7 sync\n"
+                    "2023-11-14T21:56:40Z\tCONNECTION_SETTINGS_UPDATE\tAnn Lee\t"
+                    "enabled: true -> false; name: \"a\\tb\" -> \"c\"\n"
+                    "2023-11-14T21:40:00Z\tSCHEMA_UPDATE\t-\t{\"x\":1}\n"
+                    "2023-11-14T21:23:20Z\tUNKNOWN\t-\t\n");
+    g_free(text);
+    json_object_put(events);
+}
+
+/* The timeline's one request: bounded, kept for the TTL, ENOTSUP without a Config API. */
+static void test_timeline_read(void)
+{
+    Fx *fx = fx_new_full("t", 5);
+    AbfsTimeline *t = abfs_timeline_new(fx->client, 60000);
+    api_push(fx->api, 200, "{\"events\":[{\"id\":\"a\",\"eventType\":\"SYNC_STARTED\",\"createdAt\":1,"
+                           "\"connectionId\":\"" CONN_A "\",\"summary\":{}}]}",
+             0);
+    GError *err = NULL;
+    char *text = abfs_timeline_read(t, CONN_A, FALSE, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(text, ==, "1970-01-01T00:00:01Z\tSYNC_STARTED\t-\t\n");
+    g_free(text);
+    text = abfs_timeline_read(t, CONN_A, TRUE, &err);
+    g_assert_nonnull(text && strstr(text, "\"eventType\": \"SYNC_STARTED\""));
+    g_free(text);
+    g_assert_cmpuint(fake_count(fx->srv, "POST", "/api/v1/connections/events/list"), ==, 1);
+    json_object *body = json_tokener_parse(fake_nth(fx->srv, "POST", "/api/v1/connections/events/list", 0)->body);
+    g_assert_cmpint(json_object_get_int(json_object_object_get(json_object_object_get(body, "pagination"), "pageSize")),
+                    ==, ABFS_TIMELINE_EVENTS);
+    json_object_put(body);
+    abfs_timeline_invalidate(t);
+    api_push(fx->api, 404, "{\"message\":\"not found\"}", 0);
+    g_assert_null(abfs_timeline_read(t, CONN_A, FALSE, &err));
+    g_assert_error(err, ABFS_ERROR, ENOTSUP);
+    g_clear_error(&err);
+    abfs_timeline_free(t);
+    fx_free(fx);
+}
+
 int main(int argc, char **argv)
 {
     abfs_unit_init(&argc, &argv);
@@ -169,5 +225,7 @@ int main(int argc, char **argv)
     g_test_add_func("/forensics/attempt-files", test_attempt_files);
     g_test_add_func("/forensics/stream-labels", test_stream_labels);
     g_test_add_func("/forensics/info-and-attempt-log-cached", test_jobs_info_and_attempt_log_cached);
+    g_test_add_func("/timeline/text", test_timeline_text);
+    g_test_add_func("/timeline/read", test_timeline_read);
     return abfs_unit_run();
 }
