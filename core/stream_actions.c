@@ -11,10 +11,10 @@
 #include <string.h>
 
 struct AbfsStreams {
-    AbfsClient *client; /* set at creation, then read-only */
-    /* Thread-safe by themselves (cache.h). */
-    AbfsCache *states; /* connection id → ConnectionState (json_object; callers get deep copies) */
-    AbfsCache *lasts;  /* connection id → ConnectionLastJobPerStreamRead (likewise) */
+    /* Set at creation, then read-only. */
+    AbfsClient *client;
+    AbfsArtifacts *artifacts; /* keeps each connection's state (thread-safe) */
+    AbfsCache *lasts; /* connection id → ConnectionLastJobPerStreamRead (callers get deep copies); thread-safe */
 };
 
 static gpointer json_copy(gpointer value)
@@ -24,12 +24,12 @@ static gpointer json_copy(gpointer value)
     return copy;
 }
 
-AbfsStreams *abfs_streams_new(AbfsClient *client, guint ttl_ms)
+AbfsStreams *abfs_streams_new(AbfsClient *client, AbfsArtifacts *artifacts, guint ttl_ms)
 {
     AbfsStreams *streams = g_new0(AbfsStreams, 1);
     streams->client = client;
+    streams->artifacts = artifacts;
     AbfsCacheOptions options = {.ttl_ms = ttl_ms, .copy = json_copy, .free = abfs_json_free};
-    streams->states = abfs_cache_new(&options);
     streams->lasts = abfs_cache_new(&options);
     return streams;
 }
@@ -38,27 +38,26 @@ void abfs_streams_free(AbfsStreams *streams)
 {
     if (!streams)
         return;
-    abfs_cache_free(streams->states);
     abfs_cache_free(streams->lasts);
     g_free(streams);
 }
 
 void abfs_streams_invalidate(AbfsStreams *streams)
 {
-    abfs_cache_forget(streams->states, NULL);
     abfs_cache_forget(streams->lasts, NULL);
 }
 
 void abfs_streams_forget(AbfsStreams *streams, const char *connection_id)
 {
-    abfs_cache_forget(streams->states, connection_id);
     abfs_cache_forget(streams->lasts, connection_id);
 }
 
 /* After a change to a connection's streams: its next reads ask the server. */
 static void forget(AbfsStreams *streams, json_object *conn)
 {
-    abfs_streams_forget(streams, abfs_json_string(conn, "connectionId"));
+    const char *id = abfs_json_string(conn, "connectionId");
+    abfs_artifacts_forget(streams->artifacts, id);
+    abfs_streams_forget(streams, id);
 }
 
 /* The stream labelled label: its name and namespace (borrowed from *stream, a new reference). */
@@ -111,31 +110,23 @@ static json_object *body_for(json_object *conn)
 
 /* ---- state ---- */
 
-static gpointer fetch_state(const char *connection_id, gpointer previous, gpointer data, GError **error)
-{
-    (void)previous;
-    json_object *body = json_object_new_object(), *state = NULL;
-    json_object_object_add(body, "connectionId", json_object_new_string(connection_id));
-    gboolean ok = config_post(data, "/state/get", body, ABFS_CALL_IDEMPOTENT, &state, error);
-    json_object_put(body);
-    if (ok && !json_object_is_type(state, json_type_object)) {
-        g_set_error(error, ABFS_ERROR, EIO, "POST /state/get: the answer is not a ConnectionState");
-        ok = FALSE;
-    }
-    if (!ok) {
-        json_object_put(state);
-        return NULL;
-    }
-    return state;
-}
-
-/* The connection state (a new reference): the kept one, or (fresh) read now. */
+/* The connection state (a new reference): the one state.json keeps, or (fresh) read now. */
 static json_object *read_state(AbfsStreams *streams, json_object *conn, gboolean fresh, GError **error)
 {
     const char *id = abfs_json_string(conn, "connectionId");
     if (fresh)
-        abfs_cache_invalidate(streams->states, id);
-    return abfs_cache_get(streams->states, id, fetch_state, streams->client, error);
+        abfs_artifacts_forget(streams->artifacts, id);
+    char *text = abfs_artifacts_text(streams->artifacts, id, ABFS_ARTIFACT_STATE, error);
+    if (!text)
+        return NULL;
+    json_object *state = abfs_json_parse_trusted(text);
+    g_free(text);
+    if (!json_object_is_type(state, json_type_object)) {
+        json_object_put(state);
+        g_set_error(error, ABFS_ERROR, EIO, "POST /state/get: the answer is not a ConnectionState");
+        return NULL;
+    }
+    return state;
 }
 
 /* The array of per-stream entries of a state (borrowed), creating it for not_set when create;

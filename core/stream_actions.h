@@ -9,20 +9,23 @@
  * ENOTSUP and a message that says so; a stream the connection does not select is ENOENT.
  *
  * Both reads answer for every stream of a connection at once, so each connection's answer is kept
- * for a short TTL (single flight, cache.h): reading state.json and last_sync of every stream of a
- * connection (grep -r, cp -r) costs one request of each per TTL, not one per stream and file. A
- * write, a refresh and a clear drop the connection's kept answers. */
+ * for the TTL (single flight, cache.h): reading state.json and last_sync of every stream of a
+ * connection (grep -r, cp -r) costs one request of each per TTL, not one per stream and file. The
+ * state is the one the connection's state.json keeps (artifacts.h): both files cost one request.
+ * A write, a refresh and a clear drop the connection's kept answers. */
 #ifndef ABFS_STREAM_ACTIONS_H
 #define ABFS_STREAM_ACTIONS_H
 
 #include <glib.h>
 #include <json-c/json.h>
+#include "artifacts.h"
 #include "client.h"
 
 typedef struct AbfsStreams AbfsStreams;
 
-/* client must outlive it; ttl_ms: how long one connection's state and last jobs are trusted. */
-AbfsStreams *abfs_streams_new(AbfsClient *client, guint ttl_ms);
+/* client and artifacts (whose kept state it shares) must outlive it; ttl_ms: how long one
+ * connection's last jobs are trusted. */
+AbfsStreams *abfs_streams_new(AbfsClient *client, AbfsArtifacts *artifacts, guint ttl_ms);
 void abfs_streams_free(AbfsStreams *streams);
 /* Drops the kept answers of one connection (its job ended). */
 void abfs_streams_forget(AbfsStreams *streams, const char *connection_id);

@@ -43,6 +43,11 @@ void abfs_timeline_invalidate(AbfsTimeline *t)
     abfs_cache_forget(t->events, NULL);
 }
 
+void abfs_timeline_forget(AbfsTimeline *t, const char *connection_id)
+{
+    abfs_cache_forget(t->events, connection_id);
+}
+
 static gpointer fetch_events(const char *connection_id, gpointer previous, gpointer data, GError **error)
 {
     (void)previous;

@@ -23,7 +23,9 @@ typedef struct AbfsTimeline AbfsTimeline;
 
 AbfsTimeline *abfs_timeline_new(AbfsClient *client, guint ttl_ms);
 void abfs_timeline_free(AbfsTimeline *timeline);
+/* Drops every kept answer (.refresh), or one connection's (its job ended). */
 void abfs_timeline_invalidate(AbfsTimeline *timeline);
+void abfs_timeline_forget(AbfsTimeline *timeline, const char *connection_id);
 
 /* The file's text (json: timeline.json), newly allocated. */
 char *abfs_timeline_read(AbfsTimeline *timeline, const char *connection_id, gboolean json, GError **error);

@@ -259,12 +259,13 @@ gboolean abfs_fs_wait_should_stop(void)
 
 /* How many readers of `wait` may block at once: all threads but a quarter (at least 2), at least 1. */
 /* The jobs' end hook: a connection's job ended, so its state (and catalog), each stream's state
- * and last sync may have changed. */
+ * and last sync, and its timeline may have changed. */
 static void forget_artifacts(const char *connection_id, gpointer data)
 {
     AbfsFs *fs = data;
     abfs_artifacts_forget(fs->artifacts, connection_id);
     abfs_streams_forget(fs->streams, connection_id);
+    abfs_timeline_forget(fs->timeline, connection_id);
     char *path = g_strdup_printf("/connections/%s/state.json", connection_id);
     abfs_invalidate_later(path);
     g_free(path);
@@ -442,14 +443,14 @@ int main(int argc, char *argv[])
     abfs_store_set_stale_hook(fs.store, abfs_fs_on_stale, &fs);
     fs.errlog = abfs_errlog_new(100);
     fs.jobs = abfs_jobs_new(fs.client, opts.jobs, 1000);
-    fs.streams = abfs_streams_new(fs.client, 1000);
-    fs.timeline = abfs_timeline_new(fs.client, 1000);
     fs.wait_timeout_s = opts.wait_timeout;
     if (opts.max_threads == 0 || opts.max_threads > 100000)
         opts.max_threads = DEFAULT_MAX_THREADS;
     fs.max_waiters = max_waiters(opts.max_threads);
     fs.actors = abfs_actors_new(fs.client, fs.cfg->workspace_id, fs.cfg->web_root, fs.cfg->cache_ttl_s * 1000);
     fs.artifacts = abfs_artifacts_new(fs.client, fs.cfg->cache_ttl_s * 1000);
+    fs.streams = abfs_streams_new(fs.client, fs.artifacts, fs.cfg->cache_ttl_s * 1000);
+    fs.timeline = abfs_timeline_new(fs.client, fs.cfg->cache_ttl_s * 1000);
     abfs_jobs_set_end_hook(fs.jobs, forget_artifacts, &fs);
     fs.allow_delete = opts.allow_delete;
     fs.delete_source = opts.delete_source;

@@ -63,8 +63,6 @@ static int artifact_commit(const AbfsNode *node, AbfsEntry *base, const char *te
         return -EIO;
     if (node->file == ABFS_ARTIFACT_CATALOG)
         abfs_store_invalidate(fs->store); /* the catalog is the connection's streams */
-    else
-        abfs_streams_forget(fs->streams, node->id); /* each stream's state.json shows a part of it */
     abfs_invalidate_later(node->path);
     return 0;
 }

@@ -54,11 +54,10 @@ static void streams_changed(const AbfsNode *node)
     abfs_invalidate_later(node->path);
 }
 
-/* After a change to a stream's state (a write, a refresh, a clear): the connection's own
- * state.json, kept apart, is read anew. */
+/* After a change to a stream's state (a write, a refresh, a clear; core dropped what it kept): the
+ * kernel forgets the connection's state.json too. */
 static void state_changed(const AbfsNode *node)
 {
-    abfs_artifacts_forget(abfs_fs()->artifacts, node->id);
     char *path = g_strdup_printf("/connections/%s/state.json", node->id);
     abfs_invalidate_later(path);
     g_free(path);

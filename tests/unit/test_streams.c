@@ -157,7 +157,8 @@ static json_object *last_body(Fx *fx, const char *path)
 static void test_stream_state(void)
 {
     Fx *fx = fx_new_full("t", 5);
-    AbfsStreams *st = abfs_streams_new(fx->client, 0); /* every read asks */
+    AbfsArtifacts *art = abfs_artifacts_new(fx->client, 0);
+    AbfsStreams *st = abfs_streams_new(fx->client, art, 0); /* every read asks */
     json_object *conn = json_tokener_parse(CONN);
     GError *err = NULL;
     api_push(fx->api, 200, STATE, 0);
@@ -229,13 +230,15 @@ static void test_stream_state(void)
     g_clear_error(&err);
     json_object_put(conn);
     abfs_streams_free(st);
+    abfs_artifacts_free(art);
     fx_free(fx);
 }
 
 static void test_stream_last_sync_refresh_clear(void)
 {
     Fx *fx = fx_new_full("t", 5);
-    AbfsStreams *st = abfs_streams_new(fx->client, 0);
+    AbfsArtifacts *art = abfs_artifacts_new(fx->client, 0);
+    AbfsStreams *st = abfs_streams_new(fx->client, art, 0);
     json_object *conn = json_tokener_parse(CONN);
     GError *err = NULL;
     api_push(fx->api, 200,
@@ -284,6 +287,7 @@ static void test_stream_last_sync_refresh_clear(void)
     json_object_put(body);
     json_object_put(conn);
     abfs_streams_free(st);
+    abfs_artifacts_free(art);
     fx_free(fx);
 }
 
@@ -292,7 +296,8 @@ static void test_stream_last_sync_refresh_clear(void)
 static void test_stream_reads_cached(void)
 {
     Fx *fx = fx_new_full("t", 5);
-    AbfsStreams *st = abfs_streams_new(fx->client, 60000);
+    AbfsArtifacts *art = abfs_artifacts_new(fx->client, 60000);
+    AbfsStreams *st = abfs_streams_new(fx->client, art, 60000);
     json_object *conn = json_tokener_parse(CONN);
     GError *err = NULL;
     api_push(fx->api, 200, STATE, 0);
@@ -314,6 +319,7 @@ static void test_stream_reads_cached(void)
     g_assert_cmpuint(fake_count(fx->srv, "POST", "/api/v1/state/get"), ==, 3);
     json_object_put(conn);
     abfs_streams_free(st);
+    abfs_artifacts_free(art);
     fx_free(fx);
 }
 
