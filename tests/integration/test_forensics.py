@@ -173,7 +173,9 @@ def test_without_config_api_forensics_are_enotsup():
         assert "Config API" in errors and "/failure" in errors
         assert (j / "status").read_text().strip() in ("succeeded", "failed", "cancelled")
     finally:
-        assert m.unmount() == 0
+        status = m.unmount()
+        emu.stop()
+        assert status == 0
 
 
 def test_timeline_newest_first_with_who_and_what(fmount, femu):
@@ -217,4 +219,6 @@ def test_timeline_without_config_api_is_enotsup():
             assert r.returncode != 0 and "Operation not supported" in r.stderr
         assert "the timeline needs the Config API" in (m / "errors").read_text()
     finally:
-        assert m.unmount() == 0
+        status = m.unmount()
+        emu.stop()
+        assert status == 0

@@ -355,4 +355,6 @@ def test_without_config_api_stream_state_and_actions_are_enotsup():
         assert (d / "sync_mode").read_text() == "full_refresh_overwrite\n"
         assert run(f"echo full_refresh_append > {d}/sync_mode").returncode == 0
     finally:
-        assert m.unmount() == 0
+        status = m.unmount()
+        emu.stop()
+        assert status == 0
