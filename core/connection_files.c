@@ -18,6 +18,7 @@
     }
 
 STRING_MEMBER_RENDERER(render_name, "name")
+STRING_MEMBER_RENDERER(render_status_reason, "statusReason") /* why a connection is locked */
 STRING_MEMBER_RENDERER(render_prefix, "prefix")
 STRING_MEMBER_RENDERER(render_status, "status")
 STRING_MEMBER_RENDERER(render_source_id, "sourceId")
@@ -300,6 +301,7 @@ static const AbfsConnectionFile files[] = {
     {"prefix", render_prefix, parse_prefix, TRUE},
     {"enabled", render_enabled, parse_enabled, TRUE},
     {"status", render_status, NULL, FALSE},
+    {"status_reason", render_status_reason, NULL, FALSE},
     {"schedule", render_schedule, parse_schedule, TRUE},
     {"streams", render_streams, parse_streams, FALSE},
     {"namespace_definition", render_namespace_definition, parse_namespace_definition, TRUE},

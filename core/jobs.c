@@ -141,6 +141,11 @@ static void remember(AbfsJobs *jobs, json_object *job)
     g_free(id);
 }
 
+void abfs_jobs_remember(AbfsJobs *jobs, json_object *job)
+{
+    remember(jobs, job_copy(job));
+}
+
 static gpointer copy_string(gconstpointer s, gpointer data)
 {
     (void)data;

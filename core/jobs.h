@@ -30,6 +30,10 @@ void abfs_jobs_invalidate(AbfsJobs *jobs);
 /* TRUE for succeeded, failed and cancelled (incomplete and queued are not final). */
 gboolean abfs_job_status_is_final(const char *status);
 
+/* Keeps job (a JobResponse read just now by another listing, e.g. the workspace's; borrowed) as
+ * if it had been read alone, so that its files cost no request of their own. */
+void abfs_jobs_remember(AbfsJobs *jobs, json_object *job);
+
 /* The most recent jobs of a connection, newest first: a newly allocated array of job-id strings. */
 GPtrArray *abfs_jobs_recent(AbfsJobs *jobs, const char *connection_id, GError **error);
 

@@ -242,7 +242,33 @@ typedef struct {
     GPtrArray *skipped; /* protected by lock */
 } ConnectionWalk;
 
-/* keep() of the connection walk: a checked connection of the workspace, as compact JSON text. */
+void abfs_listed_connection_free(gpointer listed)
+{
+    AbfsListedConnection *c = listed;
+    if (!c)
+        return;
+    g_free(c->text);
+    g_free(c->id);
+    g_free(c->name);
+    g_free(c->source_id);
+    g_free(c->destination_id);
+    g_free(c);
+}
+
+AbfsListedConnection *abfs_listed_connection_of(json_object *conn, char *text)
+{
+    AbfsListedConnection *c = g_new(AbfsListedConnection, 1);
+    c->text = text ? text : abfs_json_compact(conn);
+    c->id = g_strdup(abfs_json_string(conn, "connectionId"));
+    c->name = g_strdup(abfs_json_string(conn, "name"));
+    c->source_id = g_strdup(abfs_json_string(conn, "sourceId"));
+    c->destination_id = g_strdup(abfs_json_string(conn, "destinationId"));
+    json_object *created = json_object_object_get(conn, "createdAt");
+    c->created_at = json_object_is_type(created, json_type_int) ? json_object_get_int64(created) : -1;
+    return c;
+}
+
+/* keep() of the connection walk: a checked connection of the workspace (AbfsListedConnection). */
 static gpointer keep_connection(json_object *conn, gpointer data)
 {
     ConnectionWalk *walk = data;
@@ -251,7 +277,7 @@ static gpointer keep_connection(json_object *conn, gpointer data)
     gpointer kept = NULL;
     if (abfs_connection_check(conn, &err) &&
         g_strcmp0(abfs_json_string(conn, "workspaceId"), walk->workspace_id) == 0) {
-        kept = abfs_json_compact(conn);
+        kept = abfs_listed_connection_of(conn, NULL);
         char *defects = abfs_connection_defects(conn);
         if (defects) /* shown all the same: its files show what the connection has */
             line = g_strdup_printf("connection %s: %s missing or of the wrong type; its files show the rest",
@@ -276,8 +302,8 @@ gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, gui
     char *query = g_strdup_printf("workspaceIds=%s", workspace_id);
     ConnectionWalk walk = {workspace_id, {0}, NULL};
     g_mutex_init(&walk.lock);
-    gboolean ok = abfs_list_all_parallel(client, "/connections", query, hint, parallel, keep_connection, &walk, g_free,
-                                         items, NULL, error);
+    gboolean ok = abfs_list_all_parallel(client, "/connections", query, hint, parallel, keep_connection, &walk,
+                                         abfs_listed_connection_free, items, NULL, error);
     g_mutex_clear(&walk.lock);
     g_free(query);
     if (skipped)

@@ -38,8 +38,22 @@ gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char
 /* GET /workspaces/{id}. */
 json_object *abfs_workspace_get(AbfsClient *client, const char *workspace_id, GError **error);
 
+/* A connection of a walk: its compact JSON text and the members the store indexes, read from the
+ * page's own parse (the text is not parsed again to list it). */
+typedef struct {
+    char *text;
+    char *id, *name, *source_id, *destination_id; /* NULL if absent (id never) */
+    gint64 created_at;                            /* seconds; -1 if absent */
+} AbfsListedConnection;
+
+/* What the listing keeps of a connection object: text (taken) as its compact text, or NULL to
+ * make it from conn, and its members. */
+AbfsListedConnection *abfs_listed_connection_of(json_object *conn, char *text);
+/* Frees an AbfsListedConnection (NULL is fine). */
+void abfs_listed_connection_free(gpointer listed);
+
 /* Every connection of the workspace (GET /connections?workspaceIds=W), each checked with
- * abfs_connection_check(), as compact JSON text (*items: GPtrArray of char*). Connections of
+ * abfs_connection_check() (*items: GPtrArray of AbfsListedConnection*, which frees them). Connections of
  * other workspaces are dropped. A connection that cannot be shown (no usable id, nested deeper than
  * ABFS_JSON_MAX_DEPTH) is dropped, never the listing; one with members of the wrong type is kept.
  * *skipped (may be NULL) receives one line per dropped or defective connection saying which and

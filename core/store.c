@@ -34,6 +34,7 @@ struct AbfsEntry {
 struct AbfsSnapshot {
     gint refs;           /* atomic */
     gint64 wall_time;    /* real seconds of the walk */
+    gint64 mono_time;    /* monotonic µs of the walk */
     GHashTable *by_id;   /* id → AbfsEntry (ref) */
     GPtrArray *ids;      /* sorted, borrowed from the entries */
     GHashTable *by_name; /* lazily (CAS), see abfs_snapshot_by_name() */
@@ -158,26 +159,26 @@ gint64 abfs_entry_mtime(AbfsEntry *e, guint file)
     return e->mtime[file];
 }
 
-/* A new entry for a connection's compact JSON text (taken). With previous (the same connection in
- * the last snapshot), each file keeps its mtime when its content did not change. */
-static AbfsEntry *entry_new(AbfsStore *store, char *text, AbfsEntry *previous, gint64 now_s)
+/* A new entry for a listed connection (its members taken; the struct freed). With previous (the
+ * same connection in the last snapshot), each file keeps its mtime when its content did not
+ * change. */
+static AbfsEntry *entry_new_listed(AbfsStore *store, AbfsListedConnection *c, AbfsEntry *previous, gint64 now_s)
 {
-    static const char *const keys[ABFS_ENTRY_FIELDS] = {"connectionId", "name", "sourceId", "destinationId"};
     AbfsEntry *e = g_new0(AbfsEntry, 1);
     e->refs = 1;
-    e->text = text;
+    e->text = c->text;
+    e->fields[ABFS_ENTRY_ID] = c->id;
+    e->fields[ABFS_ENTRY_NAME] = c->name;
+    e->fields[ABFS_ENTRY_SOURCE_ID] = c->source_id;
+    e->fields[ABFS_ENTRY_DESTINATION_ID] = c->destination_id;
+    e->created_at = c->created_at >= 0 ? c->created_at : now_s;
+    g_free(c);
     e->ctx = &store->ctx;
     e->files = abfs_connection_files(&e->nfiles);
     e->mtime = g_new0(gint64, e->nfiles);
     e->size = g_new(gint64, e->nfiles);
     for (guint i = 0; i < e->nfiles; i++)
         e->size[i] = -1;
-    json_object *conn = abfs_entry_parse(e);
-    for (int i = 0; i < ABFS_ENTRY_FIELDS; i++)
-        e->fields[i] = g_strdup(abfs_json_string(conn, keys[i]));
-    json_object *created = json_object_object_get(conn, "createdAt");
-    e->created_at = json_object_is_type(created, json_type_int) ? json_object_get_int64(created) : now_s;
-    json_object_put(conn);
     if (!previous) {
         for (guint i = 0; i < e->nfiles; i++)
             e->mtime[i] = e->created_at;
@@ -196,6 +197,15 @@ static AbfsEntry *entry_new(AbfsStore *store, char *text, AbfsEntry *previous, g
     return e;
 }
 
+/* A new entry for a connection's compact JSON text (taken), as entry_new_listed(). */
+static AbfsEntry *entry_new(AbfsStore *store, char *text, AbfsEntry *previous, gint64 now_s)
+{
+    json_object *conn = abfs_json_parse_trusted(text);
+    AbfsListedConnection *c = abfs_listed_connection_of(conn, text);
+    json_object_put(conn);
+    return entry_new_listed(store, c, previous, now_s);
+}
+
 static gint compare_ids(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -206,6 +216,7 @@ static AbfsSnapshot *snapshot_new(void)
     AbfsSnapshot *s = g_new0(AbfsSnapshot, 1);
     s->refs = 1;
     s->wall_time = g_get_real_time() / G_USEC_PER_SEC;
+    s->mono_time = g_get_monotonic_time();
     s->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)abfs_entry_unref);
     s->ids = g_ptr_array_new();
     return s;
@@ -319,34 +330,20 @@ guint abfs_store_walks(AbfsStore *store)
     return abfs_cache_fetches(store->listing);
 }
 
-/* Connection id inside a compact JSON text, without parsing the rest (newly allocated). */
-static char *text_id(const char *text)
-{
-    json_object *conn = abfs_json_parse_trusted(text);
-    char *id = g_strdup(abfs_json_string(conn, "connectionId"));
-    json_object_put(conn);
-    return id;
-}
-
-/* Builds a snapshot from a listing (texts, taken), reusing unchanged entries of previous. */
+/* Builds a snapshot from a listing (AbfsListedConnection items, taken), reusing unchanged entries
+ * of previous. */
 static AbfsSnapshot *snapshot_from_listing(AbfsStore *store, GPtrArray *items, AbfsSnapshot *previous)
 {
     AbfsSnapshot *s = snapshot_new();
     for (guint i = 0; i < items->len; i++) {
-        char *text = g_ptr_array_index(items, i);
+        AbfsListedConnection *c = g_ptr_array_index(items, i);
         items->pdata[i] = NULL;
-        char *id = text_id(text);
-        if (!id) { /* resources.c checked every id: never, but never a NULL key either */
-            g_free(text);
-            continue;
-        }
-        AbfsEntry *old = previous && id ? abfs_snapshot_lookup(previous, id) : NULL;
-        g_free(id);
-        if (old && strcmp(old->text, text) == 0) {
+        AbfsEntry *old = previous ? abfs_snapshot_lookup(previous, c->id) : NULL;
+        if (old && strcmp(old->text, c->text) == 0) {
             snapshot_add(s, abfs_entry_ref(old));
-            g_free(text);
+            abfs_listed_connection_free(c);
         } else
-            snapshot_add(s, entry_new(store, text, old, s->wall_time));
+            snapshot_add(s, entry_new_listed(store, c, old, s->wall_time));
     }
     g_ptr_array_sort(s->ids, compare_ids);
     if (store->on_change && previous) {
@@ -451,6 +448,16 @@ AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error)
     return abfs_cache_get(store->listing, LISTING, walk, store, error);
 }
 
+AbfsSnapshot *abfs_store_snapshot_fresh(AbfsStore *store, guint max_age_ms, GError **error)
+{
+    AbfsSnapshot *s = abfs_cache_peek(store->listing, LISTING);
+    if (s && g_get_monotonic_time() - s->mono_time <= (gint64)max_age_ms * 1000)
+        return s;
+    abfs_snapshot_unref(s);
+    abfs_cache_invalidate(store->listing, LISTING);
+    return abfs_store_snapshot(store, error);
+}
+
 void abfs_store_invalidate(AbfsStore *store)
 {
     abfs_cache_invalidate(store->listing, NULL);
@@ -470,6 +477,7 @@ static gpointer put_into_snapshot(gpointer current, gpointer data)
     AbfsSnapshot *old = current;
     AbfsSnapshot *s = snapshot_new();
     s->wall_time = old->wall_time;
+    s->mono_time = old->mono_time;
     s->put_serial = old->put_serial + 1;
     s->puts = g_hash_table_new(g_str_hash, g_str_equal); /* keys borrowed from s's entries */
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
@@ -519,8 +527,17 @@ void abfs_store_put_connection(AbfsStore *store, json_object *conn)
     char *id = g_strdup(abfs_json_string(conn, "connectionId"));
     Put put = {store, id, abfs_json_compact(conn)};
     json_object_put(conn);
+    gboolean placed = id && abfs_cache_update(store->listing, LISTING, put_into_snapshot, &put);
+    if (id && !placed && !abfs_cache_is_cold(store->listing, LISTING)) {
+        /* The first walk is in flight: what it read may predate this answer, and it installs
+         * its listing with nothing to merge it with (and forgets the connections read alone).
+         * Wait for it, then put the answer into its listing. */
+        AbfsSnapshot *s = abfs_cache_get(store->listing, LISTING, walk, store, NULL);
+        abfs_snapshot_unref(s);
+        placed = abfs_cache_update(store->listing, LISTING, put_into_snapshot, &put);
+    }
     /* Without a listing yet, a connection read alone takes its new value. */
-    if (id && !abfs_cache_update(store->listing, LISTING, put_into_snapshot, &put))
+    if (id && !placed)
         abfs_cache_update(store->singles, id, put_into_single, &put);
     g_free(put.text);
     g_free(id);

@@ -27,6 +27,10 @@ void abfs_store_free(AbfsStore *store);
 /* The current snapshot (a new reference), refreshing it first when it is older than the TTL. */
 AbfsSnapshot *abfs_store_snapshot(AbfsStore *store, GError **error);
 
+/* The current snapshot if its walk (or put) is at most max_age_ms old, else a new walk's: how a
+ * watcher that looks every max_age_ms shares the walks other readers made meanwhile. */
+AbfsSnapshot *abfs_store_snapshot_fresh(AbfsStore *store, guint max_age_ms, GError **error);
+
 /* Makes the next abfs_store_snapshot() walk again. */
 void abfs_store_invalidate(AbfsStore *store);
 

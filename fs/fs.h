@@ -19,6 +19,7 @@
 #include "artifacts.h"
 #include "stream_actions.h"
 #include "timeline.h"
+#include "events.h"
 
 typedef struct {
     AbfsClient *client;
@@ -34,12 +35,16 @@ typedef struct {
     struct AbfsArtifacts *artifacts; /* state.json and catalog.json, kept for the TTL */
     struct AbfsStreams *streams; /* each stream's state and last sync (stream_actions.h) */
     struct AbfsTimeline *timeline; /* each connection's events (timeline.h) */
+    struct AbfsHealth *health;   /* connections' health, status/, jobs/running|failed */
+    struct AbfsWsJobs *wsjobs;   /* the root jobs/ */
+    struct AbfsRunLog *runlog;   /* jobs/running.log */
     gboolean allow_delete;  /* -o allow_delete: rmdir connections/<id> deletes it */
     gboolean delete_source; /* -o delete_source: ... and its source, if no other connection uses it */
     gboolean delete_destination;
     guint wait_timeout_s; /* bound on reading a job's `wait` */
-    guint max_waiters;    /* readers of `wait` that may block at once (the others get EAGAIN) */
-    gint waiters;         /* readers of `wait` blocked now (atomic) */
+    guint max_waiters;    /* readers of `wait` or `events` that may block at once (the others get EAGAIN) */
+    gint waiters;         /* readers of `wait` and `events` blocked now (atomic) */
+    AbfsEvents *events;   /* what `events` readers get (polls the API only while one is open) */
 } AbfsFs;
 
 /* The FUSE operations table (ops.c). */
@@ -68,6 +73,12 @@ gboolean abfs_invalidator_stop(guint timeout_ms);
 /* ops with API-backed files opened direct_io, so that invalidating them never waits on a page
  * lock; ops itself with kernel_cache (the user's -o kernel_cache or auto_cache). */
 const struct fuse_operations *abfs_invalidator_wrap(const struct fuse_operations *ops, gboolean kernel_cache);
+/* At exit, before the session's fd is closed: no poll(2) of `events` is notified from now on
+ * (node_events.c). */
+void abfs_fs_streams_quiesce(void);
+/* The events' failure hook: a failed poll of the API goes to `errors`, once per outage. */
+void abfs_fs_on_events_failure(int errnum, const char *message, gpointer data);
+
 /* Whether a blocking reader (a job's `wait`) should give up: its request was interrupted, or the
  * session is ending (main.c). */
 gboolean abfs_fs_wait_should_stop(void);

@@ -4,12 +4,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 
 #include "connection_files.h"
 #include "error.h"
 
-typedef enum { SHAPE_TEXT, SHAPE_BUFFER, SHAPE_CONTROL, SHAPE_SCRATCH } Shape;
+typedef enum { SHAPE_TEXT, SHAPE_BUFFER, SHAPE_CONTROL, SHAPE_SCRATCH, SHAPE_STREAM } Shape;
 
 struct AbfsHandle {
     Shape shape;
@@ -26,6 +27,7 @@ struct AbfsHandle {
     gboolean direct_io; /* set before install */
     int end_error;      /* text: what a read at the end returns instead of 0 */
     Scratch *scratch;   /* scratch */
+    gpointer stream;    /* stream: its node's state (thread-safe by itself) */
 };
 
 /* Every handle given to the kernel, so that those it never released (the session ended while a
@@ -77,8 +79,18 @@ AbfsHandle *abfs_handle_scratch(const char *path, const AbfsNode *node, Scratch 
     return h;
 }
 
+AbfsHandle *abfs_handle_stream(const char *path, const AbfsNode *node, gpointer stream)
+{
+    AbfsHandle *h = handle_new(SHAPE_STREAM, path, node);
+    h->stream = stream;
+    h->direct_io = TRUE; /* every read reaches the stream, none is answered from pages */
+    return h;
+}
+
 static void handle_free(AbfsHandle *h)
 {
+    if (h->shape == SHAPE_STREAM && h->type->release_stream)
+        h->type->release_stream(&h->node, h->stream);
     g_free(h->path);
     if (h->data)
         g_string_free(h->data, TRUE);
@@ -117,6 +129,8 @@ void abfs_handle_install(AbfsHandle *h, struct fuse_file_info *fi)
     fi->keep_cache = 0;
     if (h->direct_io)
         fi->direct_io = 1;
+    if (h->shape == SHAPE_STREAM) /* lseek gives ESPIPE: bash's `read` then takes a byte at a time */
+        fi->nonseekable = 1;
 }
 
 AbfsHandle *abfs_handle_of(const struct fuse_file_info *fi)
@@ -158,9 +172,10 @@ static void follow(AbfsHandle *h, off_t offset, size_t size)
     g_free(fresh);
 }
 
-int abfs_handle_read(AbfsHandle *h, char *buf, size_t size, off_t offset, GError **error)
+int abfs_handle_read(AbfsHandle *h, char *buf, size_t size, off_t offset, int flags, GError **error)
 {
-    (void)error;
+    if (h->shape == SHAPE_STREAM)
+        return h->type->read_stream(&h->node, h->stream, buf, size, flags, error);
     if (h->shape == SHAPE_SCRATCH)
         return abfs_scratch_read(h->scratch, buf, size, offset);
     if (h->shape == SHAPE_CONTROL)
@@ -176,6 +191,16 @@ int abfs_handle_read(AbfsHandle *h, char *buf, size_t size, off_t offset, GError
         n = -h->end_error;
     g_mutex_unlock(&h->lock);
     return n;
+}
+
+int abfs_handle_poll(AbfsHandle *h, struct fuse_pollhandle *ph, unsigned *revents)
+{
+    if (h->shape == SHAPE_STREAM && h->type->poll)
+        return h->type->poll(&h->node, h->stream, ph, revents);
+    if (ph) /* nothing will change: the kernel need not wait for a notification */
+        fuse_pollhandle_destroy(ph);
+    *revents = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM; /* what Linux says of a file without poll */
+    return 0;
 }
 
 /* A node function's result with the errno of its reason, when it gave one (the node may answer
@@ -234,7 +259,7 @@ int abfs_handle_write(AbfsHandle *h, const char *buf, size_t size, off_t offset,
 {
     if (h->shape == SHAPE_SCRATCH)
         return abfs_scratch_write(h->scratch, buf, size, offset);
-    if (h->shape == SHAPE_TEXT)
+    if (h->shape == SHAPE_TEXT || h->shape == SHAPE_STREAM)
         return -EBADF;
     g_mutex_lock(&h->lock);
     gsize max = h->shape == SHAPE_CONTROL ? ABFS_CONTROL_MAX_BYTES : ABFS_HANDLE_MAX_BYTES;

@@ -11,7 +11,10 @@
  *   control  a file whose node acts (run, cancel, .refresh) once on what was written: in the write
  *            that ends with a newline (its answer is that write's), else at the first flush after
  *            a write; nothing written, nothing done; later writes EINVAL; it reads as empty;
- *   scratch  an in-memory scratch file (scratch.h).
+ *   scratch  an in-memory scratch file (scratch.h);
+ *   stream   a blocking stream (events): reads, poll(2) and the last close go to its node's
+ *            read_stream, poll and release_stream on a state the node's open made; it cannot be
+ *            seeked (reads take what is pending, whatever the offset) nor written.
  * Each handle keeps a copy of its node, its path and its node's functions. Thread-safe. Functions
  * return as node.h's do: -errno, with *error set when there is a reason to record. */
 #ifndef ABFS_HANDLES_H
@@ -33,6 +36,9 @@ AbfsHandle *abfs_handle_control(const char *path, const AbfsNode *node);
 /* s: taken. */
 AbfsHandle *abfs_handle_scratch(const char *path, const AbfsNode *node, Scratch *s);
 
+/* stream: taken (freed by the node's release_stream). */
+AbfsHandle *abfs_handle_stream(const char *path, const AbfsNode *node, gpointer stream);
+
 /* open of a read-only file: a text handle of its node's read_text; writers get EACCES. */
 int abfs_handle_open_text(const AbfsNode *node, int flags, AbfsHandle **handle, GError **error);
 /* open of a control file: for reading, an empty text (walkers copy it cleanly); for writing (not
@@ -52,7 +58,11 @@ AbfsHandle *abfs_handle_of(const struct fuse_file_info *fi);
 /* Frees a handle that was never installed (its open failed later). */
 void abfs_handle_discard(AbfsHandle *h);
 
-int abfs_handle_read(AbfsHandle *h, char *buf, size_t size, off_t offset, GError **error);
+/* flags: the open file's flags at this read (O_NONBLOCK for a stream). */
+int abfs_handle_read(AbfsHandle *h, char *buf, size_t size, off_t offset, int flags, GError **error);
+/* poll(2) of an open file: a stream's node answers; any other file is always ready (ph, when
+ * given, is destroyed). */
+int abfs_handle_poll(AbfsHandle *h, struct fuse_pollhandle *ph, unsigned *revents);
 int abfs_handle_write(AbfsHandle *h, const char *buf, size_t size, off_t offset, GError **error);
 /* flush and fsync: the commit of a buffer, the action of a control file. */
 int abfs_handle_flush(AbfsHandle *h, GError **error);

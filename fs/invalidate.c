@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "connection_files.h"
+#include "health.h"
+#include "wsjobs.h"
 
 static GAsyncQueue *queue;
 static volatile sig_atomic_t hangup;
@@ -97,7 +99,10 @@ void abfs_refresh_all(AbfsFs *fs)
     abfs_artifacts_invalidate(fs->artifacts);
     abfs_streams_invalidate(fs->streams);
     abfs_timeline_invalidate(fs->timeline);
-    static const char *const roots[] = {"/connections", "/settings", "/by-name", "/sources", "/destinations"};
+    abfs_health_invalidate(fs->health);
+    abfs_wsjobs_invalidate(fs->wsjobs);
+    static const char *const roots[] = {"/connections", "/settings", "/by-name", "/sources", "/destinations", "/status",
+                                        "/jobs"};
     for (gsize i = 0; i < G_N_ELEMENTS(roots); i++)
         abfs_invalidate_later(roots[i]);
 }
@@ -106,6 +111,13 @@ void abfs_fs_on_stale(int errnum, const char *message, gpointer data)
 {
     AbfsFs *fs = data;
     abfs_errlog_add(fs->errlog, "connections", errnum, message);
+    abfs_invalidate_later("/errors");
+}
+
+void abfs_fs_on_events_failure(int errnum, const char *message, gpointer data)
+{
+    AbfsFs *fs = data;
+    abfs_errlog_add(fs->errlog, "events", errnum, message);
     abfs_invalidate_later("/errors");
 }
 

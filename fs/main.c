@@ -22,6 +22,9 @@
 #include "replace.h"
 #include "resources.h"
 #include "scratch.h"
+#include "health.h"
+#include "runlog.h"
+#include "wsjobs.h"
 
 #define UNSET_UINT G_MAXUINT
 
@@ -38,6 +41,7 @@ typedef struct {
     unsigned connect_timeout;
     unsigned jobs;
     unsigned wait_timeout;
+    unsigned events_interval;
     unsigned list_parallel;
     int insecure;
     char *client_secret_file;
@@ -55,6 +59,11 @@ typedef struct {
 /* libfuse 3.14 serves with at most 10 threads by default; readers of a job's `wait` hold one each
  * for as long as the job runs, so the default is larger and a quarter of it never waits. */
 #define DEFAULT_MAX_THREADS 64
+/* jobs/running.log: at most 16 MiB; started afresh once nobody read it for a minute; a job that
+ * ended is read for 3 s more (its last lines, past the jobs cache's 1 s TTL). */
+#define RUNNING_LOG_MAX_BYTES (16u * 1024 * 1024)
+#define RUNNING_LOG_IDLE_US (60 * G_USEC_PER_SEC)
+#define RUNNING_LOG_LINGER_US (3 * G_USEC_PER_SEC)
 
 #define OPT(t, p)                                                                                                      \
     {                                                                                                                  \
@@ -73,6 +82,7 @@ static const struct fuse_opt option_spec[] = {
     OPT("connect_timeout=%u", connect_timeout),
     OPT("jobs=%u", jobs),
     OPT("wait_timeout=%u", wait_timeout),
+    OPT("events_interval=%u", events_interval),
     OPT("list_parallel=%u", list_parallel),
     OPT("insecure", insecure),
     OPT("client_secret_file=%s", client_secret_file),
@@ -148,6 +158,8 @@ static void usage(const char *prog)
            "    -o connect_timeout=SECONDS  bound on connecting (default 10)\n"
            "    -o jobs=N                how many recent jobs jobs/ shows (default 25, max 100)\n"
            "    -o wait_timeout=SECONDS  bound on reading a job's wait file (default 3600)\n"
+           "    -o events_interval=SECONDS  how often the API is polled while events or\n"
+           "                             events.json is open (default 10, at least 1)\n"
            "    -o list_parallel=N       list pages in flight at once (default 16)\n"
            "    -o max_threads=N         FUSE worker threads (default %d); readers of a job's\n"
            "                             wait may hold all but a quarter of them (then EAGAIN)\n"
@@ -240,9 +252,12 @@ fail:
 /* Set once the FUSE session exists: before that, libfuse's per-thread context is not set up. */
 static gboolean fuse_ready;
 
-/* Whether the FUSE request this thread serves was interrupted (Ctrl-C); FALSE outside requests. */
+/* Whether the FUSE request this thread serves was interrupted (Ctrl-C), or this is the events
+ * poller and the session is ending: the HTTP client's cancel check. FALSE outside requests. */
 static gboolean request_interrupted(void)
 {
+    if (abfs_events_thread_stopping())
+        return TRUE;
     if (!__atomic_load_n(&fuse_ready, __ATOMIC_ACQUIRE))
         return FALSE;
     struct fuse_context *ctx = fuse_get_context();
@@ -374,6 +389,7 @@ int main(int argc, char *argv[])
                     .connect_timeout = UNSET_UINT,
                     .jobs = 25,
                     .wait_timeout = 3600,
+                    .events_interval = 10,
                     .list_parallel = 16,
                     .max_threads = DEFAULT_MAX_THREADS};
     int status = 1;
@@ -443,6 +459,9 @@ int main(int argc, char *argv[])
     abfs_store_set_stale_hook(fs.store, abfs_fs_on_stale, &fs);
     fs.errlog = abfs_errlog_new(100);
     fs.jobs = abfs_jobs_new(fs.client, opts.jobs, 1000);
+    fs.health = abfs_health_new(fs.client, fs.store, fs.cfg->cache_ttl_s * 1000);
+    fs.wsjobs = abfs_wsjobs_new(fs.client, fs.jobs, fs.cfg->workspace_id, opts.jobs, 1000);
+    fs.runlog = abfs_runlog_new(RUNNING_LOG_MAX_BYTES, RUNNING_LOG_IDLE_US, RUNNING_LOG_LINGER_US);
     fs.wait_timeout_s = opts.wait_timeout;
     if (opts.max_threads == 0 || opts.max_threads > 100000)
         opts.max_threads = DEFAULT_MAX_THREADS;
@@ -452,6 +471,8 @@ int main(int argc, char *argv[])
     fs.streams = abfs_streams_new(fs.client, fs.artifacts, fs.cfg->cache_ttl_s * 1000);
     fs.timeline = abfs_timeline_new(fs.client, fs.cfg->cache_ttl_s * 1000);
     abfs_jobs_set_end_hook(fs.jobs, forget_artifacts, &fs);
+    fs.events = abfs_events_new(fs.client, fs.store, fs.cfg->workspace_id, MAX(opts.events_interval, 1) * 1000);
+    abfs_events_set_failure_hook(fs.events, abfs_fs_on_events_failure, &fs);
     fs.allow_delete = opts.allow_delete;
     fs.delete_source = opts.delete_source;
     fs.delete_destination = opts.delete_destination;
@@ -503,11 +524,16 @@ int main(int argc, char *argv[])
      * fail every request still waiting with ENOTCONN, but only once no thread is inside a call on
      * that fd: stop the invalidation thread's notifications first. */
     fuse_remove_signal_handlers(fuse_get_session(fuse));
+    abfs_fs_streams_quiesce(); /* no poll notification of `events` either */
     if (!abfs_invalidator_quiesce(2000))
         abort_connection(minor);
     fuse_unmount(fuse);
     if (!abfs_invalidator_stop(2000))
         goto out_args; /* a thread still runs: free nothing it may use */
+    if (!abfs_events_stop(fs.events, 2000)) {
+        g_warning("the events poller did not stop within 2 s; exiting without it");
+        goto out_args;
+    }
     abfs_handles_cleanup();
     if (cmd.debug) {
         guint64 requests, bytes, millis;
@@ -521,6 +547,11 @@ out_unmount:
 out_fuse:
     fuse_destroy(fuse);
 out_store:
+    if (fs.events && abfs_events_stop(fs.events, 2000))
+        abfs_events_free(fs.events);
+    abfs_runlog_free(fs.runlog);
+    abfs_wsjobs_free(fs.wsjobs);
+    abfs_health_free(fs.health);
     abfs_store_free(fs.store);
     abfs_errlog_free(fs.errlog);
     abfs_jobs_free(fs.jobs);

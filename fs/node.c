@@ -47,6 +47,17 @@ static const AbfsNodeType *const table[] = {
     [ABFS_NODE_BY_NAME] = &abfs_node_by_name,
     [ABFS_NODE_BY_NAME_LINK] = &abfs_node_by_name_link,
     [ABFS_NODE_SCRATCH] = &abfs_node_scratch,
+    [ABFS_NODE_EVENTS] = &abfs_node_events,
+    [ABFS_NODE_HEALTH_FILE] = &abfs_node_health_file,
+    [ABFS_NODE_STATUS] = &abfs_node_status,
+    [ABFS_NODE_STATUS_SUMMARY] = &abfs_node_status_summary,
+    [ABFS_NODE_STATUS_DIR] = &abfs_node_status_dir,
+    [ABFS_NODE_STATUS_LINK] = &abfs_node_status_link,
+    [ABFS_NODE_WSJOBS] = &abfs_node_wsjobs,
+    [ABFS_NODE_WSJOBS_LINK] = &abfs_node_wsjobs_link,
+    [ABFS_NODE_WSJOBS_SET] = &abfs_node_wsjobs_set,
+    [ABFS_NODE_WSJOBS_SET_LINK] = &abfs_node_wsjobs_set_link,
+    [ABFS_NODE_RUNNING_LOG] = &abfs_node_running_log,
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(table) == ABFS_NODE_KINDS);
 
@@ -61,9 +72,29 @@ const AbfsNodeType *abfs_node_type(AbfsNodeKind kind)
     return table[kind];
 }
 
+/* Gives the next entry to the kernel unless it already has it. TRUE when the buffer is full. */
+static gboolean dir_give(AbfsDir *dir, const char *name, const struct stat *st, enum fuse_fill_dir_flags flags)
+{
+    off_t index = dir->count++;
+    if (dir->full)
+        return TRUE;
+    if (index < dir->skip)
+        return FALSE;
+    dir->full = dir->fill(dir->buf, name, st, index + 1, flags) != 0;
+    return dir->full;
+}
+
+gboolean abfs_dir_skip(AbfsDir *dir)
+{
+    if (dir->count >= dir->skip)
+        return FALSE;
+    dir->count++;
+    return TRUE;
+}
+
 gboolean abfs_dir_add(AbfsDir *dir, const char *name, const struct stat *st)
 {
-    return dir->fill(dir->buf, name, st, 0, st ? FUSE_FILL_DIR_PLUS : 0) != 0;
+    return dir_give(dir, name, st, st ? FUSE_FILL_DIR_PLUS : 0);
 }
 
 void abfs_dir_add_ids(AbfsDir *dir, GPtrArray *ids, AbfsNodeKind kind)
@@ -81,7 +112,7 @@ gboolean abfs_dir_add_kind(AbfsDir *dir, const char *name, AbfsNodeKind kind)
     memset(&st, 0, sizeof st);
     st.st_mode = type->readdir ? S_IFDIR : type->readlink ? S_IFLNK : S_IFREG;
     /* the type only (no FUSE_FILL_DIR_PLUS): the kernel learns what it is, not its attributes */
-    return dir->fill(dir->buf, name, &st, 0, 0) != 0;
+    return dir_give(dir, name, &st, 0);
 }
 
 static void fill_stat(struct stat *st, mode_t mode, gsize size, gint64 mtime)

@@ -16,15 +16,25 @@
 
 typedef struct AbfsHandle AbfsHandle;
 
-/* A readdir buffer. */
+/* A readdir buffer. Listings are given with offsets (the index of the next entry): libfuse 3.14
+ * passes an entry's attributes to the kernel (readdirplus) only then, so that `ls -l` needs no
+ * LOOKUP per entry; a listing too big for one buffer is asked for again from where it stopped,
+ * and the entries before that offset are counted but not given. */
 typedef struct {
     void *buf;
     fuse_fill_dir_t fill;
+    off_t skip;    /* entries the kernel already has (its offset) */
+    off_t count;   /* entries added so far, given or skipped */
+    gboolean full; /* the buffer took no more: the rest is for the next call */
 } AbfsDir;
 
 /* Adds name to a listing. With st, the kernel takes the attributes from the listing (readdirplus);
  * without, it asks getattr when it needs them. TRUE when the buffer is full. */
 gboolean abfs_dir_add(AbfsDir *dir, const char *name, const struct stat *st);
+
+/* TRUE, counting the entry, when the kernel already has the next entry of the listing (it is
+ * before the offset asked for): a big listing need not make what it would skip. */
+gboolean abfs_dir_skip(AbfsDir *dir);
 
 /* Adds name, a node of kind, with its file type only (d_type) and no attributes: walkers such as
  * find learn a file is a file without stat'ing it, and nothing is fetched to list it. */
@@ -71,6 +81,20 @@ typedef struct {
     /* chmod(2) and utimens(2): NULL accepts them and changes nothing (rsync, cp -p, editors). */
     int (*chmod)(const AbfsNode *node, mode_t mode, GError **error);
     int (*utimens)(const AbfsNode *node, const struct timespec tv[2], GError **error);
+    /* ---- a stream (Plan 9's blocking file: `events`): its open makes a stream handle
+     * (abfs_handle_stream) around a state of its own, and these act on that state ---- */
+    /* Takes up to size bytes of what is pending; with nothing pending, blocks until something is
+     * unless flags (the open file's, at this read) hold O_NONBLOCK (then EAGAIN). 0: its end. */
+    int (*read_stream)(const AbfsNode *node, gpointer stream, char *buf, size_t size, int flags, GError **error);
+    /* poll(2): *revents receives what is ready now (POLLIN when a read would not block); ph, when
+     * not NULL, is the stream's to keep (fuse_notify_poll() once something is pending, then
+     * fuse_pollhandle_destroy()). NULL member: an ordinary file, always ready. */
+    int (*poll)(const AbfsNode *node, gpointer stream, struct fuse_pollhandle *ph, unsigned *revents);
+    /* The last close of a stream (or the unmount of a file still open): frees stream. */
+    void (*release_stream)(const AbfsNode *node, gpointer stream);
+    /* The names getxattr answers (NULL-terminated), for listxattr. NULL: user.airbyte.id and
+     * user.airbyte.url. */
+    const char *const *xattr_names;
 } AbfsNodeType;
 
 /* The functions of a kind. */
@@ -100,8 +124,17 @@ extern const AbfsNodeType abfs_node_actors, abfs_node_actor, abfs_node_actor_fil
     abfs_node_actor_connection_link;
 /* node_byname.c: by-name/. */
 extern const AbfsNodeType abfs_node_by_name, abfs_node_by_name_link;
+/* node_health.c: a connection's health, health.json and last_success. */
+extern const AbfsNodeType abfs_node_health_file;
+/* node_status.c: status/, its summary, one directory per health word and its links. */
+extern const AbfsNodeType abfs_node_status, abfs_node_status_summary, abfs_node_status_dir, abfs_node_status_link;
+/* node_wsjobs.c: jobs/ at the root, its links, running/ and failed/, running.log. */
+extern const AbfsNodeType abfs_node_wsjobs, abfs_node_wsjobs_link, abfs_node_wsjobs_set, abfs_node_wsjobs_set_link,
+    abfs_node_running_log;
 /* node_scratch.c: editors' temporary files. */
 extern const AbfsNodeType abfs_node_scratch;
+/* node_events.c: events and events.json. */
+extern const AbfsNodeType abfs_node_events;
 
 /* rename(2): node_scratch.c. Scratch files move; a scratch onto an API-backed file commits it; an
  * API-backed file onto a scratch name leaves a copy (an editor's backup); anything else EPERM. */
@@ -121,6 +154,8 @@ int abfs_node_getattr_link(const AbfsNode *node, struct stat *st, GError **error
 /* The extended attributes of a connection or an actor: user.airbyte.id (id) and user.airbyte.url
  * (url, taken); ENODATA for any other name. */
 int abfs_node_id_url_xattr(const char *name, const char *id, char *url, char **value);
+/* user.airbyte.health of connection node->id: its health word (node_health.c). */
+int abfs_node_health_xattr(const AbfsNode *node, char **value, GError **error);
 /* getattr of a read-only file sized by its type's read_text (read when stat'ed). */
 int abfs_node_getattr_text(const AbfsNode *node, struct stat *st, GError **error);
 /* Whether open(2)'s flags ask to write (or truncate). */

@@ -48,6 +48,8 @@ static int connections_readdir(const AbfsNode *node, AbfsDir *dir, GError **erro
         return -EIO;
     struct stat st;
     for (guint i = 0; i < abfs_snapshot_count(snap); i++) {
+        if (abfs_dir_skip(dir))
+            continue;
         const char *id = abfs_snapshot_id(snap, i);
         abfs_stat_dir(&st, 0755, entry_newest_mtime(abfs_snapshot_lookup(snap, id)));
         if (abfs_dir_add(dir, id, &st))
@@ -165,9 +167,11 @@ static int connection_rmdir(const AbfsNode *node, GError **error)
     return rc;
 }
 
-/* Extended attributes: user.airbyte.id and user.airbyte.url. */
+/* Extended attributes: user.airbyte.id, user.airbyte.url and user.airbyte.health. */
 static int connection_getxattr(const AbfsNode *node, const char *name, char **value, GError **error)
 {
+    if (strcmp(name, "user.airbyte.health") == 0)
+        return abfs_node_health_xattr(node, value, error);
     int rc = abfs_node_connection_exists(node, error);
     return rc < 0 ? rc
                   : abfs_node_id_url_xattr(name, node->id,
@@ -180,6 +184,7 @@ const AbfsNodeType abfs_node_connection = {
     .readdir = connection_readdir,
     .rmdir = connection_rmdir,
     .getxattr = connection_getxattr,
+    .xattr_names = (const char *const[]){"user.airbyte.id", "user.airbyte.url", "user.airbyte.health", NULL},
 };
 
 /* ---- a setting file: connections/<id>/<row>, settings/<id>.json ---- */

@@ -87,7 +87,6 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t offset, struct fuse_file_info *fi,
                       enum fuse_readdir_flags flags)
 {
-    (void)offset;
     (void)fi;
     (void)flags;
     AbfsNode node;
@@ -96,7 +95,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
     const AbfsNodeType *type = abfs_node_type(node.kind);
     if (!type->readdir)
         return -ENOTDIR;
-    AbfsDir dir = {buf, fill};
+    AbfsDir dir = {buf, fill, offset, 0, FALSE};
     abfs_dir_add(&dir, ".", NULL);
     abfs_dir_add(&dir, "..", NULL);
     GError *err = NULL;
@@ -159,8 +158,22 @@ static int op_read(const char *path, char *buf, size_t size, off_t offset, struc
     if (!h)
         return -EBADF;
     GError *err = NULL;
-    int rc = abfs_handle_read(h, buf, size, offset, &err);
+    int rc = abfs_handle_read(h, buf, size, offset, fi->flags, &err);
     return finish(rc, err, path, REPORT_ONCE);
+}
+
+/* poll(2), select(2), epoll: a stream (events) says when a read would not block; any other file
+ * is always ready. */
+static int op_poll(const char *path, struct fuse_file_info *fi, struct fuse_pollhandle *ph, unsigned *reventsp)
+{
+    (void)path;
+    AbfsHandle *h = abfs_handle_of(fi);
+    if (!h) {
+        if (ph)
+            fuse_pollhandle_destroy(ph);
+        return -EBADF;
+    }
+    return abfs_handle_poll(h, ph, reventsp);
 }
 
 static int op_write(const char *path, const char *buf, size_t size, off_t offset, struct fuse_file_info *fi)
@@ -344,15 +357,20 @@ static int op_listxattr(const char *path, char *list, size_t size)
     AbfsNode node;
     if (!abfs_tree_parse(path, &node))
         return -ENOENT;
-    if (!abfs_node_type(node.kind)->getxattr)
+    const AbfsNodeType *type = abfs_node_type(node.kind);
+    if (!type->getxattr)
         return 0;
-    static const char names[] = "user.airbyte.id\0user.airbyte.url"; /* + the final NUL */
-    if (size == 0)
-        return sizeof names;
-    if (size < sizeof names)
-        return -ERANGE;
-    memcpy(list, names, sizeof names);
-    return sizeof names;
+    static const char *const id_url[] = {"user.airbyte.id", "user.airbyte.url", NULL};
+    GString *names = g_string_new(NULL);
+    for (const char *const *n = type->xattr_names ? type->xattr_names : id_url; *n; n++)
+        g_string_append_len(names, *n, (gssize)strlen(*n) + 1); /* each with its NUL */
+    int rc = (int)names->len;
+    if (size > 0 && size < names->len)
+        rc = -ERANGE;
+    else if (size > 0)
+        memcpy(list, names->str, names->len);
+    g_string_free(names, TRUE);
+    return rc;
 }
 
 static int op_statfs(const char *path, struct statvfs *st)
@@ -400,6 +418,7 @@ static const struct fuse_operations operations = {
     .open = op_open,
     .create = op_create,
     .read = op_read,
+    .poll = op_poll,
     .write = op_write,
     .flush = op_flush,
     .fsync = op_fsync,

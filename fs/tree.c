@@ -4,6 +4,7 @@
 #include "actors.h"
 #include "connection_files.h"
 #include "forensics.h"
+#include "health.h"
 #include "jobs.h"
 #include "resources.h"
 #include "stream_files.h"
@@ -20,6 +21,15 @@ static const AbfsTreeName root_names[] = {
     {"by-name", ABFS_NODE_BY_NAME, -1},
     {"sources", ABFS_NODE_ACTORS, ABFS_ACTOR_SOURCE},
     {"destinations", ABFS_NODE_ACTORS, ABFS_ACTOR_DESTINATION},
+    {"status", ABFS_NODE_STATUS, -1},
+    {"jobs", ABFS_NODE_WSJOBS, -1},
+};
+
+/* Blocking streams of the root: reached by their name only, never listed, so that no tree walker
+ * (grep -r, cp -r, tar, rsync, find) opens one and waits forever, as with a job's `wait`. */
+static const AbfsTreeName root_streams[] = {
+    {"events", ABFS_NODE_EVENTS, 0},
+    {"events.json", ABFS_NODE_EVENTS, 1},
 };
 
 /* A connection directory holds these besides its connection_files rows. */
@@ -33,6 +43,9 @@ static const AbfsTreeName connection_names[] = {
     {"streams.d", ABFS_NODE_STREAMS, -1},
     {"timeline", ABFS_NODE_TIMELINE, 0},
     {"timeline.json", ABFS_NODE_TIMELINE, 1},
+    {"health", ABFS_NODE_HEALTH_FILE, 0},
+    {"health.json", ABFS_NODE_HEALTH_FILE, 1},
+    {"last_success", ABFS_NODE_HEALTH_FILE, 2},
 };
 
 /* A stream's directory holds these besides its setting files (stream_files.h). */
@@ -41,6 +54,18 @@ static const AbfsTreeName stream_names[] = {
     {"last_sync", ABFS_NODE_STREAM_LAST_SYNC, -1},
     {"refresh", ABFS_NODE_STREAM_CONTROL, 0},
     {"clear", ABFS_NODE_STREAM_CONTROL, 1},
+};
+
+/* status/ holds summary besides one directory per health word (health.h). */
+static const AbfsTreeName status_names[] = {
+    {"summary", ABFS_NODE_STATUS_SUMMARY, -1},
+};
+
+/* The root's jobs/ holds these besides the job ids. */
+static const AbfsTreeName wsjobs_names[] = {
+    {"running", ABFS_NODE_WSJOBS_SET, 0},
+    {"failed", ABFS_NODE_WSJOBS_SET, 1},
+    {"running.log", ABFS_NODE_RUNNING_LOG, -1},
 };
 
 /* jobs/ holds these besides the job ids (latest only while there is a job). */
@@ -62,6 +87,8 @@ const AbfsTreeName *abfs_tree_names(AbfsNodeKind dir, guint *n)
     case ABFS_NODE_JOBS: *n = G_N_ELEMENTS(jobs_names); return jobs_names;
     case ABFS_NODE_JOB: *n = G_N_ELEMENTS(job_names); return job_names;
     case ABFS_NODE_STREAM: *n = G_N_ELEMENTS(stream_names); return stream_names;
+    case ABFS_NODE_STATUS: *n = G_N_ELEMENTS(status_names); return status_names;
+    case ABFS_NODE_WSJOBS: *n = G_N_ELEMENTS(wsjobs_names); return wsjobs_names;
     default: *n = 0; return NULL;
     }
 }
@@ -125,6 +152,53 @@ static gboolean parse_attempts(char **rest, guint n, AbfsNode *node)
         return set_kind(node, ABFS_NODE_JOB_ATTEMPT_FILE);
     }
     return FALSE;
+}
+
+/* A job id: digits only, short enough for node->job. */
+static gboolean set_job(AbfsNode *node, const char *id)
+{
+    gsize len = strlen(id);
+    if (len == 0 || len >= sizeof node->job)
+        return FALSE;
+    for (gsize i = 0; i < len; i++)
+        if (!g_ascii_isdigit(id[i]))
+            return FALSE;
+    g_strlcpy(node->job, id, sizeof node->job);
+    return TRUE;
+}
+
+/* /status/...: parts[0] is "status". */
+static gboolean parse_status(char **parts, guint n, AbfsNode *node)
+{
+    if (n == 1)
+        return set_kind(node, ABFS_NODE_STATUS);
+    const AbfsTreeName *fixed = n == 2 ? find_name(ABFS_NODE_STATUS, parts[1]) : NULL;
+    if (fixed)
+        return set_kind(node, fixed->kind);
+    const char *const *words = abfs_health_words();
+    for (int i = 0; words[i]; i++)
+        if (strcmp(words[i], parts[1]) == 0) {
+            node->file = i;
+            return n == 2 ? set_kind(node, ABFS_NODE_STATUS_DIR)
+                          : n == 3 && set_leaf(node, ABFS_NODE_STATUS_LINK, parts[2]);
+        }
+    return FALSE;
+}
+
+/* /jobs/... at the root: parts[0] is "jobs". */
+static gboolean parse_wsjobs(char **parts, guint n, AbfsNode *node)
+{
+    if (n == 1)
+        return set_kind(node, ABFS_NODE_WSJOBS);
+    const AbfsTreeName *fixed = find_name(ABFS_NODE_WSJOBS, parts[1]);
+    if (fixed) {
+        node->file = fixed->file;
+        if (n == 2)
+            return set_kind(node, fixed->kind);
+        return n == 3 && fixed->kind == ABFS_NODE_WSJOBS_SET && set_job(node, parts[2]) &&
+               set_kind(node, ABFS_NODE_WSJOBS_SET_LINK);
+    }
+    return n == 2 && set_job(node, parts[1]) && set_kind(node, ABFS_NODE_WSJOBS_LINK);
 }
 
 /* The part of a path below /connections/<id>/jobs: rest[0..n). */
@@ -243,6 +317,9 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
     char **parts = g_strsplit(path + 1, "/", 9);
     guint n = g_strv_length(parts);
     const AbfsTreeName *top = n >= 1 ? find_name(ABFS_NODE_ROOT, parts[0]) : NULL;
+    for (guint i = 0; !top && n >= 1 && i < G_N_ELEMENTS(root_streams); i++)
+        if (strcmp(root_streams[i].name, parts[0]) == 0)
+            top = &root_streams[i];
     gboolean ok = FALSE;
     if (!top)
         ok = FALSE;
@@ -253,6 +330,10 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
         ok = parse_settings(parts, n, node);
     else if (top->kind == ABFS_NODE_ACTORS)
         ok = parse_actor(parts, n, node);
+    else if (top->kind == ABFS_NODE_STATUS)
+        ok = parse_status(parts, n, node);
+    else if (top->kind == ABFS_NODE_WSJOBS)
+        ok = parse_wsjobs(parts, n, node);
     else if (top->kind == ABFS_NODE_BY_NAME)
         ok = n == 1 ? set_kind(node, ABFS_NODE_BY_NAME) : n == 2 && set_leaf(node, ABFS_NODE_BY_NAME_LINK, parts[1]);
     else if (n == 1) {

@@ -39,7 +39,19 @@
  *   /connections/<id>/source      CONNECTION_LINK     (file 0: source, 1: destination)
  *   /settings                     SETTINGS            one settings.json per connection, for GitOps
  *   /settings/<id>.json           CONNECTION_FILE     (the row of settings.json)
- *   /settings/<other>             SCRATCH */
+ *   /settings/<other>             SCRATCH
+ *   /connections/<id>/health      HEALTH_FILE         (file 0: health, 1: health.json, 2: last_success)
+ *   /status                       STATUS              one directory per health word, and summary
+ *   /status/summary               STATUS_SUMMARY
+ *   /status/<word>                STATUS_DIR          (file: the word's index in health.h's words)
+ *   /status/<word>/<name>         STATUS_LINK         (leaf: the link name, as in by-name/)
+ *   /jobs                         WSJOBS              the workspace's newest jobs, running/, failed/
+ *   /jobs/<job>                   WSJOBS_LINK         (job: the id)
+ *   /jobs/running, /jobs/failed   WSJOBS_SET          (file 0: running, 1: failed)
+ *   /jobs/running/<job>           WSJOBS_SET_LINK     (file as above; job: the id)
+ *   /jobs/running.log             RUNNING_LOG         the running jobs' logs, prefixed
+ *   /events, /events.json         EVENTS              (file 0: lines, 1: JSON lines) a blocking
+ *                                                     stream, reached by name only (never listed) */
 #ifndef ABFS_TREE_H
 #define ABFS_TREE_H
 
@@ -81,6 +93,17 @@ typedef enum {
     ABFS_NODE_STREAM_LAST_SYNC,
     ABFS_NODE_STREAM_CONTROL,
     ABFS_NODE_TIMELINE,
+    ABFS_NODE_EVENTS,
+    ABFS_NODE_HEALTH_FILE,
+    ABFS_NODE_STATUS,
+    ABFS_NODE_STATUS_SUMMARY,
+    ABFS_NODE_STATUS_DIR,
+    ABFS_NODE_STATUS_LINK,
+    ABFS_NODE_WSJOBS,
+    ABFS_NODE_WSJOBS_LINK,
+    ABFS_NODE_WSJOBS_SET,
+    ABFS_NODE_WSJOBS_SET_LINK,
+    ABFS_NODE_RUNNING_LOG,
     ABFS_NODE_KINDS /* how many there are */
 } AbfsNodeKind;
 
@@ -107,8 +130,10 @@ typedef struct {
 } AbfsTreeName;
 
 /* The fixed names of a directory kind (ROOT, CONNECTION: besides the connection_files rows,
- * JOBS: besides the job ids, JOB: besides its files, STREAM: besides its setting files), in
- * listing order; *n receives how many. NULL for other kinds. */
+ * JOBS: besides the job ids, JOB: besides its files, STREAM: besides its setting files, STATUS:
+ * besides the words, WSJOBS: besides the job ids), in listing order; *n receives how many. NULL for
+ * other kinds. The root's streams (events) are not among them: they are reached by name and never
+ * listed. */
 const AbfsTreeName *abfs_tree_names(AbfsNodeKind dir, guint *n);
 
 /* The name of the settings file of a connection in /settings: "<id>.json" (newly allocated). */

@@ -206,6 +206,31 @@ def remove_tree(path):
     shutil.rmtree(path, ignore_errors=True)
 
 
+def proc_cpu_s(pid):
+    """User + system CPU seconds of a process so far (from /proc), or None once it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class CpuMeter:
+    """CPU seconds that processes (the daemon, the emulator) spend between start() and stop()."""
+
+    def __init__(self, *procs):
+        self.procs = procs
+        self.before = [proc_cpu_s(p.pid) if p else None for p in procs]
+
+    def stop(self):
+        out = []
+        for p, b in zip(self.procs, self.before):
+            a = proc_cpu_s(p.pid) if p else None
+            out.append(a - b if a is not None and b is not None else None)
+        return out
+
+
 # --- the emulator -------------------------------------------------------------------------------
 
 class Emulator:
@@ -588,6 +613,7 @@ class Result:
     def __init__(self, n, latency, workload, system, runs):
         self.n, self.latency, self.workload, self.system, self.runs = n, latency, workload, system, runs
         self.times, self.routes, self.tokens, self.dups, self.rss, self.mount_s = [], [], [], [], [], []
+        self.cpu, self.emu_cpu = [], []  # CPU seconds of the daemon and of the emulator, per run
         self.offsets = []
         self.wall_s = 0.0
         self.notes = []
@@ -626,6 +652,19 @@ class Result:
     def peak_rss(self):
         vals = [v for v in self.rss if v is not None]
         return max(vals) if vals else None
+
+    def add_cpu(self, meter):
+        daemon, emulator = meter.stop()
+        self.cpu.append(daemon)
+        self.emu_cpu.append(emulator)
+
+    def median_cpu(self):
+        vals = [v for v in self.cpu if v is not None]
+        return statistics.median(vals) if vals else None
+
+    def median_emu_cpu(self):
+        vals = [v for v in self.emu_cpu if v is not None]
+        return statistics.median(vals) if vals else None
 
 
 def fmt_s(t):
@@ -730,7 +769,9 @@ class Runner:
             ctx = self.context(res.workload, ref)
             try:
                 emu.reset_requests()
+                meter = CpuMeter(None, emu.proc)
                 seconds = self.timed(res, curl_script(res.workload, ctx), ref, ctx, emu, env=env)
+                res.add_cpu(meter)
                 res.add(seconds, emu.requests())
             finally:
                 remove_tree(ctx.get("dest"))
@@ -750,7 +791,9 @@ class Runner:
                 try:
                     res.mount_s.append(m.mount_seconds)
                     script = fs_script(res.workload, m.path, ctx)
+                    meter = CpuMeter(m.proc, emu.proc if res.system == AIRBYTEFS else None)
                     seconds = self.timed(res, script, ref, ctx, emu)
+                    res.add_cpu(meter)
                     res.add(seconds, emu.requests() if res.system == AIRBYTEFS else None)
                     res.rss.append(m.vmhwm_kib())
                 finally:
@@ -783,12 +826,16 @@ class Runner:
                 gap = ended + KERNEL_TIMEOUT + 0.2 - time.monotonic()
                 if gap > 0:
                     time.sleep(gap)
+                meter = CpuMeter(m.proc, emu.proc if res.system == AIRBYTEFS else None)
                 if res.workload == "edit100":
                     seconds = self.run_edits(res, emu, ref, m, run)
+                    res.add_cpu(meter)
                 else:
                     if res.system == AIRBYTEFS:
                         emu.reset_requests()
+                        meter = CpuMeter(m.proc, emu.proc)
                     seconds = self.timed(res, fs_script(res.workload, m.path, {}), ref, {}, emu)
+                    res.add_cpu(meter)
                     res.add(seconds, emu.requests() if res.system == AIRBYTEFS else None)
                 last = seconds
                 ended = time.monotonic()
@@ -878,6 +925,17 @@ def floors(results, refs, sizes, latencies):
         rows.append(("warm `ls -l` of %s connections within the TTL: requests" % f"{n:,}", "0",
                      ", ".join("%s at %d ms" % (fmt_num(c), lat) for lat, c in got),
                      "met" if all(c == 0 for _, c in got) else "not met"))
+    for n in (1000, 10000):
+        for lat in latencies:
+            r = find(results, n, lat, "ls_cold", AIRBYTEFS)
+            cpu = r.median_cpu() if ok(r) else None
+            label = "daemon CPU of a cold `ls -l` of %s connections, %d ms" % (f"{n:,}", lat)
+            if cpu is None:
+                rows.append((label, "≤ 25 µs per connection", na, "—"))
+            else:
+                rows.append((label, "≤ 25 µs per connection (%.3f s)" % (25e-6 * n),
+                             "%.3f s = %.0f µs per connection" % (cpu, cpu / n * 1e6),
+                             "met" if cpu <= 25e-6 * n else "not met"))
     r = find(results, 10000, 50, "ls_cold", AIRBYTEFS)
     rows.append(("cold `ls -l` of 10,000 connections at 50 ms", "≤ 1.5 s",
                  "%s s" % fmt_s(r.median()) if ok(r) else na,
@@ -1005,10 +1063,12 @@ def report(args, results, refs, floor_rows, started, elapsed, load_before):
                   for n, r in sorted(refs.items())))
     w("Median wall time in seconds; requests are the API requests of one run (median by endpoint, "
       "the token route apart; for a cold run, from the daemon's start); peak RSS is the daemon's "
-      "VmHWM just before unmount (the highest of the runs).\n\n")
+      "VmHWM just before unmount (the highest of the runs); daemon CPU s is the user + system CPU "
+      "the airbytefs daemon (passthrough's, in parentheses) spent during the timed command, "
+      "emulator CPU s what the emulator spent serving airbytefs meanwhile (medians, from /proc).\n\n")
     w("| N | latency | workload | runs | airbytefs s | curl+jq s | passthrough s "
-      "| airbytefs requests | curl+jq requests | airbytefs peak RSS |\n")
-    w("|---:|---:|---|---:|---:|---:|---:|---|---|---:|\n")
+      "| daemon CPU s | emulator CPU s | airbytefs requests | curl+jq requests | airbytefs peak RSS |\n")
+    w("|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|---:|\n")
     keys = []
     for r in results:
         if r.system == PASSTHROUGH:
@@ -1028,8 +1088,15 @@ def report(args, results, refs, floor_rows, started, elapsed, load_before):
                 return "—"
             return fmt_s(r.median()) if r.ok else "FAILED"
         runs = a.runs if a else (c or p).runs
-        w("| %s | %d ms | %s | %d | %s | %s | %s | %s | %s | %s |\n" % (
-            f"{n:,}", lat, workload, runs, t(a), t(c), t(p),
+
+        def cpu(r, median):
+            v = median(r) if r is not None and r.ok else None
+            return "—" if v is None else "%.3f" % v
+        daemon = cpu(a, Result.median_cpu)
+        if p is not None and p.ok and p.median_cpu() is not None:
+            daemon += " (%s)" % cpu(p, Result.median_cpu)
+        w("| %s | %d ms | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n" % (
+            f"{n:,}", lat, workload, runs, t(a), t(c), t(p), daemon, cpu(a, Result.median_emu_cpu),
             fmt_routes(a) if a and a.ok else "—", fmt_routes(c) if c and c.ok else "—",
             fmt_mib(a.peak_rss()) if a and a.ok else "—"))
     failures = [r for r in results if not r.ok]
@@ -1054,8 +1121,8 @@ def write_csv(path, results):
         wr = csv.writer(f)
         wr.writerow(["n", "latency_ms", "workload", "system", "runs", "median_s", "min_s", "max_s",
                      "times_s", "mount_s_median", "requests_total", "token_requests",
-                     "requests_by_endpoint", "duplicate_gets", "peak_rss_kib", "cell_wall_s", "status",
-                     "error"])
+                     "requests_by_endpoint", "duplicate_gets", "peak_rss_kib", "daemon_cpu_s_median",
+                     "emulator_cpu_s_median", "cell_wall_s", "status", "error"])
         for r in results:
             routes = r.median_routes()
             wr.writerow([
@@ -1070,6 +1137,8 @@ def write_csv(path, results):
                 ";".join("%s=%s" % (k, fmt_num(v)) for k, v in sorted(routes.items())) if routes else "",
                 max(r.dups) if r.dups else "",
                 r.peak_rss() if r.peak_rss() is not None else "",
+                "%.4f" % r.median_cpu() if r.median_cpu() is not None else "",
+                "%.4f" % r.median_emu_cpu() if r.median_emu_cpu() is not None else "",
                 "%.1f" % r.wall_s, "ok" if r.ok else "failed", r.error or ""])
 
 

@@ -48,6 +48,7 @@ def routes(router):
     r("POST", ROOT + "/connections/clear/stream", clear_streams)
     r("POST", ROOT + "/connections/last_job_per_stream", last_job_per_stream)
     r("POST", ROOT + "/connections/events/list", list_events)
+    r("POST", ROOT + "/connections/status", connection_statuses)
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -521,3 +522,88 @@ def list_events(app, req):
         if types:
             events = [e for e in events if e["eventType"] in types]
         return Response(200, {"events": events[offset:offset + size]})
+
+
+# --- connection statuses -------------------------------------------------------------------------
+
+REPLICATION_TYPES = ("sync", "reset", "clear", "refresh")
+NON_TERMINAL = ("pending", "running", "incomplete")
+
+
+def _last_failure(job, snap):
+    """The first failure of the job's last failed attempt (FailureReason), or None."""
+    for a in reversed(snap["attempts"]):
+        if a["status"] == "failed":
+            failures = job.config_attempt(a).get("failureSummary", {}).get("failures") or []
+            return copy.deepcopy(failures[0]) if failures else None
+    return None
+
+
+def connection_status(store, c, now):
+    """ConnectionStatusRead, as the server's ConnectionsHandler.getConnectionStatuses computes it:
+    the connection's replication jobs newest first; the active job is the newest when it is not
+    terminal; the last sync is the newest succeeded or failed one (cancelled jobs are skipped)."""
+    cid = c["connectionId"]
+    rows = []
+    for job in store.jobs_of(cid):
+        if job.job_type in REPLICATION_TYPES:
+            rows.append((job.created, job.id, job, job.snapshot(now, with_logs=False)))
+    rows.sort(key=lambda r: (r[0], r[1]), reverse=True)
+    out = {"connectionId": cid}
+    newest = rows[0] if rows else None
+    running = newest is not None and newest[3]["status"] in NON_TERMINAL
+    if running:
+        out["activeJob"] = newest[2].config_job(newest[3])
+    last = next((r for r in rows if r[3]["status"] in ("succeeded", "failed")), None)
+    success = next((r for r in rows if r[3]["status"] == "succeeded"), None)
+    if success is not None:
+        out["lastSuccessfulSync"] = success[3]["updatedAt"]
+    failure = None
+    if last is not None:
+        out["lastSyncJobId"] = last[2].id
+        if last[3]["attempts"]:
+            out["lastSyncAttemptNumber"] = last[3]["attempts"][-1]["number"]
+        if last[3]["status"] == "failed":
+            failure = _last_failure(last[2], last[3])
+            if failure is not None:
+                out["failureReason"] = failure
+    syncs = [r for r in rows if r[2].job_type == "sync"]
+    if syncs:
+        out["lastSyncJobCreatedAt"] = syncs[0][3]["createdAt"]
+    schedule = _schedule_fields(c).get("scheduleData")
+    if schedule is not None:
+        out["scheduleData"] = schedule
+    config_error = failure is not None and failure.get("failureType") == "config_error"
+    if running:
+        status = "running"
+    elif config_error:
+        status = "failed"
+    elif c["status"] != "active":
+        status = "paused"
+    elif newest is not None and newest[3]["status"] == "cancelled":
+        status = "incomplete"
+    elif last is None or newest[2].job_type in ("reset", "clear"):
+        status = "pending"
+    elif last[3]["status"] == "failed":
+        status = "incomplete"
+    else:
+        status = "synced"
+    out["connectionSyncStatus"] = status
+    return out
+
+
+def connection_statuses(app, req):
+    """getConnectionStatuses: one ConnectionStatusRead per id, in the order asked; an unknown id
+    fails the whole request (404), as the server's lookup of the connection does."""
+    body = body_of(req)
+    ids = required(body, "connectionIds", list)
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise config_invalid_input("connectionIds must be an array of uuids", "connectionIds")
+    store = app.store
+    with store.lock:
+        now = time.time()
+        out = []
+        for cid in ids:
+            c = connection_or_404(app, {"connectionId": cid})
+            out.append(connection_status(store, c, now))
+        return Response(200, out)

@@ -136,13 +136,20 @@ def list_connections(app, req):
     include_deleted = parse_bool(req.arg("includeDeleted"), "includeDeleted")
     limit, offset = paging(req)
     store = app.store
+    # Pages are served from ready bytes until a connection changes, so that a walk of a big
+    # workspace measures the client, not the emulator's JSON encoding.
+    key = (tuple(sorted(ids)), include_deleted, limit, offset)
     with store.lock:
-        listed = store.listed_ids(ids, include_deleted)
-        page = [store.connection_json(cid) for cid in listed[offset:offset + limit]]
-    params = [("includeDeleted", str(include_deleted).lower())]
-    if ids:
-        params.append(("workspaceIds", ",".join(ids)))
-    return envelope(app, "connections", params, page, limit, offset)
+        raw = store.pages.get(key)
+        if raw is None:
+            listed = store.listed_ids(ids, include_deleted)
+            page = [store.connection_json(cid) for cid in listed[offset:offset + limit]]
+            params = [("includeDeleted", str(include_deleted).lower())]
+            if ids:
+                params.append(("workspaceIds", ",".join(ids)))
+            raw = envelope(app, "connections", params, page, limit, offset).payload()
+            store.pages[key] = raw
+    return Response(200, raw=raw)
 
 
 def _connection_or_404(app, raw_id):

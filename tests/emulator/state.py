@@ -116,10 +116,13 @@ class Store:
             self.events = {}
             self._json = {}
             self._lists = {}
+            self.pages = {}  # (workspaces, includeDeleted, limit, offset) -> a list page's bytes
 
     def _add_connection(self, c):
         self.connections[c["connectionId"]] = c
         self.conn_order.append(c["connectionId"])
+        self._lists = {}
+        self.pages = {}
 
     def _add_job(self, job):
         self.jobs[job.id] = job
@@ -168,6 +171,7 @@ class Store:
     def changed(self, cid, listing=False):
         """Call after mutating a connection; `listing` when its visibility in lists may change."""
         self._json.pop(cid, None)
+        self.pages.clear()  # the connection is on some page
         if listing:
             self._lists.clear()
 

@@ -767,6 +767,23 @@ def test_job_listing_order_and_filters(emu):
     assert other == []
 
 
+def test_job_listing_updated_since(emu, public_schemas):
+    """What airbytefs's events poller asks: the workspace's jobs updated since a time, oldest
+    update first, in schema-valid pages."""
+    cid = by_name(emu, "Faker Demo")["connectionId"]
+    everything = emu.ok("GET", PUB + "/jobs?workspaceIds=%s&limit=100" % DEMO_WS)["data"]
+    assert everything  # the seed's historic jobs, updated long ago
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
+    query = "/jobs?workspaceIds=%s&updatedAtStart=%s&orderBy=updatedAt%%7CASC&limit=100&offset=0" % (DEMO_WS, since)
+    assert emu.ok("GET", PUB + query)["data"] == []
+    new = emu.ok("POST", PUB + "/jobs", {"connectionId": cid, "jobType": "sync"})
+    page = emu.ok("GET", PUB + query)
+    public_schemas.validate("JobsResponse", page)
+    assert [j["jobId"] for j in page["data"]] == [new["jobId"]]
+    status, _, body = emu.get(PUB + "/jobs?workspaceIds=%s&updatedAtStart=yesterday" % DEMO_WS)
+    assert status == 400 and "updatedAtStart" in body["detail"]
+
+
 # --- Config API ----------------------------------------------------------------------------------
 
 def test_config_jobs_and_logs(emu):
@@ -861,6 +878,52 @@ def test_web_backend_catalog(emu):
     assert now["configurations"]["streams"][0]["syncMode"] == "incremental_deduped_history"
     read = emu.ok("POST", CFG + "/connections/get", {"connectionId": c["connectionId"]})
     assert len(read["syncCatalog"]["streams"]) == 2
+
+
+def test_connection_statuses(emu, config_schemas, public_schemas):
+    """POST /connections/status answers ConnectionStatusesRead in the order asked, with the
+    server's precedence (running, failed, paused, incomplete, pending, synced); the public
+    workspace-wide job listing that airbytefs falls back on validates too."""
+    v = config_schemas.validate
+    ids = [c["connectionId"] for c in all_connections(emu)]
+    everything = emu.ok("POST", CFG + "/connections/status", {"connectionIds": ids})
+    v("ConnectionStatusesRead", everything)
+    assert [s["connectionId"] for s in everything] == ids
+    by_id = {s["connectionId"]: s for s in everything}
+    assert by_id[by_name(emu, "Locked Billing Sync")["connectionId"]]["connectionSyncStatus"] == "paused"
+    assert by_id[by_name(emu, "Postgres CDC → BigQuery")["connectionId"]]["connectionSyncStatus"] == "paused"
+    assert emu.ok("POST", CFG + "/connections/status", {"connectionIds": []}) == []
+    # a failing sync: running with its active job, then incomplete with the failure's reason
+    cid = by_name(emu, "Faker Demo")["connectionId"]
+    emu.ok("POST", "/_emulator/next-job", {"outcome": "failed", "duration": 0.6})
+    job = emu.ok("POST", PUB + "/jobs", {"connectionId": cid, "jobType": "sync"})
+    time.sleep(0.35)
+    running = emu.ok("POST", CFG + "/connections/status", {"connectionIds": [cid]})
+    v("ConnectionStatusesRead", running)
+    assert running[0]["connectionSyncStatus"] == "running" and running[0]["activeJob"]["id"] == job["jobId"]
+    wait_status(emu, job["jobId"], "failed")
+    failed = emu.ok("POST", CFG + "/connections/status", {"connectionIds": [cid]})
+    v("ConnectionStatusesRead", failed)
+    s = failed[0]
+    assert s["connectionSyncStatus"] == "incomplete" and "activeJob" not in s
+    assert s["lastSyncJobId"] == job["jobId"]
+    assert s["failureReason"]["failureOrigin"] == "source" and s["failureReason"]["retryable"] is True
+    # then a success: synced, lastSuccessfulSync moves, no failure reason
+    job = emu.ok("POST", PUB + "/jobs", {"connectionId": cid, "jobType": "sync"})
+    wait_status(emu, job["jobId"], "succeeded")
+    s = emu.ok("POST", CFG + "/connections/status", {"connectionIds": [cid]})[0]
+    assert s["connectionSyncStatus"] == "synced" and "failureReason" not in s
+    assert s["lastSuccessfulSync"] >= failed[0].get("lastSuccessfulSync", 0)
+    # errors: an unknown id is 404, a missing list 422
+    status, _, body = emu.call("POST", CFG + "/connections/status", {"connectionIds": [ids[0], "0" * 8 + "-0000-4000-8000-" + "0" * 12]})
+    assert status == 404
+    v("KnownExceptionInfo", body)
+    status, _, body = emu.call("POST", CFG + "/connections/status", {})
+    assert status == 422
+    v("InvalidInputExceptionInfo", body)
+    listing = emu.ok("GET", PUB + "/jobs?workspaceIds=%s&orderBy=createdAt%%7CDESC&limit=100&offset=0" % DEMO_WS)
+    public_schemas.validate("JobsResponse", listing)
+    assert listing["data"][0]["jobId"] == job["jobId"]
 
 
 def test_no_config_api_flag():

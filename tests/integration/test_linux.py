@@ -128,7 +128,7 @@ def test_rmdir_deletes_with_cascade(emulator):
 def test_xattrs(mount, emulator):
     cid = next(iter(emulator.connections()))
     d = mount / "connections" / cid
-    assert set(os.listxattr(d)) == {"user.airbyte.id", "user.airbyte.url"}
+    assert set(os.listxattr(d)) == {"user.airbyte.id", "user.airbyte.url", "user.airbyte.health"}
     assert os.getxattr(d, "user.airbyte.id").decode() == cid
     assert os.getxattr(d, "user.airbyte.url").decode() == (d / "url").read_text().strip()
     sid = emulator.connections()[cid]["sourceId"]

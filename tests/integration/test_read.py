@@ -57,6 +57,7 @@ def expected_files(conn, web_root):
         "prefix": conn.get("prefix", "") + "\n",
         "enabled": ("true" if conn["status"] == "active" else "false") + "\n",
         "status": conn["status"] + "\n",
+        "status_reason": conn.get("statusReason", "") + "\n",
         "schedule": sched + "\n",
         "streams": streams,
         "namespace_definition": conn.get("namespaceDefinition", "") + "\n",
@@ -87,8 +88,8 @@ def test_every_file_content_and_size(mount, emulator):
         d = mount / "connections" / cid
         files = expected_files(conn, web_root)
         assert sorted(os.listdir(d)) == sorted([*files, "run", "jobs", "state.json", "catalog.json",
-                                              "source", "destination", "streams.d", "timeline",
-                                              "timeline.json"])
+                                              "source", "destination", "health", "health.json", "last_success",
+                                              "streams.d", "timeline", "timeline.json"])
         for name, want in files.items():
             got = run(f"cat '{d / name}'").stdout
             if name in JSON_FILES:

@@ -37,7 +37,7 @@ def changes(emulator):
     return [r for r in emulator.requests()["log"]
             if r["method"] != "GET" and not r["path"].endswith(("/applications/token", "/get", "/list",
                                                                  "/get_without_logs", "/get_for_job",
-                                                                 "/last_job_per_stream"))]
+                                                                 "/last_job_per_stream", "/connections/status"))]
 
 
 @pytest.fixture

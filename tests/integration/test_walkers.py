@@ -84,7 +84,8 @@ def test_wait_by_name_still_blocks(running):
 def test_find_by_name_costs_the_listings_only(running, slow_jobs):
     """find learns each entry's type from the listing (d_type), so `find MOUNT -name settings.json`
     over the whole mount stats nothing and reads no file while a job runs: exactly the listing walk
-    (the connections, each connection's job list, sources and destinations), no Config API."""
+    (the connections, each connection's job list, the root jobs/, sources and destinations) and
+    one health report for status/ (one batch status call), nothing else of the Config API."""
     m, d = running
     slow_jobs.reset_requests()
     start = time.monotonic()
@@ -95,7 +96,8 @@ def test_find_by_name_costs_the_listings_only(running, slow_jobs):
     assert len(r.stdout.split()) == n
     routes = slow_jobs.requests()["routes"]
     assert routes.pop("GET /api/public/v1/connections", 0) <= 1  # within the TTL: none
-    assert routes.pop("GET /api/public/v1/jobs") == n
+    assert routes.pop("GET /api/public/v1/jobs") == n + 1  # and the root jobs/
+    assert routes.pop("POST /api/v1/connections/status") == 1  # status/<word>/: one report
     assert routes.pop("GET /api/public/v1/sources", 0) <= 1
     assert routes.pop("GET /api/public/v1/destinations", 0) <= 1
     assert routes == {}, routes
@@ -122,6 +124,7 @@ def test_du_costs_the_walk_and_one_request_per_expensive_file(running, slow_jobs
     assert routes.pop("POST /api/v1/connections/events/list") == n
     with_streams = sum(1 for c in slow_jobs.connections().values() if c["configurations"]["streams"])
     assert routes.pop("POST /api/v1/connections/last_job_per_stream") == with_streams
+    assert routes.pop("POST /api/v1/connections/status") == 1  # the health files: one report
     assert routes == {}, routes
     slow_jobs.reset_requests()
     for cid in slow_jobs.connections():
@@ -135,8 +138,8 @@ def test_a_file_manager_opening_a_connection_sizes_each_file_once(running, slow_
     """gio (GNOME's file manager layer) lists a connection directory with every attribute: nothing
     blocks on the running job, the only Config API requests are the one each of state.json,
     catalog.json and the timeline (timeline and timeline.json) needs for an exact size (backups
-    need it: tar and rsync copy st_size bytes), and opening the directory again within the TTL asks
-    none."""
+    need it: tar and rsync copy st_size bytes), and the health report (one for every connection),
+    and opening the directory again within the TTL asks none."""
     m, d = running
     os.listdir(m / "connections")
     for attempt in range(2):
@@ -149,7 +152,8 @@ def test_a_file_manager_opening_a_connection_sizes_each_file_once(running, slow_
         config = {k: v for k, v in slow_jobs.requests()["routes"].items() if "/api/v1/" in k}
         if attempt == 0:
             assert config == {"POST /api/v1/state/get": 1, "POST /api/v1/web_backend/connections/get": 1,
-                              "POST /api/v1/connections/events/list": 1}
+                              "POST /api/v1/connections/events/list": 1,
+                              "POST /api/v1/connections/status": 1}
         else:
             assert config == {}
         time.sleep(1.1)  # past the kernel's attribute cache (attr_timeout=1): the daemon is asked

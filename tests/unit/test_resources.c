@@ -326,9 +326,11 @@ static void test_connections_list_filters(void)
     const char *expected[] = {CONN_A, "dddddddd-0000-4000-8000-000000000004", CONN_B};
     if (items) {
         g_assert_cmpuint(items->len, ==, 3);
-        for (guint i = 0; i < MIN(items->len, 3); i++) { /* items are compact JSON texts */
-            json_object *c = json_tokener_parse(g_ptr_array_index(items, i));
+        for (guint i = 0; i < MIN(items->len, 3); i++) { /* compact JSON texts, and their ids */
+            AbfsListedConnection *listed = g_ptr_array_index(items, i);
+            json_object *c = json_tokener_parse(listed->text);
             g_assert_cmpstr(abfs_json_string(c, "connectionId"), ==, expected[i]);
+            g_assert_cmpstr(listed->id, ==, expected[i]);
             json_object_put(c);
         }
         g_ptr_array_free(items, TRUE);
