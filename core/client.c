@@ -214,7 +214,7 @@ gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, c
         }
         ok = TRUE;
         if (out && resp.body->len > 0) {
-            json_tokener *tok = abfs_json_tokener();
+            json_tokener *tok = json_tokener_new_ex(ABFS_JSON_PARSE_DEPTH);
             *out = json_tokener_parse_ex(tok, resp.body->str, (int)resp.body->len);
             enum json_tokener_error jerr = json_tokener_get_error(tok);
             if (!*out || jerr != json_tokener_success ||
@@ -225,6 +225,7 @@ gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, c
                 *out = NULL;
                 ok = FALSE;
             }
+            json_tokener_free(tok);
         }
         break;
     }

@@ -8,10 +8,10 @@
 #include <errno.h>
 #include <string.h>
 
-static gboolean same_rendering(AbfsEntry *a, AbfsEntry *b, guint file)
+static gboolean same_rendering(AbfsEntry *a, AbfsEntry *b, const AbfsCommitFile *file)
 {
-    char *ta = abfs_entry_render(a, file, NULL);
-    char *tb = abfs_entry_render(b, file, NULL);
+    char *ta = file->render(a, file->data, NULL);
+    char *tb = file->render(b, file->data, NULL);
     gboolean same = strcmp(ta, tb) == 0;
     g_free(ta);
     g_free(tb);
@@ -21,22 +21,22 @@ static gboolean same_rendering(AbfsEntry *a, AbfsEntry *b, guint file)
 /* Whether text (one newline already stripped) is exactly what the file shows for e. Writing back
  * what was read never changes anything, even where the rendering cannot carry the value whole (a
  * name holding a NUL or a control character is shown with it replaced). */
-static gboolean shows(AbfsEntry *e, guint file, const char *text, gsize len)
+static gboolean shows(AbfsEntry *e, const AbfsCommitFile *file, const char *text, gsize len)
 {
     gsize n;
-    char *shown = abfs_entry_render(e, file, &n);
+    char *shown = file->render(e, file->data, &n);
     abfs_strip_one_newline(shown, &n);
     gboolean same = n == len && memcmp(shown, text, len) == 0;
     g_free(shown);
     return same;
 }
 
-/* row->parse against an entry's connection. */
-static gboolean parse_against(const AbfsConnectionFile *row, const char *text, gsize len, AbfsEntry *e,
+/* file->parse against an entry's connection. */
+static gboolean parse_against(const AbfsCommitFile *file, const char *text, gsize len, AbfsEntry *e,
                               json_object **patch, GError **error)
 {
     json_object *conn = abfs_entry_parse(e);
-    gboolean ok = row->parse(text, len, conn, patch, error);
+    gboolean ok = file->parse(text, len, conn, file->data, patch, error);
     json_object_put(conn);
     return ok;
 }
@@ -46,7 +46,7 @@ static gboolean parse_against(const AbfsConnectionFile *row, const char *text, g
  * PATCH's own error when the server has something else or when the read failed after a definite
  * refusal, ABFS_EUNKNOWN when the read failed after a lost answer (lost: an attempt before the
  * final one lost its answer). Takes err. */
-static gboolean check_lost_patch(AbfsStore *store, const AbfsConnectionFile *row, const char *connection_id,
+static gboolean check_lost_patch(AbfsStore *store, const AbfsCommitFile *row, const char *connection_id,
                                  const char *text, gsize len, GError *err, gboolean lost, GError **error)
 {
     AbfsClient *client = abfs_store_client(store);
@@ -81,7 +81,7 @@ static gboolean check_lost_patch(AbfsStore *store, const AbfsConnectionFile *row
         return FALSE;
     }
     json_object *again = NULL;
-    gboolean applied = row->parse(text, len, check, &again, NULL) && !again;
+    gboolean applied = row->parse(text, len, check, row->data, &again, NULL) && !again;
     json_object_put(again);
     if (!applied) {
         json_object_put(check);
@@ -101,21 +101,15 @@ static gboolean check_lost_patch(AbfsStore *store, const AbfsConnectionFile *row
     return TRUE;
 }
 
-static gboolean commit_within_deadline(AbfsStore *store, const char *connection_id, guint file, AbfsEntry *base,
-                                       char *text, gsize len, GError **error)
+static gboolean commit_within_deadline(AbfsStore *store, const char *connection_id, const AbfsCommitFile *row,
+                                       AbfsEntry *base, char *text, gsize len, GError **error)
 {
-    guint nfiles;
-    const AbfsConnectionFile *row = &abfs_connection_files(&nfiles)[file];
-    if (!row->parse) {
-        g_set_error(error, ABFS_ERROR, EACCES, "%s is read-only", row->name);
-        return FALSE;
-    }
     abfs_strip_one_newline(text, &len);
 
     AbfsEntry *seen = base ? abfs_entry_ref(base) : abfs_store_entry(store, connection_id, error);
     if (!seen)
         return FALSE;
-    if (shows(seen, file, text, len)) { /* what the file showed, written back: nothing changes */
+    if (shows(seen, row, text, len)) { /* what the file showed, written back: nothing changes */
         abfs_entry_unref(seen);
         return TRUE;
     }
@@ -141,9 +135,9 @@ static gboolean commit_within_deadline(AbfsStore *store, const char *connection_
         abfs_entry_unref(seen);
         return FALSE;
     }
-    if (!same_rendering(seen, now, file)) {
+    if (!same_rendering(seen, now, row)) {
         gsize n;
-        char *current = abfs_entry_render(now, file, &n);
+        char *current = row->render(now, row->data, &n);
         g_set_error(error, ABFS_ERROR, ESTALE,
                     "%s changed on the server since it was opened (now: %.*s); read it again and retry", row->name,
                     (int)MIN(n > 0 && current[n - 1] == '\n' ? n - 1 : n, 200), current);
@@ -177,9 +171,35 @@ static gboolean commit_within_deadline(AbfsStore *store, const char *connection_
     return check_lost_patch(store, row, connection_id, text, len, err, abfs_client_last_call_lost_an_answer(), error);
 }
 
-gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id, guint file, AbfsEntry *base,
-                                     char *text, gsize len, GError **error)
+/* A connection_files.h row as a commit file: rendered by the store (its sizes are cached there). */
+static char *row_render(AbfsEntry *entry, gconstpointer data, gsize *len)
 {
+    guint n;
+    const AbfsConnectionFile *rows = abfs_connection_files(&n);
+    return abfs_entry_render(entry, (guint)((const AbfsConnectionFile *)data - rows), len);
+}
+
+static gboolean row_parse(const char *text, gsize len, json_object *conn, gconstpointer data, json_object **patch,
+                          GError **error)
+{
+    return ((const AbfsConnectionFile *)data)->parse(text, len, conn, patch, error);
+}
+
+static AbfsCommitFile row_file(guint file)
+{
+    guint n;
+    const AbfsConnectionFile *row = &abfs_connection_files(&n)[file];
+    AbfsCommitFile f = {row->name, row_render, row->parse ? row_parse : NULL, row};
+    return f;
+}
+
+gboolean abfs_commit_file(AbfsStore *store, const char *connection_id, const AbfsCommitFile *file, AbfsEntry *base,
+                          char *text, gsize len, GError **error)
+{
+    if (!file->parse) {
+        g_set_error(error, ABFS_ERROR, EACCES, "%s is read-only", file->name);
+        return FALSE;
+    }
     /* read, PATCH and check are one operation: all of it ends within -o timeout */
     gint64 saved = abfs_client_deadline_begin(abfs_store_client(store));
     gboolean ok = commit_within_deadline(store, connection_id, file, base, text, len, error);
@@ -187,19 +207,30 @@ gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id
     return ok;
 }
 
-gboolean abfs_validate_connection_file(guint file, AbfsEntry *base, const char *text, gsize len, GError **error)
+gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id, guint file, AbfsEntry *base,
+                                     char *text, gsize len, GError **error)
 {
-    guint nfiles;
-    const AbfsConnectionFile *row = &abfs_connection_files(&nfiles)[file];
-    if (!row->parse) {
-        g_set_error(error, ABFS_ERROR, EACCES, "%s is read-only", row->name);
+    AbfsCommitFile row = row_file(file);
+    return abfs_commit_file(store, connection_id, &row, base, text, len, error);
+}
+
+gboolean abfs_validate_file(const AbfsCommitFile *file, AbfsEntry *base, const char *text, gsize len, GError **error)
+{
+    if (!file->parse) {
+        g_set_error(error, ABFS_ERROR, EACCES, "%s is read-only", file->name);
         return FALSE;
     }
     char *copy = g_strndup(text, len);
     abfs_strip_one_newline(copy, &len);
     json_object *patch = NULL;
-    gboolean ok = parse_against(row, copy, len, base, &patch, error);
+    gboolean ok = parse_against(file, copy, len, base, &patch, error);
     json_object_put(patch);
     g_free(copy);
     return ok;
+}
+
+gboolean abfs_validate_connection_file(guint file, AbfsEntry *base, const char *text, gsize len, GError **error)
+{
+    AbfsCommitFile row = row_file(file);
+    return abfs_validate_file(&row, base, text, len, error);
 }

@@ -14,6 +14,24 @@
 #include <glib.h>
 #include "store.h"
 
+/* A file whose content renders from a connection and whose written text becomes a PATCH of it:
+ * a row of connection_files.h, or a file of one stream (stream_files.h). */
+typedef struct {
+    const char *name; /* for messages */
+    /* The file's content for an entry (newly allocated; *len its length when len is not NULL). */
+    char *(*render)(AbfsEntry *entry, gconstpointer data, gsize *len);
+    /* As AbfsConnectionFile's parse, with data; NULL: read-only (EACCES). */
+    gboolean (*parse)(const char *text, gsize len, json_object *conn, gconstpointer data, json_object **patch,
+                      GError **error);
+    gconstpointer data;
+} AbfsCommitFile;
+
+/* The commit above for any such file: what abfs_commit_connection_file does for a row. */
+gboolean abfs_commit_file(AbfsStore *store, const char *connection_id, const AbfsCommitFile *file, AbfsEntry *base,
+                          char *text, gsize len, GError **error);
+/* The first step alone, as abfs_validate_connection_file. */
+gboolean abfs_validate_file(const AbfsCommitFile *file, AbfsEntry *base, const char *text, gsize len, GError **error);
+
 /* text (NUL-terminated at len) is modified in place. base: the entry the writer opened, or NULL for
  * the store's current one (e.g. a scratch file renamed over the setting). */
 gboolean abfs_commit_connection_file(AbfsStore *store, const char *connection_id, guint file, AbfsEntry *base,

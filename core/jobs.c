@@ -4,6 +4,7 @@
 #include "jobs.h"
 #include "cache.h"
 #include "error.h"
+#include "forensics.h"
 #include "json_util.h"
 #include "resources.h"
 #include "text.h"
@@ -19,35 +20,36 @@ struct AbfsJobs {
     /* Thread-safe by themselves (cache.h). */
     AbfsCache *lists; /* connection id → GPtrArray of job-id strings, newest first (immutable) */
     AbfsCache *jobs;  /* job id → json_object JobResponse (callers get deep copies) */
-    AbfsCache *logs;  /* job id → CachedLog */
+    AbfsCache *infos;    /* job id → CachedInfo: the Config API's JobInfoRead (log, failures, stats) */
+    AbfsCache *attempts; /* "<job>/<attempt>" → CachedInfo: an AttemptInfoRead with its log */
     void (*end_hook)(const char *connection_id, gpointer data); /* set before any read */
     gpointer end_hook_data;
 };
 
 typedef struct {
-    char *text;
-    gboolean final; /* of a final job: never changes again */
-} CachedLog;
+    json_object *info;
+    gboolean final; /* read after the job (or the attempt) was final: never changes again */
+} CachedInfo;
 
-static void cached_log_free(gpointer p)
+static void cached_info_free(gpointer p)
 {
-    CachedLog *c = p;
-    g_free(c->text);
+    CachedInfo *c = p;
+    json_object_put(c->info);
     g_free(c);
 }
 
-static gpointer cached_log_copy(gpointer p)
+static gpointer cached_info_copy(gpointer p)
 {
-    CachedLog *c = p;
-    CachedLog *copy = g_new0(CachedLog, 1);
-    copy->text = g_strdup(c->text);
+    CachedInfo *c = p;
+    CachedInfo *copy = g_new0(CachedInfo, 1);
+    json_object_deep_copy(c->info, &copy->info, NULL);
     copy->final = c->final;
     return copy;
 }
 
-static gboolean cached_log_final(gpointer p)
+static gboolean cached_info_final(gpointer p)
 {
-    return ((CachedLog *)p)->final;
+    return ((CachedInfo *)p)->final;
 }
 
 static gpointer job_copy(gpointer job)
@@ -88,11 +90,12 @@ AbfsJobs *abfs_jobs_new(AbfsClient *client, guint keep, guint ttl_ms)
     AbfsCacheOptions lists = {
         .ttl_ms = ttl_ms, .copy = list_ref, .free = list_unref, .serve_stale = TRUE, .on_stale = list_stale};
     AbfsCacheOptions each = {.ttl_ms = ttl_ms, .copy = job_copy, .free = abfs_json_free, .forever = job_final};
-    AbfsCacheOptions logs = {
-        .ttl_ms = ttl_ms, .copy = cached_log_copy, .free = cached_log_free, .forever = cached_log_final};
+    AbfsCacheOptions infos = {
+        .ttl_ms = ttl_ms, .copy = cached_info_copy, .free = cached_info_free, .forever = cached_info_final};
     jobs->lists = abfs_cache_new(&lists);
     jobs->jobs = abfs_cache_new(&each);
-    jobs->logs = abfs_cache_new(&logs);
+    jobs->infos = abfs_cache_new(&infos);
+    jobs->attempts = abfs_cache_new(&infos);
     return jobs;
 }
 
@@ -108,7 +111,8 @@ void abfs_jobs_free(AbfsJobs *jobs)
         return;
     abfs_cache_free(jobs->lists);
     abfs_cache_free(jobs->jobs);
-    abfs_cache_free(jobs->logs);
+    abfs_cache_free(jobs->infos);
+    abfs_cache_free(jobs->attempts);
     g_free(jobs);
 }
 
@@ -271,6 +275,18 @@ char *abfs_time_iso(const char *text)
     return out;
 }
 
+char *abfs_epoch_iso(gint64 t)
+{
+    if (t > 100000000000LL) /* milliseconds */
+        t /= 1000;
+    GDateTime *d = g_date_time_new_from_unix_utc(t);
+    if (!d)
+        return g_strdup("");
+    char *out = g_date_time_format(d, "%Y-%m-%dT%H:%M:%SZ");
+    g_date_time_unref(d);
+    return out;
+}
+
 gint64 abfs_duration_seconds(const char *text)
 {
     if (!text || text[0] != 'P')
@@ -310,29 +326,9 @@ char *abfs_job_log_text(json_object *info)
     GString *out = g_string_new(NULL);
     json_object *attempts = json_object_object_get(info, "attempts");
     for (size_t i = 0; json_object_is_type(attempts, json_type_array) && i < json_object_array_length(attempts); i++) {
-        json_object *a = json_object_array_get_idx(attempts, i);
-        json_object *attempt = json_object_object_get(a, "attempt");
-        json_object *logs = json_object_object_get(a, "logs");
-        (void)attempt; /* no status in the header: the text only grows while the job runs */
+        /* no status in the header: the text only grows while the job runs */
         g_string_append_printf(out, "==== attempt %zu ====\n", i);
-        json_object *events = json_object_object_get(logs, "events");
-        json_object *lines = json_object_object_get(logs, "logLines");
-        if (json_object_is_type(events, json_type_array)) {
-            for (size_t k = 0; k < json_object_array_length(events); k++) {
-                json_object *e = json_object_array_get_idx(events, k);
-                const char *level = abfs_json_string(e, "level");
-                const char *msg = abfs_json_string(e, "message");
-                g_string_append_printf(out, "[%" G_GINT64_FORMAT "] %s: %s\n",
-                                       json_object_get_int64(json_object_object_get(e, "timestamp")),
-                                       level ? level : "INFO", msg ? msg : "");
-            }
-        } else if (json_object_is_type(lines, json_type_array)) {
-            for (size_t k = 0; k < json_object_array_length(lines); k++) {
-                json_object *l = json_object_array_get_idx(lines, k);
-                g_string_append_printf(out, "%s\n",
-                                       json_object_is_type(l, json_type_string) ? json_object_get_string(l) : "");
-            }
-        }
+        abfs_attempt_log_append(out, json_object_object_get(json_object_array_get_idx(attempts, i), "logs"));
     }
     return g_string_free(out, FALSE);
 }
@@ -344,9 +340,9 @@ static char *int_line(json_object *job, const char *key)
                            json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0);
 }
 
-static const char *const job_files[] = {"status",   "type",         "started_at",  "updated_at",
-                                        "duration", "bytes_synced", "rows_synced", "job.json",
-                                        "log",      "cancel",       "wait",        NULL};
+static const char *const job_files[] = {"status",   "type",         "started_at",  "updated_at",  "duration",
+                                        "bytes_synced", "rows_synced", "job.json", "log",         "failure",
+                                        "streams.tsv",  "cancel",      "wait",     NULL};
 
 const char *const *abfs_job_file_names(void)
 {
@@ -360,49 +356,147 @@ gboolean abfs_job_file_exists(const char *name)
 
 typedef struct {
     AbfsJobs *jobs;
-    gboolean final; /* the job was final before its log is read */
-} LogRead;
+    gboolean final; /* the job was final before its info is read */
+} InfoRead;
 
-/* The logs cache's fetch: POST /jobs/get of the Config API. */
-static gpointer read_log(const char *job_id, gpointer previous, gpointer data, GError **error)
+/* A Config API call of the jobs' forensics; a missing Config API is ENOTSUP, saying so. */
+static gboolean config_call(AbfsClient *client, const char *path, json_object *body, json_object **answer,
+                            GError **error)
+{
+    gboolean ok = abfs_client_call(client, ABFS_API_CONFIG, "POST", path, body, ABFS_CALL_IDEMPOTENT, answer, error);
+    if (!ok && error && *error && ((*error)->code == ENOENT || (*error)->code == ENOTSUP)) {
+        const char *root = abfs_client_config(client)->config_api_root;
+        g_prefix_error(error, "logs, failures and attempts need the Config API (%s): ", root ? root : "unknown");
+        (*error)->code = ENOTSUP;
+    }
+    return ok;
+}
+
+/* The infos cache's fetch: POST /jobs/get of the Config API. */
+static gpointer read_info(const char *job_id, gpointer previous, gpointer data, GError **error)
 {
     (void)previous;
-    LogRead *read = data;
-    AbfsClient *client = read->jobs->client;
+    InfoRead *read = data;
     json_object *body = json_object_new_object(), *info = NULL;
     json_object_object_add(body, "id", json_object_new_int64(g_ascii_strtoll(job_id, NULL, 10)));
-    gboolean ok =
-        abfs_client_call(client, ABFS_API_CONFIG, "POST", "/jobs/get", body, ABFS_CALL_IDEMPOTENT, &info, error);
+    gboolean ok = config_call(read->jobs->client, "/jobs/get", body, &info, error);
     json_object_put(body);
-    if (!ok) {
-        if (error && *error && ((*error)->code == ENOENT || (*error)->code == ENOTSUP)) {
-            const char *root = abfs_client_config(client)->config_api_root;
-            g_prefix_error(error, "logs need the Config API (%s): ", root ? root : "unknown");
-            (*error)->code = ENOTSUP;
-        }
+    if (!ok)
+        return NULL;
+    if (!json_object_is_type(info, json_type_object)) {
+        json_object_put(info);
+        g_set_error(error, ABFS_ERROR, EIO, "POST /jobs/get %s: the answer is not a JobInfoRead", job_id);
         return NULL;
     }
-    CachedLog *log = g_new0(CachedLog, 1);
-    log->text = abfs_job_log_text(info);
-    log->final = read->final;
+    CachedInfo *cached = g_new0(CachedInfo, 1);
+    cached->info = info;
+    cached->final = read->final;
+    return cached;
+}
+
+json_object *abfs_job_info(AbfsJobs *jobs, const char *connection_id, const char *job_id, GError **error)
+{
+    json_object *job = job_get(jobs, connection_id, job_id, FALSE, error);
+    if (!job)
+        return NULL;
+    /* the job was final before its info was read: the info is complete and never changes */
+    InfoRead read = {jobs, abfs_job_status_is_final(abfs_json_string(job, "status"))};
+    json_object_put(job);
+    CachedInfo *cached = abfs_cache_get(jobs->infos, job_id, read_info, &read, error);
+    if (!cached)
+        return NULL;
+    json_object *info = g_steal_pointer(&cached->info);
+    cached_info_free(cached);
+    return info;
+}
+
+typedef struct {
+    AbfsJobs *jobs;
+    gint64 job, attempt;
+    gboolean job_final;
+} AttemptRead;
+
+/* The attempts cache's fetch: POST /attempt/get_for_job. */
+static gpointer read_attempt(const char *key, gpointer previous, gpointer data, GError **error)
+{
+    (void)previous;
+    AttemptRead *read = data;
+    json_object *body = json_object_new_object(), *info = NULL;
+    json_object_object_add(body, "jobId", json_object_new_int64(read->job));
+    json_object_object_add(body, "attemptNumber", json_object_new_int64(read->attempt));
+    gboolean ok = config_call(read->jobs->client, "/attempt/get_for_job", body, &info, error);
+    json_object_put(body);
+    if (!ok)
+        return NULL;
+    if (!json_object_is_type(json_object_object_get(info, "attempt"), json_type_object)) {
+        json_object_put(info);
+        g_set_error(error, ABFS_ERROR, EIO, "POST /attempt/get_for_job %s: the answer is not an AttemptInfoRead",
+                    key);
+        return NULL;
+    }
+    CachedInfo *cached = g_new0(CachedInfo, 1);
+    cached->info = info;
+    /* an attempt that ended in a final job never changes */
+    cached->final = read->job_final;
+    return cached;
+}
+
+/* The `logs` of attempt number in a JobInfoRead (borrowed), or NULL when it carries none. */
+static json_object *logs_in_info(json_object *info, gint64 number)
+{
+    json_object *attempts = json_object_object_get(info, "attempts");
+    for (gsize i = 0; json_object_is_type(attempts, json_type_array) && i < json_object_array_length(attempts); i++) {
+        json_object *a = json_object_array_get_idx(attempts, i);
+        json_object *id = json_object_object_get(json_object_object_get(a, "attempt"), "id");
+        if (json_object_is_type(id, json_type_int) && json_object_get_int64(id) == number)
+            return json_object_object_get(a, "logs");
+    }
+    return NULL;
+}
+
+char *abfs_job_attempt_log(AbfsJobs *jobs, const char *connection_id, const char *job_id, gint64 attempt,
+                           GError **error)
+{
+    /* The JobInfoRead that log, failure and attempts/ read holds every attempt's log already:
+     * a tree walker reading each attempt's log costs no request more. */
+    json_object *info = abfs_job_info(jobs, connection_id, job_id, error);
+    if (!info)
+        return NULL;
+    json_object *logs = logs_in_info(info, attempt);
+    if (logs) {
+        GString *out = g_string_new(NULL);
+        abfs_attempt_log_append(out, logs);
+        json_object_put(info);
+        return g_string_free(out, FALSE);
+    }
     json_object_put(info);
-    return log;
+    json_object *job = job_get(jobs, connection_id, job_id, FALSE, error);
+    if (!job)
+        return NULL;
+    AttemptRead read = {jobs, g_ascii_strtoll(job_id, NULL, 10), attempt,
+                        abfs_job_status_is_final(abfs_json_string(job, "status"))};
+    json_object_put(job);
+    char *key = g_strdup_printf("%s/%" G_GINT64_FORMAT, job_id, attempt);
+    CachedInfo *cached = abfs_cache_get(jobs->attempts, key, read_attempt, &read, error);
+    g_free(key);
+    if (!cached)
+        return NULL;
+    GString *out = g_string_new(NULL);
+    abfs_attempt_log_append(out, json_object_object_get(cached->info, "logs"));
+    cached_info_free(cached);
+    return g_string_free(out, FALSE);
 }
 
 char *abfs_job_file(AbfsJobs *jobs, const char *connection_id, const char *job_id, const char *file, GError **error)
 {
-    if (strcmp(file, "log") == 0) {
-        json_object *job = job_get(jobs, connection_id, job_id, FALSE, error);
-        if (!job)
+    if (strcmp(file, "log") == 0 || strcmp(file, "failure") == 0 || strcmp(file, "streams.tsv") == 0) {
+        json_object *info = abfs_job_info(jobs, connection_id, job_id, error);
+        if (!info)
             return NULL;
-        /* the job was final before the log was read: the log is complete */
-        LogRead read = {jobs, abfs_job_status_is_final(abfs_json_string(job, "status"))};
-        json_object_put(job);
-        CachedLog *log = abfs_cache_get(jobs->logs, job_id, read_log, &read, error);
-        if (!log)
-            return NULL;
-        char *text = g_steal_pointer(&log->text);
-        cached_log_free(log);
+        char *text = file[0] == 'l'   ? abfs_job_log_text(info)
+                     : file[0] == 'f' ? abfs_job_failure_text(info)
+                                      : abfs_job_streams_tsv(info);
+        json_object_put(info);
         return text;
     }
     json_object *job = job_get(jobs, connection_id, job_id, FALSE, error);
@@ -705,10 +799,16 @@ char *abfs_jobs_wait(AbfsJobs *jobs, const char *connection_id, const char *job_
     }
 }
 
+void abfs_jobs_forget(AbfsJobs *jobs, const char *connection_id)
+{
+    forget_list(jobs, connection_id);
+}
+
 void abfs_jobs_invalidate(AbfsJobs *jobs)
 {
     /* finished jobs and their logs never expire (the caches' `forever`) */
     abfs_cache_invalidate(jobs->lists, NULL);
     abfs_cache_invalidate(jobs->jobs, NULL);
-    abfs_cache_invalidate(jobs->logs, NULL);
+    abfs_cache_invalidate(jobs->infos, NULL);
+    abfs_cache_invalidate(jobs->attempts, NULL);
 }

@@ -21,6 +21,8 @@ void abfs_jobs_free(AbfsJobs *jobs);
  * after being seen running, or for the first time): what the job changed (a connection's state)
  * may be read again. Called from the reading thread with no lock held; set before any read. */
 void abfs_jobs_set_end_hook(AbfsJobs *jobs, void (*hook)(const char *connection_id, gpointer data), gpointer data);
+/* The next listing of the connection's jobs is read anew (a job was started elsewhere than run). */
+void abfs_jobs_forget(AbfsJobs *jobs, const char *connection_id);
 
 /* Drops the cached lists and unfinished jobs (finished jobs and their logs never change). */
 void abfs_jobs_invalidate(AbfsJobs *jobs);
@@ -40,13 +42,27 @@ GPtrArray *abfs_jobs_recent(AbfsJobs *jobs, const char *connection_id, GError **
 char *abfs_job_json_text(AbfsJobs *jobs, const char *connection_id, const char *job_id, GError **error);
 
 /* The content of a job file: status, type, started_at, updated_at, duration, bytes_synced,
- * rows_synced, job.json, log. Newly allocated, ends with a newline (log: may be empty). */
+ * rows_synced, job.json (from the public API's JobResponse), log, failure, streams.tsv (from the
+ * Config API's JobInfoRead, forensics.h). Newly allocated, ends with a newline (log, failure and
+ * streams.tsv: may be empty). */
 char *abfs_job_file(AbfsJobs *jobs, const char *connection_id, const char *job_id, const char *file, GError **error);
 /* TRUE if name is one of the files above (or a control file: cancel, wait). */
 gboolean abfs_job_file_exists(const char *name);
 /* The files of a job directory, in listing order: those above, then cancel and wait
  * (NULL-terminated; the one list of them). */
 const char *const *abfs_job_file_names(void);
+
+/* The Config API's JobInfoRead of a job (POST /jobs/get; a new reference): read once for good
+ * when the job was final before it was read, else again after the TTL. The log, failure,
+ * streams.tsv and the attempts/ directory all render from it. A missing Config API: ENOTSUP. */
+json_object *abfs_job_info(AbfsJobs *jobs, const char *connection_id, const char *job_id, GError **error);
+
+/* The log of one attempt, as the job's log prints it without the attempt header; newly
+ * allocated, may be empty. It is taken from the job's JobInfoRead (abfs_job_info) when that holds
+ * the attempt's logs; a server whose /jobs/get leaves them out is asked POST
+ * /attempt/get_for_job for that attempt alone, cached like abfs_job_info. */
+char *abfs_job_attempt_log(AbfsJobs *jobs, const char *connection_id, const char *job_id, gint64 attempt,
+                           GError **error);
 
 /* Starts a job: text "sync"/""/"1" → sync, "reset", "clear" (public API), "refresh" (Config API).
  * Anything else: EINVAL. On success the new job is already in abfs_jobs_recent(). *job_id: the new
@@ -64,6 +80,9 @@ char *abfs_jobs_wait(AbfsJobs *jobs, const char *connection_id, const char *job_
 /* ISO 8601 UTC ("2024-05-01T12:00:00Z") from the API's lenient times ("2024-05-01T12:00Z",
  * fractions, offsets). NULL if unparsable. */
 char *abfs_time_iso(const char *text);
+/* ISO 8601 UTC of an epoch time the API gives (seconds, or milliseconds when it is past year
+ * 5138 as seconds); newly allocated. */
+char *abfs_epoch_iso(gint64 t);
 /* Seconds of an ISO 8601 duration ("PT8M31S", "P1DT2H"); -1 if unparsable. */
 gint64 abfs_duration_seconds(const char *text);
 

@@ -286,53 +286,35 @@ guint abfs_json_depth(json_object *value)
     return 0;
 }
 
-static void tokener_free(gpointer tok)
-{
-    json_tokener_free(tok);
-}
-
-static GPrivate answer_tokener = G_PRIVATE_INIT(tokener_free);
-static GPrivate strict_tokener = G_PRIVATE_INIT(tokener_free);
-
-/* The thread's tokener kept in key, made with depth (and STRICT) the first time, reset after. */
-static json_tokener *thread_tokener(GPrivate *key, int depth, gboolean strict)
-{
-    json_tokener *tok = g_private_get(key);
-    if (tok) {
-        json_tokener_reset(tok);
-        return tok;
-    }
-    tok = json_tokener_new_ex(depth);
-    if (strict)
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    g_private_set(key, tok);
-    return tok;
-}
-
-json_tokener *abfs_json_tokener(void)
-{
-    return thread_tokener(&answer_tokener, ABFS_JSON_PARSE_DEPTH, FALSE);
-}
-
 json_object *abfs_json_parse_trusted(const char *text)
 {
-    json_tokener *tok = abfs_json_tokener();
-    json_object *value = json_tokener_parse_ex(tok, text, -1);
-    if (json_tokener_get_error(tok) != json_tokener_success) {
+    /* Text the store keeps fits in ABFS_JSON_MAX_DEPTH levels, whose parse stack (8 KiB) comes from
+     * the heap; json-c's stack for ABFS_JSON_PARSE_DEPTH is 128 KiB, which malloc maps, the kernel
+     * zeroes and malloc unmaps again at every parse: only deeper text pays for it. (A tokener is
+     * not kept for reuse: json-c 0.16's reset leaves a half-read \\u escape's state behind, and
+     * the next parse reads another value; fuzz_json_parse found it.) */
+    for (int depth = ABFS_JSON_MAX_DEPTH + 1;; depth = ABFS_JSON_PARSE_DEPTH) {
+        json_tokener *tok = json_tokener_new_ex(depth);
+        json_object *value = json_tokener_parse_ex(tok, text, -1);
+        enum json_tokener_error err = json_tokener_get_error(tok);
+        json_tokener_free(tok);
+        if (err == json_tokener_success)
+            return value;
         json_object_put(value);
-        value = NULL;
+        if (err != json_tokener_error_depth || depth == ABFS_JSON_PARSE_DEPTH)
+            return NULL;
     }
-    return value;
 }
 
 json_object *abfs_json_parse(const char *text, gsize len, GError **error)
 {
-    /* what users write must be real JSON */
-    json_tokener *tok = thread_tokener(&strict_tokener, ABFS_JSON_MAX_DEPTH, TRUE);
+    json_tokener *tok = json_tokener_new_ex(ABFS_JSON_MAX_DEPTH);
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT); /* what users write must be real JSON */
     /* Including the terminating NUL lets a bare top-level number end. */
     json_object *value = json_tokener_parse_ex(tok, text, (int)MIN(len + 1, (gsize)G_MAXINT));
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     size_t end = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
     if (jerr == json_tokener_continue) {
         g_set_error(error, ABFS_ERROR, EINVAL, "invalid JSON: the text ends too early");
         json_object_put(value);

@@ -35,13 +35,6 @@ char *abfs_json_compact(json_object *value);
 /* Nesting depth of value: 0 for a scalar, 1 for [] or {}, ... */
 guint abfs_json_depth(json_object *value);
 
-/* The calling thread's tokener for answers (ABFS_JSON_PARSE_DEPTH levels, json-c's lenient
- * mode), reset and ready; the thread keeps it until it exits. Made once per thread because
- * json-c's parse stack at that depth is 128 KiB, which malloc maps, the kernel zeroes and malloc
- * unmaps again at every parse otherwise. Use it for one parse at a time: read its error and parse
- * end before calling anything that may parse. */
-json_tokener *abfs_json_tokener(void);
-
 /* Parses JSON text that airbytefs itself made (compact text of the store), up to
  * ABFS_JSON_PARSE_DEPTH levels. NULL if it is not JSON. */
 json_object *abfs_json_parse_trusted(const char *text);

@@ -18,6 +18,8 @@
 #include "actors.h"
 #include "tags.h"
 #include "artifacts.h"
+#include "stream_actions.h"
+#include "timeline.h"
 #include "events.h"
 
 typedef struct {
@@ -33,6 +35,8 @@ typedef struct {
     struct AbfsActors *actors;
     struct AbfsTags *tags;
     struct AbfsArtifacts *artifacts; /* state.json and catalog.json, kept for the TTL */
+    struct AbfsStreams *streams; /* each stream's state and last sync (stream_actions.h) */
+    struct AbfsTimeline *timeline; /* each connection's events (timeline.h) */
     struct AbfsHealth *health;   /* connections' health, status/, jobs/running|failed */
     struct AbfsWsJobs *wsjobs;   /* the root jobs/ */
     struct AbfsRunLog *runlog;   /* jobs/running.log */

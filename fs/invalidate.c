@@ -98,6 +98,8 @@ void abfs_refresh_all(AbfsFs *fs)
     abfs_actors_invalidate(fs->actors);
     abfs_tags_invalidate(fs->tags);
     abfs_artifacts_invalidate(fs->artifacts);
+    abfs_streams_invalidate(fs->streams);
+    abfs_timeline_invalidate(fs->timeline);
     abfs_health_invalidate(fs->health);
     abfs_wsjobs_invalidate(fs->wsjobs);
     static const char *const roots[] = {"/connections", "/settings", "/by-name", "/sources", "/destinations", "/status",

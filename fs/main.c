@@ -274,10 +274,14 @@ gboolean abfs_fs_wait_should_stop(void)
 }
 
 /* How many readers of `wait` may block at once: all threads but a quarter (at least 2), at least 1. */
-/* The jobs' end hook: a connection's job ended, so its state (and catalog) may have changed. */
+/* The jobs' end hook: a connection's job ended, so its state (and catalog), each stream's state
+ * and last sync, and its timeline may have changed. */
 static void forget_artifacts(const char *connection_id, gpointer data)
 {
-    abfs_artifacts_forget(data, connection_id);
+    AbfsFs *fs = data;
+    abfs_artifacts_forget(fs->artifacts, connection_id);
+    abfs_streams_forget(fs->streams, connection_id);
+    abfs_timeline_forget(fs->timeline, connection_id);
     char *path = g_strdup_printf("/connections/%s/state.json", connection_id);
     abfs_invalidate_later(path);
     g_free(path);
@@ -467,7 +471,9 @@ int main(int argc, char *argv[])
     fs.tags = abfs_tags_new(fs.client, fs.cfg->workspace_id, fs.cfg->cache_ttl_s * 1000);
     abfs_store_set_tags(fs.store, fs.tags);
     fs.artifacts = abfs_artifacts_new(fs.client, fs.cfg->cache_ttl_s * 1000);
-    abfs_jobs_set_end_hook(fs.jobs, forget_artifacts, fs.artifacts);
+    fs.streams = abfs_streams_new(fs.client, fs.artifacts, fs.cfg->cache_ttl_s * 1000);
+    fs.timeline = abfs_timeline_new(fs.client, fs.cfg->cache_ttl_s * 1000);
+    abfs_jobs_set_end_hook(fs.jobs, forget_artifacts, &fs);
     fs.events = abfs_events_new(fs.client, fs.store, fs.cfg->workspace_id, MAX(opts.events_interval, 1) * 1000);
     abfs_events_set_failure_hook(fs.events, abfs_fs_on_events_failure, &fs);
     fs.allow_delete = opts.allow_delete;
@@ -553,6 +559,8 @@ out_store:
     abfs_store_free(fs.store);
     abfs_errlog_free(fs.errlog);
     abfs_jobs_free(fs.jobs);
+    abfs_streams_free(fs.streams);
+    abfs_timeline_free(fs.timeline);
     abfs_actors_free(fs.actors);
     abfs_tags_free(fs.tags);
     abfs_plan_state_cleanup();

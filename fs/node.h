@@ -121,6 +121,13 @@ extern const AbfsNodeType abfs_node_artifact;
 /* node_jobs.c: run, jobs/, a job and its files. */
 extern const AbfsNodeType abfs_node_run, abfs_node_jobs, abfs_node_jobs_latest, abfs_node_jobs_url, abfs_node_job,
     abfs_node_job_file;
+/* node_forensics.c: a job's attempts/ and each attempt's files. */
+extern const AbfsNodeType abfs_node_job_attempts, abfs_node_job_attempt, abfs_node_job_attempt_file;
+/* node_streams.c: streams.d/, each stream's directory and files. */
+extern const AbfsNodeType abfs_node_streams, abfs_node_stream, abfs_node_stream_setting, abfs_node_stream_state,
+    abfs_node_stream_last_sync, abfs_node_stream_control;
+/* node_timeline.c: a connection's timeline and timeline.json. */
+extern const AbfsNodeType abfs_node_timeline;
 /* node_actor.c: sources/ and destinations/. */
 extern const AbfsNodeType abfs_node_actors, abfs_node_actor, abfs_node_actor_file, abfs_node_actor_connections,
     abfs_node_actor_connection_link;

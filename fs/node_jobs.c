@@ -170,6 +170,8 @@ static int job_readdir(const AbfsNode *node, AbfsDir *dir, GError **error)
     for (const char *const *f = abfs_job_file_names(); *f; f++)
         if (strcmp(*f, "wait") != 0)
             abfs_dir_add_kind(dir, *f, ABFS_NODE_JOB_FILE);
+    /* attempts/ is not listed either: listing it reads the job's JobInfoRead (logs included), and
+     * find, cp -r or a file manager would read that of every job of every connection */
     return 0;
 }
 

@@ -3,9 +3,11 @@
 #include "tree.h"
 #include "actors.h"
 #include "connection_files.h"
+#include "forensics.h"
 #include "health.h"
 #include "jobs.h"
 #include "resources.h"
+#include "stream_files.h"
 
 #include <string.h>
 
@@ -43,9 +45,20 @@ static const AbfsTreeName connection_names[] = {
     {"destination", ABFS_NODE_CONNECTION_LINK, 1},
     {"run", ABFS_NODE_RUN, -1},
     {"jobs", ABFS_NODE_JOBS, -1},
+    {"streams.d", ABFS_NODE_STREAMS, -1},
+    {"timeline", ABFS_NODE_TIMELINE, 0},
+    {"timeline.json", ABFS_NODE_TIMELINE, 1},
     {"health", ABFS_NODE_HEALTH_FILE, 0},
     {"health.json", ABFS_NODE_HEALTH_FILE, 1},
     {"last_success", ABFS_NODE_HEALTH_FILE, 2},
+};
+
+/* A stream's directory holds these besides its setting files (stream_files.h). */
+static const AbfsTreeName stream_names[] = {
+    {"state.json", ABFS_NODE_STREAM_STATE, -1},
+    {"last_sync", ABFS_NODE_STREAM_LAST_SYNC, -1},
+    {"refresh", ABFS_NODE_STREAM_CONTROL, 0},
+    {"clear", ABFS_NODE_STREAM_CONTROL, 1},
 };
 
 /* status/ holds summary besides one directory per health word (health.h). */
@@ -66,12 +79,19 @@ static const AbfsTreeName jobs_names[] = {
     {"latest", ABFS_NODE_JOBS_LATEST, -1},
 };
 
+/* A job directory holds these besides its files (jobs.h); reached by name, not listed. */
+static const AbfsTreeName job_names[] = {
+    {"attempts", ABFS_NODE_JOB_ATTEMPTS, -1},
+};
+
 const AbfsTreeName *abfs_tree_names(AbfsNodeKind dir, guint *n)
 {
     switch (dir) {
     case ABFS_NODE_ROOT: *n = G_N_ELEMENTS(root_names); return root_names;
     case ABFS_NODE_CONNECTION: *n = G_N_ELEMENTS(connection_names); return connection_names;
     case ABFS_NODE_JOBS: *n = G_N_ELEMENTS(jobs_names); return jobs_names;
+    case ABFS_NODE_JOB: *n = G_N_ELEMENTS(job_names); return job_names;
+    case ABFS_NODE_STREAM: *n = G_N_ELEMENTS(stream_names); return stream_names;
     case ABFS_NODE_STATUS: *n = G_N_ELEMENTS(status_names); return status_names;
     case ABFS_NODE_WSJOBS: *n = G_N_ELEMENTS(wsjobs_names); return wsjobs_names;
     default: *n = 0; return NULL;
@@ -109,6 +129,34 @@ static gboolean set_leaf(AbfsNode *node, AbfsNodeKind kind, const char *leaf)
         return FALSE;
     g_strlcpy(node->leaf, leaf, sizeof node->leaf);
     return set_kind(node, kind);
+}
+
+static gboolean all_digits(const char *s, gsize max)
+{
+    gsize len = strlen(s);
+    if (len == 0 || len >= max)
+        return FALSE;
+    for (gsize i = 0; i < len; i++)
+        if (!g_ascii_isdigit(s[i]))
+            return FALSE;
+    return TRUE;
+}
+
+/* The part of a path below /connections/<id>/jobs/<job>/attempts: rest[0..n). */
+static gboolean parse_attempts(char **rest, guint n, AbfsNode *node)
+{
+    if (n == 0)
+        return set_kind(node, ABFS_NODE_JOB_ATTEMPTS);
+    if (!all_digits(rest[0], 6))
+        return FALSE;
+    node->file = (int)g_ascii_strtoll(rest[0], NULL, 10);
+    if (n == 1)
+        return set_kind(node, ABFS_NODE_JOB_ATTEMPT);
+    if (n == 2 && abfs_attempt_file_exists(rest[1]) && strlen(rest[1]) < sizeof node->job_file) {
+        g_strlcpy(node->job_file, rest[1], sizeof node->job_file);
+        return set_kind(node, ABFS_NODE_JOB_ATTEMPT_FILE);
+    }
+    return FALSE;
 }
 
 /* A job id: digits only, short enough for node->job. */
@@ -166,20 +214,40 @@ static gboolean parse_jobs(char **rest, guint n, AbfsNode *node)
     const AbfsTreeName *fixed = n == 1 ? find_name(ABFS_NODE_JOBS, rest[0]) : NULL;
     if (fixed)
         return set_kind(node, fixed->kind);
-    gsize len = strlen(rest[0]);
-    if (len == 0 || len >= sizeof node->job)
+    if (!all_digits(rest[0], sizeof node->job))
         return FALSE;
-    for (gsize i = 0; i < len; i++)
-        if (!g_ascii_isdigit(rest[0][i]))
-            return FALSE;
     g_strlcpy(node->job, rest[0], sizeof node->job);
     if (n == 1)
         return set_kind(node, ABFS_NODE_JOB);
+    const AbfsTreeName *in_job = find_name(ABFS_NODE_JOB, rest[1]);
+    if (in_job && in_job->kind == ABFS_NODE_JOB_ATTEMPTS)
+        return parse_attempts(rest + 2, n - 2, node);
     if (n == 2 && abfs_job_file_exists(rest[1]) && strlen(rest[1]) < sizeof node->job_file) {
         g_strlcpy(node->job_file, rest[1], sizeof node->job_file);
         return set_kind(node, ABFS_NODE_JOB_FILE);
     }
     return FALSE;
+}
+
+/* /connections/<id>/streams.d/...: rest[0..n) after streams.d. */
+static gboolean parse_streams(char **rest, guint n, AbfsNode *node)
+{
+    if (n == 0)
+        return set_kind(node, ABFS_NODE_STREAMS);
+    if (!*rest[0] || strlen(rest[0]) >= sizeof node->leaf)
+        return FALSE;
+    g_strlcpy(node->leaf, rest[0], sizeof node->leaf);
+    if (n == 1)
+        return set_kind(node, ABFS_NODE_STREAM);
+    if (n != 2)
+        return FALSE;
+    const AbfsTreeName *fixed = find_name(ABFS_NODE_STREAM, rest[1]);
+    if (fixed) {
+        node->file = fixed->file;
+        return set_kind(node, fixed->kind);
+    }
+    node->file = abfs_stream_setting_index(rest[1]);
+    return node->file >= 0 && set_kind(node, ABFS_NODE_STREAM_SETTING);
 }
 
 /* /connections/<id>/...: rest[0..n) after the id. */
@@ -189,6 +257,8 @@ static gboolean parse_connection(char **rest, guint n, AbfsNode *node)
         return set_kind(node, ABFS_NODE_CONNECTION);
     if (strcmp(rest[0], "jobs") == 0)
         return parse_jobs(rest + 1, n - 1, node);
+    if (strcmp(rest[0], "streams.d") == 0)
+        return parse_streams(rest + 1, n - 1, node);
     if (n != 1)
         return FALSE;
     const AbfsTreeName *fixed = find_name(ABFS_NODE_CONNECTION, rest[0]);
@@ -277,7 +347,7 @@ gboolean abfs_tree_parse(const char *path, AbfsNode *node)
     node->path = path;
     if (strcmp(path, "/") == 0)
         return set_kind(node, ABFS_NODE_ROOT);
-    char **parts = g_strsplit(path + 1, "/", 6);
+    char **parts = g_strsplit(path + 1, "/", 9);
     guint n = g_strv_length(parts);
     const AbfsTreeName *top = n >= 1 ? find_name(ABFS_NODE_ROOT, parts[0]) : NULL;
     for (guint i = 0; !top && n >= 1 && i < G_N_ELEMENTS(root_streams); i++)

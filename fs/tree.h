@@ -15,6 +15,16 @@
  *   /connections/<id>/jobs/url    JOBS_URL            the connection's timeline URL
  *   /connections/<id>/jobs/<job>  JOB
  *   /connections/<id>/jobs/<job>/<file>  JOB_FILE    (file: jobs.h's job files)
+ *   /connections/<id>/jobs/<job>/attempts        JOB_ATTEMPTS  the job's attempts
+ *   /connections/<id>/jobs/<job>/attempts/<n>    JOB_ATTEMPT   (file: the attempt number)
+ *   /connections/<id>/jobs/<job>/attempts/<n>/<f> JOB_ATTEMPT_FILE (job_file: forensics.h's files)
+ *   /connections/<id>/timeline    TIMELINE (file 0; 1: timeline.json)  events, newest first
+ *   /connections/<id>/streams.d   STREAMS             one directory per selected stream
+ *   /connections/<id>/streams.d/<s>       STREAM              (leaf: the stream's label)
+ *   /connections/<id>/streams.d/<s>/<f>   STREAM_SETTING      (leaf; file: stream_files.h's row)
+ *   /connections/<id>/streams.d/<s>/state.json  STREAM_STATE  the stream's part of the state
+ *   /connections/<id>/streams.d/<s>/last_sync   STREAM_LAST_SYNC
+ *   /connections/<id>/streams.d/<s>/refresh     STREAM_CONTROL (file 0; 1: clear) write-only
  *   /connections/<id>/<other>     SCRATCH             (exists only if created)
  *   /workspace.json               WORKSPACE_JSON      the workspace as the API returns it
  *   /url                          WORKSPACE_URL
@@ -96,6 +106,16 @@ typedef enum {
     ABFS_NODE_PLAN,
     ABFS_NODE_PLAN_JSON,
     ABFS_NODE_APPLY,
+    ABFS_NODE_JOB_ATTEMPTS,
+    ABFS_NODE_JOB_ATTEMPT,
+    ABFS_NODE_JOB_ATTEMPT_FILE,
+    ABFS_NODE_STREAMS,
+    ABFS_NODE_STREAM,
+    ABFS_NODE_STREAM_SETTING,
+    ABFS_NODE_STREAM_STATE,
+    ABFS_NODE_STREAM_LAST_SYNC,
+    ABFS_NODE_STREAM_CONTROL,
+    ABFS_NODE_TIMELINE,
     ABFS_NODE_EVENTS,
     ABFS_NODE_HEALTH_FILE,
     ABFS_NODE_STATUS,
@@ -114,11 +134,12 @@ typedef struct {
     AbfsNodeKind kind;
     const char *path;  /* the path it was parsed from (borrowed from the caller) */
     char id[40];       /* connection id, for CONNECTION, CONNECTION_FILE and SCRATCH in a connection */
-    int file;          /* connection file row, for CONNECTION_FILE */
+    int file;          /* connection file row, for CONNECTION_FILE; attempt number for JOB_ATTEMPT(_FILE) */
     char parent[64];   /* for SCRATCH: the directory's path ("/settings", "/staging", "/connections/<id>") */
     char job[24];      /* job id, for JOB and JOB_FILE */
-    char job_file[16]; /* for JOB_FILE */
-    char leaf[256];    /* for BY_NAME_LINK, ACTOR_FILE, ACTOR_CONNECTION_LINK, DRAFT and TAG* */
+    char job_file[16]; /* for JOB_FILE and JOB_ATTEMPT_FILE */
+    char leaf[256];    /* for BY_NAME_LINK, ACTOR_FILE, ACTOR_CONNECTION_LINK, a stream's label for STREAM*, DRAFT
+                        * and TAG* */
     char sub[256];     /* for TAG_CONNECTION_LINK: the link name */
 } AbfsNode;
 
@@ -134,9 +155,10 @@ typedef struct {
 } AbfsTreeName;
 
 /* The fixed names of a directory kind (ROOT, CONNECTION: besides the connection_files rows,
- * JOBS: besides the job ids, STATUS: besides the words, WSJOBS: besides the job ids), in listing
- * order; *n receives how many. NULL for other kinds. The root's streams (events) are not among
- * them: they are reached by name and never listed. */
+ * JOBS: besides the job ids, JOB: besides its files, STREAM: besides its setting files, STATUS:
+ * besides the words, WSJOBS: besides the job ids), in listing order; *n receives how many. NULL for
+ * other kinds. The root's streams (events) are not among them: they are reached by name and never
+ * listed. */
 const AbfsTreeName *abfs_tree_names(AbfsNodeKind dir, guint *n);
 
 /* The name of the settings file of a connection in /settings: "<id>.json" (newly allocated). */

@@ -2,9 +2,11 @@
 # state dump, edits "made in the web UI", run-time settings, token expiry, the next job's fate and
 # fault rules. Never counted, never delayed, never faulted, no auth.
 
+import copy
 import time
 
 import connections
+import seed
 from problems import ApiError
 from web import Response
 
@@ -84,8 +86,11 @@ def patch_connection(app, req):
         c = store.connection(cid)
         if c is None:
             raise admin_error(404, "no connection %s" % cid)
+        before = copy.deepcopy(c)
         connections.admin_merge(c, body)
         store.changed(cid, listing=True)
+        store.record_changes(cid, before, {k: c.get(k) for k in before.keys() | c.keys()}, seed.WEB_UI_USER,
+                             time.time())
         return Response(200, store.connection_public(cid))
 
 
@@ -119,6 +124,11 @@ def next_job(app, req):
     plan = {"outcome": outcome, "attempts": int(body.get("attempts") or 1)}
     if body.get("duration") is not None:
         plan["duration"] = float(body["duration"])
+    failure = body.get("failure")
+    if failure is not None:
+        if not isinstance(failure, dict) or set(failure) - {"origin", "type", "message", "retryable"}:
+            raise admin_error(400, "failure takes origin, type, message and retryable")
+        plan["failure"] = failure
     with app.store.lock:
         app.store.next_job_plan = plan
     return Response(200, plan)

@@ -7,6 +7,7 @@ import time
 
 import catalog
 import connections
+import jobs
 import seed
 from problems import (config_bad_request, config_error, config_invalid_input, config_not_found,
                       invalid_api_key)
@@ -44,6 +45,9 @@ def routes(router):
     r("POST", ROOT + "/web_backend/connections/update", web_backend_update)
     r("POST", ROOT + "/connections/get", get_connection)
     r("POST", ROOT + "/connections/refresh", refresh_connection)
+    r("POST", ROOT + "/connections/clear/stream", clear_streams)
+    r("POST", ROOT + "/connections/last_job_per_stream", last_job_per_stream)
+    r("POST", ROOT + "/connections/events/list", list_events)
     r("POST", ROOT + "/connections/status", connection_statuses)
 
 
@@ -409,6 +413,27 @@ def web_backend_update(app, req):
         return Response(200, web_backend_connection(store, store.connection(cid), time.time()))
 
 
+def _connection_streams(body, c, required_list):
+    """The [(name, namespace)] a refresh or clear names (ConnectionStream items); None: every stream."""
+    streams = body.get("streams")
+    if streams is None:
+        if required_list:
+            raise config_invalid_input("streams must not be null", "streams")
+        return None
+    if not isinstance(streams, list):
+        raise config_invalid_input("streams must be an array", "streams")
+    out = []
+    for i, s in enumerate(streams):
+        if not isinstance(s, dict) or not isinstance(s.get("streamName"), str):
+            raise config_invalid_input("streams[%d].streamName must be a string" % i, "streams")
+        ns = s.get("streamNamespace") or None
+        if (s["streamName"], ns) not in [(x["name"], x.get("namespace") or None) for x in c["streams"]]:
+            raise config_invalid_input("Stream %s (namespace %s) is not configured in this connection"
+                                       % (s["streamName"], ns), "streams")
+        out.append((s["streamName"], ns))
+    return out or None
+
+
 def refresh_connection(app, req):
     """refreshConnectionStream: starts a refresh job (the public API refuses refreshes)."""
     body = body_of(req)
@@ -417,13 +442,87 @@ def refresh_connection(app, req):
         raise config_error(422, "refreshMode must be Truncate or Merge",
                            "io.airbyte.commons.server.errors.BadObjectSchemaKnownException")
     with app.store.lock:
-        cid = connection_or_404(app, body)["connectionId"]
+        c = connection_or_404(app, body)
+        cid = c["connectionId"]
+        streams = _connection_streams(body, c, False)
         now = time.time()
         if app.store.running_job(cid, now) is not None:
             raise config_error(409, "A sync is already running for: %s" % cid,
                                "io.airbyte.commons.server.errors.ValueConflictKnownException")
-        job = app.store.create_job(cid, "refresh", now)
+        job = app.store.create_job(cid, "refresh", now, reset_streams=streams)
         return Response(200, {"job": job.config_job(job.snapshot(now, with_logs=False))})
+
+
+def clear_streams(app, req):
+    """clearConnectionStream: a clear job of the streams named (their data and their state)."""
+    body = body_of(req)
+    with app.store.lock:
+        c = connection_or_404(app, body)
+        cid = c["connectionId"]
+        streams = _connection_streams(body, c, True)
+        if not streams:
+            raise config_invalid_input("streams must name at least one stream", "streams")
+        now = time.time()
+        if app.store.running_job(cid, now) is not None:
+            raise config_error(409, "A sync is already running for: %s" % cid,
+                               "io.airbyte.commons.server.errors.ValueConflictKnownException")
+        job = app.store.create_job(cid, "clear", now, reset_streams=streams)
+        return Response(200, job.config_info(now, with_logs=False))
+
+
+def last_job_per_stream(app, req):
+    """getConnectionLastJobPerStream: per configured stream, the newest final job that ran it."""
+    body = body_of(req)
+    store = app.store
+    with store.lock:
+        c = connection_or_404(app, body)
+        now = time.time()
+        out = []
+        for s in c["streams"]:
+            key = (s["name"], s.get("namespace") or None)
+            for job in reversed(store.jobs_of(c["connectionId"])):
+                snap = job.snapshot(now, with_logs=False)
+                if snap["status"] not in jobs.TERMINAL or key not in job.stream_keys():
+                    continue
+                stats = next((x for x in job._stream_stats(snap["rows"]) if x["streamName"] == key[0]
+                              and (x.get("streamNamespace") or None) == key[1]), None)
+                # The schema requires streamNamespace; the server sends "" for a stream without one.
+                out.append({"streamName": key[0], "streamNamespace": key[1] or "", "jobId": job.id,
+                            "configType": job.config_type(), "jobStatus": snap["status"],
+                            "recordsCommitted": stats["recordsCommitted"] if stats else 0,
+                            "bytesCommitted": stats["bytesCommitted"] if stats else 0,
+                            "startedAt": snap["startedAt"] or snap["createdAt"], "endedAt": snap["updatedAt"]})
+                break
+        return Response(200, out)
+
+
+EVENT_TYPES = ("SYNC_STARTED", "SYNC_SUCCEEDED", "SYNC_INCOMPLETE", "SYNC_FAILED", "SYNC_CANCELLED",
+               "REFRESH_STARTED", "REFRESH_SUCCEEDED", "REFRESH_INCOMPLETE", "REFRESH_FAILED",
+               "REFRESH_CANCELLED", "CLEAR_STARTED", "CLEAR_SUCCEEDED", "CLEAR_INCOMPLETE", "CLEAR_FAILED",
+               "CLEAR_CANCELLED", "CONNECTION_SETTINGS_UPDATE", "CONNECTION_ENABLED", "CONNECTION_DISABLED",
+               "SCHEMA_UPDATE", "SCHEMA_CONFIG_UPDATE", "CONNECTOR_UPDATE", "UNKNOWN")
+
+
+def list_events(app, req):
+    """listConnectionEvents: newest first, pagination {pageSize, rowOffset}, optional eventTypes."""
+    body = body_of(req)
+    types = body.get("eventTypes")
+    if types is not None:
+        if not isinstance(types, list) or any(t not in EVENT_TYPES for t in types):
+            raise config_invalid_input("eventTypes must be a list of ConnectionEventType", "eventTypes")
+    pagination = body.get("pagination") or {}
+    if not isinstance(pagination, dict):
+        raise config_invalid_input("pagination must be an object", "pagination")
+    size = pagination.get("pageSize", 200)
+    offset = pagination.get("rowOffset", 0)
+    if not isinstance(size, int) or not isinstance(offset, int) or size < 1 or offset < 0:
+        raise config_invalid_input("pagination.pageSize must be positive, rowOffset not negative", "pagination")
+    with app.store.lock:
+        c = connection_or_404(app, body)
+        events = app.store.events_of(c["connectionId"], time.time())
+        if types:
+            events = [e for e in events if e["eventType"] in types]
+        return Response(200, {"events": events[offset:offset + size]})
 
 
 # --- connection statuses -------------------------------------------------------------------------

@@ -57,6 +57,9 @@ def render(c, tags):
 
 # --- request body type checks (what Jackson would reject before the controller runs) -------------
 
+MAPPER_TYPES = ["hashing", "field-renaming", "row-filtering", "encryption", "field-filtering"]
+
+
 def enum_error(type_name, value, allowed):
     return bad_request("Cannot deserialize value of type `%s` from String \"%s\": not one of the values "
                        "accepted for Enum class: [%s]" % (type_name, value, ", ".join(allowed)))
@@ -93,6 +96,16 @@ def _check_stream_body(s, i):
         raise _type_error(where + ".selectedFields", "List<SelectedFieldInfo>")
     if s.get("includeFiles") is not None and not isinstance(s["includeFiles"], bool):
         raise _type_error(where + ".includeFiles", "Boolean")
+    mappers = s.get("mappers")
+    if mappers is not None:
+        if not isinstance(mappers, list) or not all(isinstance(m, dict) for m in mappers):
+            raise _type_error(where + ".mappers", "List<ConfiguredStreamMapper>")
+        for m in mappers:
+            if m.get("type") not in MAPPER_TYPES:
+                raise enum_error("StreamMapperType", m.get("type"), MAPPER_TYPES)
+            if not isinstance(m.get("mapperConfiguration"), dict):
+                raise bad_request("Missing required creator property 'mapperConfiguration' for "
+                                  "ConfiguredStreamMapper (%s.mappers)" % where)
 
 
 def check_patch_body(body):

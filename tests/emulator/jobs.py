@@ -11,6 +11,9 @@ MAX_LOG_LINES_PER_ATTEMPT = 60
 LOG_INTERVAL = 0.2
 TERMINAL = ("succeeded", "failed", "cancelled")
 BYTES_PER_ROW = 187
+DEFAULT_FAILURE = {"origin": "source", "type": "system_error",
+                   "message": "Something went wrong in the connector. See the logs for more details.",
+                   "retryable": True}
 
 
 def _utc(ts):
@@ -65,10 +68,10 @@ def parse_time(text):
 
 class Job:
     __slots__ = ("id", "connection_id", "job_type", "created", "duration", "outcome", "attempts",
-                 "cancelled_at", "log_type", "streams", "rate")
+                 "cancelled_at", "log_type", "streams", "rate", "failure", "reset_streams")
 
     def __init__(self, job_id, connection_id, job_type, created, duration, outcome="succeeded",
-                 attempts=1, streams=(), cancelled_at=None):
+                 attempts=1, streams=(), cancelled_at=None, failure=None, reset_streams=None):
         self.id = job_id
         self.connection_id = connection_id
         self.job_type = job_type
@@ -80,6 +83,17 @@ class Job:
         self.log_type = "structured" if job_id % 2 == 0 else "formatted"
         self.streams = list(streams)   # [(name, namespace)]
         self.rate = 0 if job_type != "sync" else 400 + (job_id % 7) * 100   # rows per second
+        # How a failed attempt failed: {"origin", "type", "message", "retryable"} (FailureReason).
+        self.failure = dict(DEFAULT_FAILURE, **(failure or {}))
+        # The streams a clear or refresh of some streams resets ([(name, namespace)]); None: all.
+        self.reset_streams = None if reset_streams is None else list(reset_streams)
+
+    def stream_keys(self):
+        """The (name, namespace) of each stream the job runs: a clear or refresh of some streams
+        runs those alone."""
+        if self.reset_streams is not None:
+            return list(self.reset_streams)
+        return [(n, ns or None) for n, ns in self.streams]
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -210,7 +224,7 @@ class Job:
     def config_job(self, snap):
         """JobRead."""
         streams = []
-        for name, ns in self.streams:
+        for name, ns in self.stream_keys():
             d = {"name": name}
             if ns:
                 d["namespace"] = ns
@@ -224,14 +238,17 @@ class Job:
                "streamAggregatedStats": self._stream_stats(snap["rows"])}
         if snap["startedAt"] is not None:
             out["startedAt"] = snap["startedAt"]
-        if self.job_type != "sync":
+        if self.job_type in ("reset", "clear"):
             out["resetConfig"] = {"streamsToReset": streams}
+        elif self.job_type == "refresh":
+            out["refreshConfig"] = {"streamsToRefresh": streams}
         return out
 
     def _stream_stats(self, rows):
         out = []
-        n = len(self.streams) or 1
-        for i, (name, ns) in enumerate(self.streams):
+        keys = self.stream_keys()
+        n = len(keys) or 1
+        for i, (name, ns) in enumerate(keys):
             r = rows // n + (rows % n if i == 0 else 0)
             d = {"streamName": name, "recordsEmitted": r, "bytesEmitted": r * BYTES_PER_ROW,
                  "recordsCommitted": r, "bytesCommitted": r * BYTES_PER_ROW, "recordsRejected": 0,
@@ -258,14 +275,15 @@ class Job:
             out["endedAt"] = int(a["end"])
         if a["status"] == "failed":
             cancel = a["cancelled"]
+            f = self.failure
             out["failureSummary"] = {"failures": [{
-                "failureOrigin": "airbyte_platform" if cancel else "source",
-                "failureType": "manual_cancellation" if cancel else "system_error",
-                "externalMessage": "The sync was cancelled." if cancel else
-                "Something went wrong in the connector. See the logs for more details.",
+                "failureOrigin": "airbyte_platform" if cancel else f["origin"],
+                "failureType": "manual_cancellation" if cancel else f["type"],
+                "externalMessage": "The sync was cancelled." if cancel else f["message"],
                 "internalMessage": "Job was cancelled." if cancel else
                 "Source process exited with non-zero exit code 1",
-                "retryable": not cancel, "timestamp": int(a["end"] * 1000)}],
+                "retryable": False if cancel else bool(f["retryable"]),
+                "timestamp": int(a["end"] * 1000)}],
                 "partialSuccess": a["rows"] > 0}
         return out
 

@@ -1,6 +1,7 @@
 # Route handlers of the public API, mounted under /api/public/v1 (as on a self-managed Airbyte).
 # Bodies follow public-api.yaml; errors are problem JSON (problems.py).
 
+import copy
 import json
 import re
 import time
@@ -8,6 +9,7 @@ import uuid
 
 import catalog
 import connections
+import seed
 from jobs import parse_time
 from problems import (bad_request, conflict, invalid_api_key, not_found, problem, state_conflict,
                       try_again_later, unprocessable)
@@ -179,7 +181,9 @@ def patch_connection(app, req):
         c = store.connection(cid)
         changes = connections.patch(c, body, store.discovered(c["sourceId"]),
                                     store.destination_modes(c["destinationId"]), store.tag_lookup(c["workspaceId"]))
+        before = copy.deepcopy(c)
         store.apply_changes(cid, changes)
+        store.record_changes(cid, before, changes, seed.DEMO_USER, time.time())
         return Response(200, raw=store.connection_json(cid))
 
 

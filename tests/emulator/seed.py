@@ -27,6 +27,13 @@ def uid(kind, name):
     return str(uuid.uuid5(NAMESPACE, kind + ":" + name))
 
 
+# The user every API request acts as (the bearer token's or the client's), and another one who
+# edits "in the web UI" (PATCH /_emulator/connections/{id}): who a timeline event names.
+DEMO_USER = {"id": uid("user", "demo"), "email": "demo@example.com", "name": "Demo User", "isDeleted": False}
+WEB_UI_USER = {"id": uid("user", "alice"), "email": "alice@example.com", "name": "Alice Admin",
+               "isDeleted": False}
+
+
 # --- discovered catalogs -------------------------------------------------------------------------
 
 def _props(*names):

@@ -51,6 +51,18 @@ class Settings:
         self.update(self.defaults)
 
 
+def _drop_streams(state, streams):
+    """Removes the entries of streams [(name, namespace)] from a per-stream or global state."""
+    def keep(entry):
+        d = entry.get("streamDescriptor") or {}
+        return (d.get("name"), d.get("namespace") or None) not in streams
+    if state.get("stateType") == "stream":
+        state["streamState"] = [e for e in state.get("streamState") or [] if keep(e)]
+    elif state.get("stateType") == "global":
+        g = state.get("globalState") or {}
+        g["streamStates"] = [e for e in g.get("streamStates") or [] if keep(e)]
+
+
 class Store:
     def __init__(self, n_connections, settings, advertised_host):
         self.n_connections = max(0, min(int(n_connections), seed.MAX_CONNECTIONS))
@@ -102,6 +114,7 @@ class Store:
             self.next_job_id = next_id
             self.first_live_job_id = next_id
             self.next_job_plan = None
+            self.events = {}
             self._json = {}
             self._lists = {}
             self.pages = {}  # (workspaces, includeDeleted, limit, offset) -> a list page's bytes
@@ -216,29 +229,91 @@ class Store:
                 return job
         return None
 
-    def create_job(self, cid, job_type, now):
+    def create_job(self, cid, job_type, now, reset_streams=None):
         plan = self.next_job_plan or {}
         self.next_job_plan = None
         duration = plan.get("duration")
         job = Job(self.next_job_id, cid, job_type, now,
                   self.settings.job_duration if duration is None else duration,
                   plan.get("outcome") or "succeeded", plan.get("attempts") or 1,
-                  self._enabled_streams(self.connections[cid]))
+                  self._enabled_streams(self.connections[cid]), failure=plan.get("failure"),
+                  reset_streams=reset_streams)
         self.next_job_id += 1
         self._add_job(job)
         return job
 
     def current_state(self, cid, now):
-        """The ConnectionState; a reset/clear that succeeded after the last write empties it."""
-        state = self.states.get(cid) or {"stateType": "not_set", "connectionId": cid}
+        """The ConnectionState: a reset or clear of every stream that succeeded after the last
+        write empties it; a clear or refresh of some streams drops those streams' entries."""
+        state = copy.deepcopy(self.states.get(cid) or {"stateType": "not_set", "connectionId": cid})
         written = self.state_written.get(cid, 0)
-        for job in reversed(self.jobs_of(cid)):
-            if job.id < self.first_live_job_id:
-                break
-            if job.job_type in ("reset", "clear") and job.created + job.duration > written and \
-                    job.snapshot(now, with_logs=False)["status"] == "succeeded":
-                return {"stateType": "not_set", "connectionId": cid}
-        return copy.deepcopy(state)
+        for job in self.jobs_of(cid):
+            if job.id < self.first_live_job_id or job.created + job.duration <= written:
+                continue
+            if job.snapshot(now, with_logs=False)["status"] != "succeeded":
+                continue
+            if job.reset_streams is None and job.job_type in ("reset", "clear"):
+                state = {"stateType": "not_set", "connectionId": cid}
+            elif job.reset_streams is not None and job.job_type in ("clear", "refresh"):
+                _drop_streams(state, job.reset_streams)
+        return state
+
+    # --- events ----------------------------------------------------------------------------------
+
+    def record_event(self, cid, event_type, summary, user, now):
+        """A timeline event other than a job's (those derive from the jobs themselves)."""
+        self.events.setdefault(cid, []).append(
+            {"id": seed.uid("event", "%s/%d" % (cid, len(self.events.get(cid, [])))), "connectionId": cid,
+             "eventType": event_type, "summary": summary, "createdAt": int(now), "user": dict(user),
+             "_at": now})
+
+    def record_changes(self, cid, before, changes, user, now):
+        """The timeline events of a change of connection `before` (a copy taken before it) by
+        `changes`: CONNECTION_ENABLED/DISABLED for the status, one CONNECTION_SETTINGS_UPDATE
+        with {"patches": {field: {"from", "to"}}} for the rest (streams as "name: syncMode")."""
+        def shown(key, value):
+            if key == "streams":
+                return ["%s%s: %s" % (st["namespace"] + "." if st.get("namespace") else "", st["name"],
+                                      st["syncMode"]) for st in value or []]
+            return copy.deepcopy(value)
+        patches = {}
+        for key, value in changes.items():
+            old = before.get(key)
+            if old == value:
+                continue
+            if key == "status" and value in ("active", "inactive"):
+                self.record_event(cid, "CONNECTION_ENABLED" if value == "active" else "CONNECTION_DISABLED",
+                                  {}, user, now)
+                continue
+            patches[key] = {"from": shown(key, old), "to": shown(key, value)}
+        if patches:
+            self.record_event(cid, "CONNECTION_SETTINGS_UPDATE", {"patches": patches}, user, now)
+
+    def events_of(self, cid, now):
+        """ConnectionEvents of a connection, newest first: each job's start and end (a job started
+        through the API names the demo user; a scheduled one no one), and recorded changes."""
+        out = list(self.events.get(cid, []))
+        for job in self.jobs_of(cid):
+            snap = job.snapshot(now, with_logs=False)
+            word = {"sync": "SYNC", "refresh": "REFRESH", "clear": "CLEAR", "reset": "CLEAR"}[job.job_type]
+            summary = {"jobId": job.id, "jobType": job.job_type, "attemptsCount": len(snap["attempts"]),
+                       "startTimeEpochSeconds": snap["createdAt"]}
+            started = {"id": seed.uid("event", "%d/start" % job.id), "connectionId": cid,
+                       "eventType": word + "_STARTED", "summary": dict(summary), "createdAt": snap["createdAt"],
+                       "_at": job.created}
+            if job.id >= self.first_live_job_id:
+                started["user"] = dict(seed.DEMO_USER)
+            out.append(started)
+            if snap["status"] in ("succeeded", "failed", "cancelled"):
+                summary.update({"endTimeEpochSeconds": snap["updatedAt"], "recordsLoaded": snap["rows"],
+                                "bytesLoaded": snap["bytes"]})
+                out.append({"id": seed.uid("event", "%d/end" % job.id), "connectionId": cid,
+                            "eventType": word + "_" + snap["status"].upper(), "summary": summary,
+                            "createdAt": snap["updatedAt"],
+                            "_at": max(job.created + 0.001, min(job.created + job.duration,
+                                                                job.cancelled_at or now, now))})
+        out.sort(key=lambda e: e["_at"], reverse=True)
+        return [{k: copy.deepcopy(v) for k, v in e.items() if k != "_at"} for e in out]
 
     # --- admin snapshot --------------------------------------------------------------------------
 

@@ -217,6 +217,12 @@ def _patch_config_quirks(schemas):
     stream = schemas["AirbyteStream"]
     assert "json_schema" in stream["required"] and "jsonSchema" in stream["properties"]
     stream["required"] = ["jsonSchema" if r == "json_schema" else r for r in stream["required"]]
+    # The same slip in ConnectionEvent(WithDetails): `created_at` required, `createdAt` declared; the
+    # server sends createdAt.
+    for name in ("ConnectionEvent", "ConnectionEventWithDetails"):
+        event = schemas[name]
+        assert "created_at" in event["required"] and "createdAt" in event["properties"]
+        event["required"] = ["createdAt" if r == "created_at" else r for r in event["required"]]
 
 
 @pytest.fixture(scope="session")
@@ -1382,3 +1388,90 @@ def test_tags(emu, public_schemas):
     c = emu.ok("GET", PUB + "/connections/" + cid)
     v("ConnectionResponse", c)
     assert c["tags"] == []
+
+
+def test_job_failure_reason_is_planned(emu, config_schemas):
+    cid = by_name(emu, "Faker Demo")["connectionId"]
+    failure = {"origin": "destination", "type": "config_error", "message": "Bad key", "retryable": False}
+    emu.ok("POST", "/_emulator/next-job", {"outcome": "failed", "attempts": 1, "duration": 0.5,
+                                           "failure": failure})
+    job = emu.ok("POST", PUB + "/jobs", {"connectionId": cid, "jobType": "sync"})
+    assert wait_status(emu, job["jobId"], "failed")
+    info = emu.ok("POST", CFG + "/jobs/get", {"id": job["jobId"]})
+    config_schemas.validate("JobInfoRead", info)
+    f = info["attempts"][0]["attempt"]["failureSummary"]["failures"][0]
+    assert (f["failureOrigin"], f["failureType"], f["externalMessage"], f["retryable"]) == \
+        ("destination", "config_error", "Bad key", False)
+    status, _, _ = emu.call("POST", "/_emulator/next-job", {"failure": {"kind": "x"}}, token=None)
+    assert status == 400
+
+
+def test_stream_endpoints_validate_and_act_per_stream(emu, config_schemas):
+    v = config_schemas.validate
+    cid = by_name(emu, "Postgres → Snowflake")["connectionId"]
+    state = emu.ok("POST", CFG + "/state/get", {"connectionId": cid})
+    names = [e["streamDescriptor"]["name"] for e in state["streamState"]]
+    assert "orders" in names and "users" in names
+    one = [{"streamName": "orders", "streamNamespace": "public"}]
+    refreshed = emu.ok("POST", CFG + "/connections/refresh", {"connectionId": cid, "refreshMode": "Truncate",
+                                                              "streams": one})
+    v("JobReadResponse", refreshed)
+    assert refreshed["job"]["refreshConfig"] == {"streamsToRefresh": [{"name": "orders", "namespace": "public"}]}
+    status, _, body = emu.call("POST", CFG + "/connections/clear/stream", {"connectionId": cid, "streams": one})
+    assert status == 409
+    v("KnownExceptionInfo", body)
+    assert wait_status(emu, refreshed["job"]["id"], "succeeded")
+    state = emu.ok("POST", CFG + "/state/get", {"connectionId": cid})
+    names = [e["streamDescriptor"]["name"] for e in state["streamState"]]
+    assert "orders" not in names and "users" in names
+    cleared = emu.ok("POST", CFG + "/connections/clear/stream",
+                     {"connectionId": cid, "streams": [{"streamName": "users", "streamNamespace": "public"}]})
+    v("JobInfoRead", cleared)
+    assert cleared["job"]["configType"] == "clear"
+    assert wait_status(emu, cleared["job"]["id"], "succeeded")
+    state = emu.ok("POST", CFG + "/state/get", {"connectionId": cid})
+    assert "users" not in [e["streamDescriptor"]["name"] for e in state["streamState"]]
+    # bad bodies
+    for body in ({"connectionId": cid}, {"connectionId": cid, "streams": [{"streamName": "nope"}]},
+                 {"connectionId": cid, "streams": []}):
+        status, _, err = emu.call("POST", CFG + "/connections/clear/stream", body)
+        assert status == 422
+        v("InvalidInputExceptionInfo", err)
+    last = emu.ok("POST", CFG + "/connections/last_job_per_stream", {"connectionId": cid})
+    v("ConnectionLastJobPerStreamRead", last)
+    by = {i["streamName"]: i for i in last}
+    assert by["users"]["jobId"] == cleared["job"]["id"] and by["users"]["configType"] == "clear"
+    assert by["orders"]["jobId"] == refreshed["job"]["id"]
+    assert by["products"]["configType"] == "sync"
+    v("ConnectionLastJobPerStreamRead", emu.ok("POST", CFG + "/connections/last_job_per_stream",
+                                               {"connectionId": by_name(emu, "Faker Demo")["connectionId"]}))
+
+
+def test_connection_events(emu, config_schemas):
+    v = config_schemas.validate
+    cid = by_name(emu, "Faker Demo")["connectionId"]
+    patch(emu, cid, {"name": "Faker Renamed", "schedule": {"scheduleType": "cron", "cronExpression": "0 0 1 * * ?"}})
+    patch(emu, cid, {"status": "inactive"})
+    emu.ok("PATCH", "/_emulator/connections/" + cid, {"prefix": "ui_"}, token=None)
+    job = emu.ok("POST", PUB + "/jobs", {"connectionId": cid, "jobType": "sync"})
+    assert wait_status(emu, job["jobId"], "succeeded")
+    events = emu.ok("POST", CFG + "/connections/events/list", {"connectionId": cid})
+    v("ConnectionEventList", events)
+    times = [e["createdAt"] for e in events["events"]]
+    assert times == sorted(times, reverse=True)
+    types = [e["eventType"] for e in events["events"]]
+    assert types[:2] == ["SYNC_SUCCEEDED", "SYNC_STARTED"]
+    settings = [e for e in events["events"] if e["eventType"] == "CONNECTION_SETTINGS_UPDATE"]
+    assert settings[0]["user"]["email"] == "alice@example.com"
+    assert settings[0]["summary"]["patches"] == {"prefix": {"from": "faker_", "to": "ui_"}}
+    assert settings[1]["user"]["email"] == "demo@example.com"
+    assert settings[1]["summary"]["patches"]["name"] == {"from": "Faker Demo", "to": "Faker Renamed"}
+    assert "CONNECTION_DISABLED" in types
+    page = emu.ok("POST", CFG + "/connections/events/list",
+                  {"connectionId": cid, "pagination": {"pageSize": 2, "rowOffset": 1}})
+    assert page["events"] == events["events"][1:3]
+    only = emu.ok("POST", CFG + "/connections/events/list", {"connectionId": cid, "eventTypes": ["SYNC_FAILED"]})
+    assert {e["eventType"] for e in only["events"]} == {"SYNC_FAILED"}
+    status, _, err = emu.call("POST", CFG + "/connections/events/list", {"connectionId": cid, "eventTypes": ["X"]})
+    assert status == 422
+    v("InvalidInputExceptionInfo", err)

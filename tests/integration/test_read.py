@@ -92,7 +92,8 @@ def test_every_file_content_and_size(mount, emulator):
         d = mount / "connections" / cid
         files = expected_files(conn, web_root)
         assert sorted(os.listdir(d)) == sorted([*files, "run", "jobs", "state.json", "catalog.json",
-                                              "source", "destination", "health", "health.json", "last_success"])
+                                              "source", "destination", "health", "health.json", "last_success",
+                                              "streams.d", "timeline", "timeline.json"])
         for name, want in files.items():
             got = run(f"cat '{d / name}'").stdout
             if name in JSON_FILES:

@@ -33,11 +33,11 @@ def patches(emulator):
 
 def changes(emulator):
     """Every request that may change something: not a read (the Config API reads with POST .../get,
-    .../list) nor a token fetch."""
+    .../list, .../last_job_per_stream) nor a token fetch."""
     return [r for r in emulator.requests()["log"]
             if r["method"] != "GET" and not r["path"].endswith(("/applications/token", "/get", "/list",
                                                                  "/get_without_logs", "/get_for_job",
-                                                                 "/connections/status"))]
+                                                                 "/last_job_per_stream", "/connections/status"))]
 
 
 @pytest.fixture

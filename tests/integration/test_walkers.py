@@ -31,12 +31,13 @@ def running(slow_jobs):
 
 WALKERS = [
     "grep -r zzz-not-there {c} ; test $? = 1",
-    # the running job's files change while it runs (pending -> running, its log): not compared
-    "cp -r {c} {tmp}/copy && diff -r --no-dereference -x {job} {tmp}/copy {c}",
-    "rsync -a {c}/ {tmp}/rsync/ && diff -r --no-dereference -x {job} {tmp}/rsync {c}",
+    # the running job's files change while it runs (pending -> running, its log, streams.tsv), and
+    # so do the timelines (its events): not compared
+    "cp -r {c} {tmp}/copy && diff -r --no-dereference -x {job} -x 'timeline*' {tmp}/copy {c}",
+    "rsync -a {c}/ {tmp}/rsync/ && diff -r --no-dereference -x {job} -x 'timeline*' {tmp}/rsync {c}",
     "diff -r {d}/jobs {d}/jobs",
     "tar -cf {tmp}/backup.tar -C {c} . && mkdir {tmp}/x && tar -xf {tmp}/backup.tar -C {tmp}/x"
-    " && diff -r --no-dereference -x {job} {tmp}/x {c}",
+    " && diff -r --no-dereference -x {job} -x 'timeline*' {tmp}/x {c}",
     "find {c} -type f -exec cat {{}} + > /dev/null",
     "du -a {c} > /dev/null",
     "gio list -a 'standard::*' {d} > /dev/null && gio list -a 'standard::*' {d}/jobs/latest/ > /dev/null",
@@ -105,8 +106,10 @@ def test_find_by_name_costs_the_listings_only(running, slow_jobs):
 
 def test_du_costs_the_walk_and_one_request_per_expensive_file(running, slow_jobs):
     """du -a stats every file: the listing walk, then one request per file whose size is exact only
-    once fetched (state.json, catalog.json, a job's log), and each is kept for the TTL: a cat of
-    what du sized costs nothing more."""
+    once fetched (state.json, catalog.json, a job's log; one timeline answer for timeline and
+    timeline.json; one last-jobs answer for every stream's last_sync, and the state.json one for
+    every stream's state.json), and each is kept for the TTL: a cat of what du sized costs nothing
+    more."""
     m, d = running
     slow_jobs.reset_requests()
     r = run(f"du -a {m.path}/connections", timeout=30)
@@ -119,20 +122,25 @@ def test_du_costs_the_walk_and_one_request_per_expensive_file(running, slow_jobs
     assert routes.pop("POST /api/v1/state/get") == n
     assert routes.pop("POST /api/v1/web_backend/connections/get") == n
     assert routes.pop("POST /api/v1/jobs/get") <= jobs  # each log once (a running one may be re-read)
+    assert routes.pop("POST /api/v1/connections/events/list") == n
+    with_streams = sum(1 for c in slow_jobs.connections().values() if c["configurations"]["streams"])
+    assert routes.pop("POST /api/v1/connections/last_job_per_stream") == with_streams
     assert routes.pop("POST /api/v1/connections/status") == 1  # the health files: one report
     assert routes == {}, routes
     slow_jobs.reset_requests()
     for cid in slow_jobs.connections():
         c = m / "connections" / cid
         assert (c / "state.json").read_text() and (c / "catalog.json").read_text()
+        run(f"cat {c}/timeline {c}/streams.d/*/state.json {c}/streams.d/*/last_sync > /dev/null")
     assert slow_jobs.requests()["routes"] == {}
 
 
 def test_a_file_manager_opening_a_connection_sizes_each_file_once(running, slow_jobs):
     """gio (GNOME's file manager layer) lists a connection directory with every attribute: nothing
-    blocks on the running job, the only Config API requests are the one each of state.json and
-    catalog.json needs for an exact size, and the health report (one for every connection) (backups need it: tar and rsync copy st_size bytes), and
-    opening the directory again within the TTL asks none."""
+    blocks on the running job, the only Config API requests are the one each of state.json,
+    catalog.json and the timeline (timeline and timeline.json) needs for an exact size (backups
+    need it: tar and rsync copy st_size bytes), and the health report (one for every connection),
+    and opening the directory again within the TTL asks none."""
     m, d = running
     os.listdir(m / "connections")
     for attempt in range(2):
@@ -145,6 +153,7 @@ def test_a_file_manager_opening_a_connection_sizes_each_file_once(running, slow_
         config = {k: v for k, v in slow_jobs.requests()["routes"].items() if "/api/v1/" in k}
         if attempt == 0:
             assert config == {"POST /api/v1/state/get": 1, "POST /api/v1/web_backend/connections/get": 1,
+                              "POST /api/v1/connections/events/list": 1,
                               "POST /api/v1/connections/status": 1}
         else:
             assert config == {}

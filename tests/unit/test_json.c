@@ -295,6 +295,29 @@ static void test_json_is_complete(void)
         g_assert_cmpint(abfs_json_is_complete(cases[i].text, strlen(cases[i].text)), ==, cases[i].whole);
 }
 
+/* Text of any depth up to ABFS_JSON_PARSE_DEPTH parses (deeper than ABFS_JSON_MAX_DEPTH on a
+ * second try with the deep stack); deeper is not JSON to it. */
+static void test_parse_trusted_depths(void)
+{
+    const guint depths[] = {1, ABFS_JSON_MAX_DEPTH, ABFS_JSON_MAX_DEPTH + 1, 1000, ABFS_JSON_PARSE_DEPTH - 1,
+                            ABFS_JSON_PARSE_DEPTH + 10};
+    for (gsize i = 0; i < G_N_ELEMENTS(depths); i++) {
+        GString *text = g_string_new(NULL);
+        for (guint d = 0; d < depths[i]; d++)
+            g_string_append_c(text, '[');
+        for (guint d = 0; d < depths[i]; d++)
+            g_string_append_c(text, ']');
+        json_object *v = abfs_json_parse_trusted(text->str);
+        if (depths[i] < ABFS_JSON_PARSE_DEPTH) {
+            g_assert_nonnull(v);
+            g_assert_cmpuint(abfs_json_depth(v), ==, depths[i]);
+        } else
+            g_assert_null(v);
+        json_object_put(v);
+        g_string_free(text, TRUE);
+    }
+}
+
 int main(int argc, char **argv)
 {
     abfs_unit_init(&argc, &argv);
@@ -305,5 +328,6 @@ int main(int argc, char **argv)
     g_test_add_func("/json/pretty/like-jq", test_json_pretty_like_jq);
     g_test_add_func("/json/pretty/files-like-jq", test_json_files_like_jq);
     g_test_add_func("/json/is-complete", test_json_is_complete);
+    g_test_add_func("/json/parse-trusted-depths", test_parse_trusted_depths);
     return abfs_unit_run();
 }
