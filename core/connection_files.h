@@ -3,8 +3,8 @@
  * One row per file: its name, whether it is JSON, how it renders from the connection as the
  * API returns it (ConnectionResponse), and — for writable files — how written bytes become a
  * PATCH body. Adding a file to every connection directory is adding a row. Every rendering ends
- * with exactly one newline, except a list with no items (`streams` of a connection without any),
- * which is an empty file. */
+ * with exactly one newline, except a list with no items (`streams` or `tags` of a connection
+ * without any), which is an empty file. */
 #ifndef ABFS_CONNECTION_FILES_H
 #define ABFS_CONNECTION_FILES_H
 

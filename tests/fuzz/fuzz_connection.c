@@ -26,7 +26,7 @@
 
 static const char *const writable_settings[] = {
     "name", "prefix", "status", "schedule", "namespaceDefinition", "namespaceFormat",
-    "nonBreakingSchemaUpdatesBehavior", "configurations", NULL};
+    "nonBreakingSchemaUpdatesBehavior", "configurations", "tags", NULL};
 
 static int roundtrip = -1;
 
@@ -65,7 +65,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(text != NULL, "%s rendered NULL", rows[i].name);
         size_t len = strlen(text);
         FUZZ_CHECK(len == 0 || text[len - 1] == '\n', "%s does not end with a newline", rows[i].name);
-        FUZZ_CHECK(len > 0 || strcmp(rows[i].name, "streams") == 0, "%s is empty", rows[i].name);
+        /* a list with no items (streams, tags) is an empty file */
+        FUZZ_CHECK(len > 0 || strcmp(rows[i].name, "streams") == 0 || strcmp(rows[i].name, "tags") == 0,
+                   "%s is empty", rows[i].name);
         if (g_str_has_suffix(rows[i].name, ".json"))
             check_json_text(text, rows[i].name);
         if (roundtrip && rows[i].parse) {
@@ -86,6 +88,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)value;
         FUZZ_CHECK(g_strv_contains(writable_settings, key), "settings object has \"%s\"", key);
     }
+    /* settings.json adds what it was exported from: a hash of each member */
+    json_object *exported = abfs_settings_exported(conn);
+    json_object_object_foreach(exported, member, hash) {
+        FUZZ_CHECK(json_object_object_get(settings, member) != NULL, "_exported has \"%s\", the settings do not", member);
+        FUZZ_CHECK(json_object_get_string_len(hash) == 12, "_exported's hash of %s is not 12 digits", member);
+    }
+    FUZZ_CHECK(json_object_object_length(exported) == json_object_object_length(settings),
+               "_exported and the settings have other members");
+    json_object_object_add(settings, ABFS_SETTINGS_BASE_MEMBER, exported);
     char *pretty = abfs_json_pretty(settings);
     int row = abfs_connection_file_index("settings.json");
     FUZZ_CHECK(row >= 0, "no settings.json row");
