@@ -40,6 +40,9 @@ The demo workspace (an emulated Airbyte API on 127.0.0.1:$port) is mounted on $m
   echo '0 0 6 * * ?' > schedule                      # a Quartz cron (or 'manual')
   sed -i '/^purchases\$/d' streams                  # the other streams keep their sync modes
   echo sync > run && cat jobs/latest/wait            # a sync, and its outcome
+  cat $mnt/status/summary; ls $mnt/status/failed     # what is failing right now
+  cat health jobs/latest/failure; ls streams.d       # why, and each stream's own files
+  timeout 30 cat $mnt/events                         # job and connection events as they happen
   rsync -a $mnt/settings/ ~/workspace-settings/      # GitOps: see docs/gitops.md
   cat $mnt/errors                                    # why a write failed
 
