@@ -32,12 +32,12 @@ def running(slow_jobs):
 WALKERS = [
     "grep -r zzz-not-there {c} ; test $? = 1",
     # the running job's files change while it runs (pending -> running, its log, streams.tsv), and
-    # so do the timelines (its events): not compared
-    "cp -r {c} {tmp}/copy && diff -r --no-dereference -x {job} -x 'timeline*' {tmp}/copy {c}",
-    "rsync -a {c}/ {tmp}/rsync/ && diff -r --no-dereference -x {job} -x 'timeline*' {tmp}/rsync {c}",
+    # so do the timelines (its events) and the health files (running, pending): not compared
+    "cp -r {c} {tmp}/copy && diff -r --no-dereference -x {job} -x 'timeline*' -x 'health*' {tmp}/copy {c}",
+    "rsync -a {c}/ {tmp}/rsync/ && diff -r --no-dereference -x {job} -x 'timeline*' -x 'health*' {tmp}/rsync {c}",
     "diff -r {d}/jobs {d}/jobs",
     "tar -cf {tmp}/backup.tar -C {c} . && mkdir {tmp}/x && tar -xf {tmp}/backup.tar -C {tmp}/x"
-    " && diff -r --no-dereference -x {job} -x 'timeline*' {tmp}/x {c}",
+    " && diff -r --no-dereference -x {job} -x 'timeline*' -x 'health*' {tmp}/x {c}",
     "find {c} -type f -exec cat {{}} + > /dev/null",
     "du -a {c} > /dev/null",
     "gio list -a 'standard::*' {d} > /dev/null && gio list -a 'standard::*' {d}/jobs/latest/ > /dev/null",
