@@ -433,6 +433,18 @@ void api_handler(FakeServer *srv, const FakeRequest *req, FakeResponse *resp, gp
             g_string_assign(resp->body, api->list_raw);
         else
             serve_listing(api, req, resp);
+    } else if (api->serve_singles && strcmp(req->method, "GET") == 0 && g_str_has_prefix(req->path, LIST_PATH "/")) {
+        const char *id = req->path + strlen(LIST_PATH "/");
+        json_object *found = NULL;
+        for (guint i = 0; i < api->conns->len && !found; i++)
+            if (g_strcmp0(abfs_json_string(g_ptr_array_index(api->conns, i), "connectionId"), id) == 0)
+                found = g_ptr_array_index(api->conns, i);
+        if (found)
+            g_string_assign(resp->body, json_object_to_json_string_ext(found, JSON_C_TO_STRING_PLAIN));
+        else {
+            resp->status = 404;
+            problem(resp->body, 404, "resource-not-found", "no such connection");
+        }
     } else {
         Step *s = g_queue_pop_head(&api->steps);
         if (s) {

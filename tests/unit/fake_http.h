@@ -99,7 +99,8 @@ typedef struct {
     gboolean gate_closed;        /* the listing waits while TRUE */
     gboolean reject_first_token; /* 401 for "Bearer tok-1" */
     gboolean always_401;
-    GQueue steps; /* answers to other requests, in order; then the default */
+    gboolean serve_singles; /* GET /connections/{id} answers from conns (else: steps, default) */
+    GQueue steps;           /* answers to other requests, in order; then the default */
     int default_status;
     char *default_body;
 } Api;

@@ -478,6 +478,121 @@ static void test_store_deep_connections(void)
     fx_free(fx);
 }
 
+/* Writers and walkers at once, as test_stress.py does through a mount: each writer owns one
+ * connection and, like commit.c, reads it, puts it, changes it on the server and puts the answer;
+ * right after, the store must show exactly that value, never an older one, whatever walks,
+ * invalidations (.refresh) and reads run meanwhile. Without the listing's merge of puts
+ * (keep_newer_puts) both tests fail within a round; without the put's wait for the first walk the
+ * cold one does. */
+typedef struct {
+    AbfsStore *store;
+    Fx *fx;
+    guint n;
+    guint round; /* names differ from round to round: an entry of an earlier round never passes */
+    gint *stop;
+    gint regressions;
+    guint writes;
+    char *example;
+} Racer;
+
+static gpointer race_writer(gpointer p)
+{
+    Racer *r = p;
+    char *id = conn_id_for(r->n);
+    for (guint i = 0; !g_atomic_int_get(r->stop); i++) {
+        char *name = g_strdup_printf("w%u r%u #%u", r->n, r->round, i);
+        GError *gerr = NULL; /* commit.c: a fresh GET, put, then the PATCH */
+        json_object *fresh = abfs_connection_get(r->fx->client, WS, id, &gerr);
+        if (fresh)
+            abfs_store_put_connection(r->store, fresh);
+        g_clear_error(&gerr);
+        api_rename(r->fx->api, id, name);                             /* the PATCH is applied */
+        abfs_store_put_connection(r->store, make_conn(id, WS, name)); /* and its answer put */
+        GError *err = NULL;
+        AbfsEntry *e = abfs_store_entry(r->store, id, &err);
+        if (!e || g_strcmp0(abfs_entry_field(e, ABFS_ENTRY_NAME), name) != 0) {
+            if (g_atomic_int_add(&r->regressions, 1) == 0)
+                r->example = g_strdup_printf("put %s, then the store showed %s", name,
+                                             e ? abfs_entry_field(e, ABFS_ENTRY_NAME) : err->message);
+        }
+        g_clear_error(&err);
+        abfs_entry_unref(e);
+        g_free(name);
+        r->writes++;
+    }
+    g_free(id);
+    return NULL;
+}
+
+static gpointer race_walker(gpointer p)
+{
+    Racer *r = p;
+    for (guint i = 0; !g_atomic_int_get(r->stop); i++) {
+        if (i % 2 == 0)
+            abfs_store_invalidate(r->store);
+        AbfsSnapshot *s = abfs_store_snapshot(r->store, NULL);
+        abfs_snapshot_unref(s);
+        char *id = conn_id_for(i % 8);
+        abfs_entry_unref(abfs_store_entry(r->store, id, NULL));
+        g_free(id);
+    }
+    return NULL;
+}
+
+/* Rounds of `ms` each on a new store (cold: no walk before the writers start, like a fresh mount). */
+static void race(gboolean cold, guint rounds, guint ms)
+{
+    enum { WRITERS = 8, WALKERS = 3 };
+    Fx *fx = fx_new_full("t", 0);
+    api_add_conns(fx->api, WRITERS + 4);
+    fx->api->serve_singles = TRUE;
+    guint writes = 0, walks = 0;
+    for (guint round = 0; round < rounds; round++) {
+        AbfsStore *store = store_for(fx, 5);
+        abfs_store_set_parallel(store, 4);
+        if (!cold)
+            abfs_snapshot_unref(snap_ok(store));
+        gint stop = 0;
+        Racer writers[WRITERS], walkers[WALKERS];
+        GThread *threads[WRITERS + WALKERS];
+        for (guint i = 0; i < WRITERS; i++) {
+            writers[i] = (Racer){store, fx, i, round, &stop, 0, 0, NULL};
+            threads[i] = g_thread_new("writer", race_writer, &writers[i]);
+        }
+        for (guint i = 0; i < WALKERS; i++) {
+            walkers[i] = (Racer){store, fx, i, round, &stop, 0, 0, NULL};
+            threads[WRITERS + i] = g_thread_new("walker", race_walker, &walkers[i]);
+        }
+        g_usleep(ms * 1000);
+        g_atomic_int_set(&stop, 1);
+        for (guint i = 0; i < WRITERS + WALKERS; i++)
+            g_thread_join(threads[i]);
+        for (guint i = 0; i < WRITERS; i++) {
+            writes += writers[i].writes;
+            if (writers[i].example)
+                g_test_message("round %u writer %u: %d regressions, e.g. %s", round, i, writers[i].regressions,
+                               writers[i].example);
+            g_assert_cmpint(writers[i].regressions, ==, 0);
+            g_free(writers[i].example);
+        }
+        walks += abfs_store_walks(store);
+        abfs_store_free(store);
+    }
+    g_test_message("%u writes, %u walks", writes, walks);
+    g_assert_cmpuint(writes, >=, WRITERS);
+    fx_free(fx);
+}
+
+static void test_store_writers_and_walks(void)
+{
+    race(FALSE, 3, 500);
+}
+
+static void test_store_writers_and_walks_cold(void)
+{
+    race(TRUE, 60, 25);
+}
+
 int main(int argc, char **argv)
 {
     abfs_unit_init(&argc, &argv);
@@ -493,5 +608,7 @@ int main(int argc, char **argv)
     g_test_add_func("/store/put-during-first-walk-survives", test_store_put_during_first_walk_survives);
     g_test_add_func("/store/deep-connections", test_store_deep_connections);
     g_test_add_func("/store/serves-last-snapshot-when-unreachable", test_store_serves_last_snapshot_when_unreachable);
+    g_test_add_func("/store/writers-and-walks", test_store_writers_and_walks);
+    g_test_add_func("/store/writers-and-walks-cold", test_store_writers_and_walks_cold);
     return abfs_unit_run();
 }
