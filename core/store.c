@@ -276,6 +276,7 @@ gint64 abfs_snapshot_time(AbfsSnapshot *s)
 
 static void listing_stale(const char *key, const GError *err, gpointer value, gint64 age_us, gpointer data);
 static void single_stale(const char *key, const GError *err, gpointer value, gint64 age_us, gpointer data);
+static gpointer keep_put_single(gpointer fetched, gpointer started, gpointer current, gpointer data);
 static gpointer keep_newer_puts(gpointer fetched, gpointer started, gpointer current, gpointer data);
 
 AbfsStore *abfs_store_new(AbfsClient *client, const char *workspace_id, const char *web_root, guint ttl_ms)
@@ -303,6 +304,7 @@ AbfsStore *abfs_store_new(AbfsClient *client, const char *workspace_id, const ch
         .free = (GDestroyNotify)abfs_entry_unref,
         .serve_stale = TRUE,
         .on_stale = single_stale,
+        .merge = keep_put_single,
         .data = store,
     };
     store->listing = abfs_cache_new(&listing);
@@ -541,9 +543,12 @@ void abfs_store_put_connection(AbfsStore *store, json_object *conn)
         abfs_snapshot_unref(s);
         placed = abfs_cache_update(store->listing, LISTING, put_into_snapshot, &put);
     }
-    /* Without a listing yet, a connection read alone takes its new value. */
-    if (id && !placed)
-        abfs_cache_update(store->singles, id, put_into_single, &put);
+    /* Without a listing yet, a connection read alone takes its new value; one dropped by a
+     * .refresh (or never read) is installed, so that a read in flight, sent before the write,
+     * does not bring the older value back (keep_put_single). */
+    if (id && !placed && !abfs_cache_update(store->singles, id, put_into_single, &put))
+        abfs_cache_put(store->singles, id,
+                       entry_new(store, g_steal_pointer(&put.text), NULL, g_get_real_time() / G_USEC_PER_SEC + 1));
     g_free(put.text);
     g_free(id);
 }
@@ -561,6 +566,18 @@ void abfs_store_set_tags(AbfsStore *store, struct AbfsTags *tags)
 struct AbfsTags *abfs_store_tags(AbfsStore *store)
 {
     return store->tags;
+}
+
+/* The merge of the singles cache: a connection put while it was read alone (the answer to a write,
+ * or a fresh GET of one) is at least as new as what that read, sent before it, saw: the read's
+ * answer (fetched, taken) gives way to the put one (current, borrowed). Runs with the cache's lock
+ * held. */
+static gpointer keep_put_single(gpointer fetched, gpointer started, gpointer current, gpointer data)
+{
+    (void)started;
+    (void)data;
+    abfs_entry_unref(fetched);
+    return abfs_entry_ref(current);
 }
 
 /* Before the first walk, one connection asked for by id (cat connections/<id>/name on a fresh

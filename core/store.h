@@ -35,7 +35,9 @@ AbfsSnapshot *abfs_store_snapshot_fresh(AbfsStore *store, guint max_age_ms, GErr
 void abfs_store_invalidate(AbfsStore *store);
 
 /* Replaces one connection in the current snapshot with conn (e.g. the answer to a PATCH), without a
- * walk. The snapshot keeps its age. Takes the caller's reference to conn: do not use conn after. */
+ * walk. The snapshot keeps its age. A walk or (before the first walk) a read of the connection
+ * alone that is in flight meanwhile never brings back an older value: what it installs keeps conn.
+ * Takes the caller's reference to conn: do not use conn after. */
 void abfs_store_put_connection(AbfsStore *store, json_object *conn);
 
 /* Page requests in flight during a walk (default 1). Call before the store is shared. */

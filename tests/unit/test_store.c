@@ -593,6 +593,68 @@ static void test_store_writers_and_walks_cold(void)
     race(TRUE, 60, 25);
 }
 
+typedef struct {
+    AbfsStore *store;
+    AbfsEntry *entry;
+} EntryThread;
+
+static gpointer entry_thread(gpointer p)
+{
+    EntryThread *t = p;
+    t->entry = abfs_store_entry(t->store, CONN_A, NULL);
+    return NULL;
+}
+
+/* Before the first walk a connection is read alone; a PATCH answer put while such a read (sent
+ * before the PATCH) is in flight must not be undone by that read's older answer, whether the read
+ * refreshes an expired value (expired) or follows a .refresh that dropped it. */
+static void single_read_then_put(gboolean expired)
+{
+    Fx *fx = fx_new_full("t", 0);
+    AbfsStore *store = store_for(fx, expired ? 50 : 60000);
+    json_object *old = make_conn(CONN_A, WS, "old");
+    const char *old_text = json_object_to_json_string_ext(old, JSON_C_TO_STRING_PLAIN);
+    api_push(fx->api, 200, old_text, 0);
+    GError *err = NULL;
+    AbfsEntry *e = abfs_store_entry(store, CONN_A, &err); /* cold: GET /connections/{id} */
+    g_assert_no_error(err);
+    g_assert_cmpstr(abfs_entry_field(e, ABFS_ENTRY_NAME), ==, "old");
+    abfs_entry_unref(e);
+
+    if (expired)
+        g_usleep(80 * 1000);
+    else
+        abfs_store_invalidate(store);
+    api_push(fx->api, 200, old_text, 300); /* the next read: answered "old", slowly */
+    EntryThread t = {store, NULL};
+    GThread *th = g_thread_new("read", entry_thread, &t);
+    for (int i = 0; i < 500 && fake_count(fx->srv, "GET", LIST_PATH "/" CONN_A) < 2; i++)
+        g_usleep(2000);
+    g_assert_cmpuint(fake_count(fx->srv, "GET", LIST_PATH "/" CONN_A), ==, 2);
+    abfs_store_put_connection(store, make_conn(CONN_A, WS, "new")); /* the PATCH's answer */
+    g_thread_join(th);
+    abfs_entry_unref(t.entry);
+
+    e = abfs_store_entry(store, CONN_A, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(abfs_entry_field(e, ABFS_ENTRY_NAME), ==, "new");
+    abfs_entry_unref(e);
+    g_assert_cmpuint(list_requests(fx), ==, 0);
+    json_object_put(old);
+    abfs_store_free(store);
+    fx_free(fx);
+}
+
+static void test_store_put_during_single_read_survives(void)
+{
+    single_read_then_put(TRUE);
+}
+
+static void test_store_put_during_single_read_after_refresh_survives(void)
+{
+    single_read_then_put(FALSE);
+}
+
 int main(int argc, char **argv)
 {
     abfs_unit_init(&argc, &argv);
@@ -610,5 +672,8 @@ int main(int argc, char **argv)
     g_test_add_func("/store/serves-last-snapshot-when-unreachable", test_store_serves_last_snapshot_when_unreachable);
     g_test_add_func("/store/writers-and-walks", test_store_writers_and_walks);
     g_test_add_func("/store/writers-and-walks-cold", test_store_writers_and_walks_cold);
+    g_test_add_func("/store/put-during-single-read-survives", test_store_put_during_single_read_survives);
+    g_test_add_func("/store/put-during-single-read-after-refresh-survives",
+                    test_store_put_during_single_read_after_refresh_survives);
     return abfs_unit_run();
 }
