@@ -3,7 +3,7 @@
 set -euo pipefail
 PACKAGES=(build-essential cmake pkg-config libfuse3-dev fuse3 libcurl4-openssl-dev libjson-c-dev
           libglib2.0-dev python3 python3-pytest python3-jsonschema python3-yaml
-          jq rsync vim-nox git curl psmisc valgrind clang
+          jq rsync vim-nox git curl psmisc valgrind clang strace
           libglib2.0-bin man-db groff-base)
 missing=()
 for p in "${PACKAGES[@]}"; do

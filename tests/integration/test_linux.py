@@ -3,6 +3,7 @@ sources/ and destinations/ (masked secrets, rename, links to connections), sourc
 links of a connection, by-name/ (unsafe names, collisions), rmdir with and without allow_delete,
 mounting from an fstab line and with `mount -t fuse.airbytefs`, gio, extended attributes, -d
 request lines, --help, --version and the man page."""
+import errno
 import json
 import os
 import subprocess
@@ -133,6 +134,27 @@ def test_xattrs(mount, emulator):
     assert os.getxattr(d, "user.airbyte.url").decode() == (d / "url").read_text().strip()
     sid = emulator.connections()[cid]["sourceId"]
     assert os.getxattr(mount / "sources" / sid, "user.airbyte.url").decode().endswith(f"/source/{sid}")
+    with pytest.raises(OSError) as e:
+        os.getxattr(d, "user.airbyte.nope")
+    assert e.value.errno == errno.ENODATA
+    for name in ("security.selinux", "system.posix_acl_access", "trusted.x"):
+        with pytest.raises(OSError) as e:
+            os.getxattr(d, name)
+        assert e.value.errno == errno.EOPNOTSUPP, name
+
+
+def test_ls_l_asks_foreign_xattrs_once(mount, emulator, tmp_path):
+    # ls -l asks every entry for its SELinux label and POSIX ACLs, and stops asking a filesystem
+    # that answers EOPNOTSUPP: a request or two per mount, not three per entry.
+    n = len(os.listdir(mount / "connections"))
+    assert n >= 5
+    trace = tmp_path / "trace"
+    r = run(f"strace -f -e trace=getxattr,lgetxattr -o {trace} ls -l {mount.path}/connections")
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.splitlines()) == n + 1
+    calls = [l for l in trace.read_text().splitlines() if "getxattr(" in l]
+    assert 1 <= len(calls) <= 4, calls
+    assert all("EOPNOTSUPP" in l for l in calls), calls
 
 
 def write_config(tmp_path, emulator, mode=0o600):
