@@ -136,11 +136,10 @@ static gboolean only_blanks(const char *s)
     return *s == '\0';
 }
 
-gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, const char *path, json_object *body,
-                          AbfsCallFlags flags, json_object **out, GError **error)
+/* The request with its retries; on success *raw (if not NULL) takes the answer's body. */
+static gboolean call(AbfsClient *client, AbfsApi api, const char *method, const char *path, json_object *body,
+                     AbfsCallFlags flags, GString **raw, GError **error)
 {
-    if (out)
-        *out = NULL;
     const char *root = api == ABFS_API_PUBLIC ? client->cfg->api_root : client->cfg->config_api_root;
     if (!root) {
         g_set_error(error, ABFS_ERROR, ENOTSUP, "the Config API root is unknown for %s; set -o config_api_url=URL",
@@ -213,24 +212,46 @@ gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, c
             break;
         }
         ok = TRUE;
-        if (out && resp.body->len > 0) {
-            json_tokener *tok = json_tokener_new_ex(ABFS_JSON_PARSE_DEPTH);
-            *out = json_tokener_parse_ex(tok, resp.body->str, (int)resp.body->len);
-            enum json_tokener_error jerr = json_tokener_get_error(tok);
-            if (!*out || jerr != json_tokener_success ||
-                !only_blanks(resp.body->str + json_tokener_get_parse_end(tok))) {
-                g_set_error(error, ABFS_ERROR, EIO, "%s %s: the server's answer is not valid JSON (%s)", method, path,
-                            json_tokener_error_desc(jerr));
-                json_object_put(*out);
-                *out = NULL;
-                ok = FALSE;
-            }
-            json_tokener_free(tok);
-        }
+        if (raw)
+            *raw = resp.body ? g_steal_pointer(&resp.body) : g_string_new(NULL);
         break;
     }
     abfs_http_response_clear(&resp);
     g_free(url);
     abfs_client_deadline_end(saved_deadline);
     return ok;
+}
+
+gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, const char *path, json_object *body,
+                          AbfsCallFlags flags, json_object **out, GError **error)
+{
+    if (out)
+        *out = NULL;
+    GString *raw = NULL;
+    if (!call(client, api, method, path, body, flags, out ? &raw : NULL, error))
+        return FALSE;
+    gboolean ok = TRUE;
+    if (raw && raw->len > 0) {
+        json_tokener *tok = json_tokener_new_ex(ABFS_JSON_PARSE_DEPTH);
+        *out = json_tokener_parse_ex(tok, raw->str, (int)raw->len);
+        enum json_tokener_error jerr = json_tokener_get_error(tok);
+        if (!*out || jerr != json_tokener_success || !only_blanks(raw->str + json_tokener_get_parse_end(tok))) {
+            g_set_error(error, ABFS_ERROR, EIO, "%s %s: the server's answer is not valid JSON (%s)", method, path,
+                        json_tokener_error_desc(jerr));
+            json_object_put(*out);
+            *out = NULL;
+            ok = FALSE;
+        }
+        json_tokener_free(tok);
+    }
+    if (raw)
+        g_string_free(raw, TRUE);
+    return ok;
+}
+
+gboolean abfs_client_call_text(AbfsClient *client, AbfsApi api, const char *method, const char *path,
+                               json_object *body, AbfsCallFlags flags, GString **text, GError **error)
+{
+    *text = NULL;
+    return call(client, api, method, path, body, flags, text, error);
 }

@@ -40,6 +40,12 @@ AbfsHttp *abfs_client_http(AbfsClient *client);
 gboolean abfs_client_call(AbfsClient *client, AbfsApi api, const char *method, const char *path, json_object *body,
                           AbfsCallFlags flags, json_object **out, GError **error);
 
+/* abfs_client_call() that leaves the answer unparsed: *text receives its body (newly allocated,
+ * NUL-terminated; empty for an empty body) on success, NULL otherwise. For answers the caller
+ * scans itself (json_scan.h). */
+gboolean abfs_client_call_text(AbfsClient *client, AbfsApi api, const char *method, const char *path,
+                               json_object *body, AbfsCallFlags flags, GString **text, GError **error);
+
 /* Starts an operation's deadline on the calling thread: every call this thread makes until the
  * matching abfs_client_deadline_end() ends by now + request_timeout_s, so a user's operation made
  * of several requests (read, PATCH, check) is bounded as a whole. Nested: the sooner deadline

@@ -1,6 +1,7 @@
 /* resources.c — paginated listing and the reads of workspaces and connections (resources.h). */
 #include "resources.h"
 #include "error.h"
+#include "json_scan.h"
 #include "json_util.h"
 
 #include <errno.h>
@@ -32,7 +33,8 @@ typedef struct {
     const char *path;
     const char *query;
     guint index;
-    AbfsListItemFunc keep;
+    AbfsListItemFunc keep;      /* the page parsed into a tree; or */
+    AbfsListScanFunc keep_scan; /* the page scanned (json_scan.h) */
     gpointer keep_data;
     GPtrArray *kept; /* what keep() made of the page's items */
     gsize count;     /* items on the page (kept or not) */
@@ -40,6 +42,34 @@ typedef struct {
     GAsyncQueue *done;
     gint64 deadline; /* the walk's operation deadline (client.h), for pool threads */
 } PageTask;
+
+static void keep_scanned(const AbfsScanItem *item, gpointer task)
+{
+    PageTask *t = task;
+    gpointer v = t->keep_scan(item, t->keep_data);
+    if (v)
+        g_ptr_array_add(t->kept, v);
+}
+
+/* The page's text scanned into what the caller keeps, item by item: no tree is built. */
+static void page_scan(PageTask *t, const char *page_path)
+{
+    GString *body = NULL;
+    if (!abfs_client_call_text(t->client, ABFS_API_PUBLIC, "GET", page_path, NULL, ABFS_CALL_IDEMPOTENT, &body,
+                               &t->error))
+        return;
+    GError *err = NULL;
+    t->kept = g_ptr_array_new();
+    if (!abfs_json_scan_items(body->str, body->len, "data", ABFS_JSON_PARSE_DEPTH, keep_scanned, t, &t->count, &err)) {
+        if (err->code == EPROTO)
+            g_set_error(&t->error, ABFS_ERROR, EIO, "GET %s: the answer has no `data` array (%s)", t->path, err->message);
+        else
+            g_set_error(&t->error, ABFS_ERROR, EIO, "GET %s: the server's answer is not valid JSON (%s)", page_path,
+                        err->message);
+        g_error_free(err);
+    }
+    g_string_free(body, TRUE);
+}
 
 static void page_fetch(gpointer task_ptr, gpointer unused)
 {
@@ -50,6 +80,13 @@ static void page_fetch(gpointer task_ptr, gpointer unused)
                         t->query && *t->query ? "&" : "", ABFS_PAGE_LIMIT, (guint64)t->index * ABFS_PAGE_LIMIT);
     json_object *page = NULL, *data = NULL;
     gint64 saved = abfs_client_deadline_set(t->deadline);
+    if (t->keep_scan) {
+        page_scan(t, page_path);
+        abfs_client_deadline_set(saved);
+        g_free(page_path);
+        g_async_queue_push(t->done, t);
+        return;
+    }
     gboolean ok =
         abfs_client_call(t->client, ABFS_API_PUBLIC, "GET", page_path, NULL, ABFS_CALL_IDEMPOTENT, &page, &t->error);
     abfs_client_deadline_set(saved);
@@ -73,12 +110,11 @@ static void page_fetch(gpointer task_ptr, gpointer unused)
     g_async_queue_push(t->done, t);
 }
 
-gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char *query, guint hint, guint parallel,
-                                AbfsListItemFunc keep, gpointer keep_data, GDestroyNotify free_kept, GPtrArray **items,
-                                guint *pages, GError **error)
+/* The walk of abfs_list_all_parallel() and abfs_list_scanned_parallel(): keep or keep_scan. */
+static gboolean list_walk(AbfsClient *client, const char *path, const char *query, guint hint, guint parallel,
+                          AbfsListItemFunc keep, AbfsListScanFunc keep_scan, gpointer keep_data,
+                          GDestroyNotify free_kept, GPtrArray **items, guint *pages, GError **error)
 {
-    if (!keep)
-        free_kept = abfs_json_free;
     /* Pages believed to exist (from the hint) are fetched in parallel. Past them, the first
      * ABFS_SEQUENTIAL_PAGES pages are fetched one by one, so a small workspace costs exactly its
      * pages; a big one then goes parallel, where a few pages past the end may be asked for (they
@@ -98,7 +134,8 @@ gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char
             if (!free_run && in_flight > 0)
                 break;
             PageTask *t = g_new0(PageTask, 1);
-            *t = (PageTask){client, path, query, next++, keep, keep_data, NULL, 0, NULL, done, abfs_client_deadline()};
+            *t = (PageTask){client, path,     query, next++, keep, keep_scan, keep_data,
+                            NULL,   0,        NULL,  done,   abfs_client_deadline()};
             in_flight++;
             requests++;
             /* One-by-one pages run on the caller's thread, where an interrupt (Ctrl-C) is seen. */
@@ -149,6 +186,21 @@ gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char
     return TRUE;
 }
 
+gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char *query, guint hint, guint parallel,
+                                AbfsListItemFunc keep, gpointer keep_data, GDestroyNotify free_kept, GPtrArray **items,
+                                guint *pages, GError **error)
+{
+    return list_walk(client, path, query, hint, parallel, keep, NULL, keep_data, keep ? free_kept : abfs_json_free,
+                     items, pages, error);
+}
+
+gboolean abfs_list_scanned_parallel(AbfsClient *client, const char *path, const char *query, guint hint,
+                                    guint parallel, AbfsListScanFunc keep, gpointer keep_data, GDestroyNotify free_kept,
+                                    GPtrArray **items, guint *pages, GError **error)
+{
+    return list_walk(client, path, query, hint, parallel, NULL, keep, keep_data, free_kept, items, pages, error);
+}
+
 gboolean abfs_list_all(AbfsClient *client, const char *path, const char *query, GPtrArray **items, guint *pages,
                        GError **error)
 {
@@ -177,37 +229,83 @@ json_object *abfs_workspace_get(AbfsClient *client, const char *workspace_id, GE
     return ws;
 }
 
-static gboolean member_is(json_object *obj, const char *key, json_type type, gboolean required)
+/* A connection as the checks see it: a json-c tree (an answer read alone), or an item of a
+ * scanned list page (json_scan.h). */
+typedef struct {
+    json_object *tree;
+    const AbfsScanItem *item;
+} ConnView;
+
+static gboolean view_is_object(const ConnView *v)
 {
-    json_object *v;
-    if (!json_object_object_get_ex(obj, key, &v) || json_object_is_type(v, json_type_null))
+    return v->tree ? json_object_is_type(v->tree, json_type_object) : v->item->type == json_type_object;
+}
+
+/* The type of member key; FALSE if it is absent. */
+static gboolean view_type(const ConnView *v, const char *key, json_type *type)
+{
+    if (v->tree) {
+        json_object *m;
+        if (!json_object_object_get_ex(v->tree, key, &m))
+            return FALSE;
+        *type = json_object_get_type(m);
+        return TRUE;
+    }
+    const AbfsScanMember *m = abfs_json_scan_member(v->item, key);
+    if (m)
+        *type = m->type;
+    return m != NULL;
+}
+
+/* String member key, newly allocated; NULL if absent or not a string. */
+static char *view_string(const ConnView *v, const char *key)
+{
+    return v->tree ? g_strdup(abfs_json_string(v->tree, key)) : abfs_json_scan_string(abfs_json_scan_member(v->item, key));
+}
+
+static gboolean member_is(const ConnView *v, const char *key, json_type type, gboolean required)
+{
+    json_type t;
+    if (!view_type(v, key, &t) || t == json_type_null)
         return !required;
-    return json_object_is_type(v, type);
+    return t == type;
+}
+
+/* abfs_connection_check() of a view; *id_out (may be NULL) receives its id when it passes. */
+static gboolean check_view(const ConnView *v, char **id_out, GError **error)
+{
+    if (!view_is_object(v)) {
+        g_set_error(error, ABFS_ERROR, EIO, "a connection in the answer is not a JSON object");
+        return FALSE;
+    }
+    char *id = view_string(v, "connectionId");
+    gboolean ok = FALSE;
+    if (!abfs_id_is_safe(id))
+        g_set_error(error, ABFS_ERROR, EIO, "a connection has an id that is not a UUID");
+    else if ((v->tree ? abfs_json_depth(v->tree) : v->item->depth) > ABFS_JSON_MAX_DEPTH) /* the store could not re-parse it */
+        g_set_error(error, ABFS_ERROR, EIO, "connection %s nests deeper than %d levels", id, ABFS_JSON_MAX_DEPTH);
+    else if (!member_is(v, "workspaceId", json_type_string, TRUE)) /* whose it is must be known */
+        g_set_error(error, ABFS_ERROR, EIO, "connection %s: `workspaceId` is missing or has the wrong type", id);
+    else
+        ok = TRUE;
+    if (ok && id_out)
+        *id_out = id;
+    else
+        g_free(id);
+    return ok;
 }
 
 gboolean abfs_connection_check(json_object *conn, GError **error)
 {
-    if (!conn || !json_object_is_type(conn, json_type_object)) {
+    if (!conn) {
         g_set_error(error, ABFS_ERROR, EIO, "a connection in the answer is not a JSON object");
         return FALSE;
     }
-    const char *id = abfs_json_string(conn, "connectionId");
-    if (!abfs_id_is_safe(id)) {
-        g_set_error(error, ABFS_ERROR, EIO, "a connection has an id that is not a UUID");
-        return FALSE;
-    }
-    if (abfs_json_depth(conn) > ABFS_JSON_MAX_DEPTH) { /* the store could not re-parse it */
-        g_set_error(error, ABFS_ERROR, EIO, "connection %s nests deeper than %d levels", id, ABFS_JSON_MAX_DEPTH);
-        return FALSE;
-    }
-    if (!member_is(conn, "workspaceId", json_type_string, TRUE)) { /* whose it is must be known */
-        g_set_error(error, ABFS_ERROR, EIO, "connection %s: `workspaceId` is missing or has the wrong type", id);
-        return FALSE;
-    }
-    return TRUE;
+    ConnView v = {conn, NULL};
+    return check_view(&v, NULL, error);
 }
 
-char *abfs_connection_defects(json_object *conn)
+static char *defects_of(const ConnView *v)
 {
     static const struct {
         const char *key;
@@ -227,12 +325,18 @@ char *abfs_connection_defects(json_object *conn)
     };
     GString *out = NULL;
     for (gsize i = 0; i < G_N_ELEMENTS(members); i++)
-        if (!member_is(conn, members[i].key, members[i].type, members[i].required)) {
+        if (!member_is(v, members[i].key, members[i].type, members[i].required)) {
             if (!out)
                 out = g_string_new(NULL);
             g_string_append_printf(out, "%s`%s`", out->len ? ", " : "", members[i].key);
         }
     return out ? g_string_free(out, FALSE) : NULL;
+}
+
+char *abfs_connection_defects(json_object *conn)
+{
+    ConnView v = {conn, NULL};
+    return defects_of(&v);
 }
 
 /* What keep_connection() needs; pages are kept on several threads at once. */
@@ -256,6 +360,18 @@ void abfs_listed_connection_free(gpointer listed)
     g_free(c);
 }
 
+/* The ids of a connection's tags (its `tags` array), separated by spaces. */
+static char *tag_ids_of(json_object *tags)
+{
+    GString *tag_ids = g_string_new(NULL);
+    for (size_t i = 0; json_object_is_type(tags, json_type_array) && i < json_object_array_length(tags); i++) {
+        const char *tid = abfs_json_string(json_object_array_get_idx(tags, i), "tagId");
+        if (tid)
+            g_string_append_printf(tag_ids, "%s%s", tag_ids->len ? " " : "", tid);
+    }
+    return g_string_free(tag_ids, FALSE);
+}
+
 AbfsListedConnection *abfs_listed_connection_of(json_object *conn, char *text)
 {
     AbfsListedConnection *c = g_new0(AbfsListedConnection, 1);
@@ -264,44 +380,68 @@ AbfsListedConnection *abfs_listed_connection_of(json_object *conn, char *text)
     c->name = g_strdup(abfs_json_string(conn, "name"));
     c->source_id = g_strdup(abfs_json_string(conn, "sourceId"));
     c->destination_id = g_strdup(abfs_json_string(conn, "destinationId"));
-    json_object *tags = json_object_object_get(conn, "tags");
-    GString *tag_ids = g_string_new(NULL);
-    for (size_t i = 0; json_object_is_type(tags, json_type_array) && i < json_object_array_length(tags); i++) {
-        const char *tid = abfs_json_string(json_object_array_get_idx(tags, i), "tagId");
-        if (tid)
-            g_string_append_printf(tag_ids, "%s%s", tag_ids->len ? " " : "", tid);
-    }
-    c->tag_ids = g_string_free(tag_ids, FALSE);
+    c->tag_ids = tag_ids_of(json_object_object_get(conn, "tags"));
     json_object *created = json_object_object_get(conn, "createdAt");
     c->created_at = json_object_is_type(created, json_type_int) ? json_object_get_int64(created) : -1;
     return c;
 }
 
+/* The same from a scanned item (id: its checked id, taken). Only the tags, when there are any,
+ * are parsed (a small array). */
+static AbfsListedConnection *listed_connection_of_item(const AbfsScanItem *item, char *id)
+{
+    AbfsListedConnection *c = g_new0(AbfsListedConnection, 1);
+    c->text = abfs_json_scan_compact(item->text, item->len);
+    c->id = id;
+    c->name = abfs_json_scan_string(abfs_json_scan_member(item, "name"));
+    c->source_id = abfs_json_scan_string(abfs_json_scan_member(item, "sourceId"));
+    c->destination_id = abfs_json_scan_string(abfs_json_scan_member(item, "destinationId"));
+    const AbfsScanMember *tags = abfs_json_scan_member(item, "tags");
+    json_object *tags_tree = NULL;
+    if (tags && tags->type == json_type_array && memchr(tags->value, '{', tags->value_len)) {
+        json_tokener *tok = json_tokener_new_ex(ABFS_JSON_MAX_DEPTH);
+        tags_tree = json_tokener_parse_ex(tok, tags->value, (int)tags->value_len);
+        json_tokener_free(tok);
+    }
+    c->tag_ids = tag_ids_of(tags_tree);
+    json_object_put(tags_tree);
+    const AbfsScanMember *created = abfs_json_scan_member(item, "createdAt");
+    c->created_at = created && created->type == json_type_int ? g_ascii_strtoll(created->value, NULL, 10) : -1;
+    return c;
+}
+
+/* Records a line of the walk's skipped connections. */
+static void walk_skipped(ConnectionWalk *walk, char *line)
+{
+    g_mutex_lock(&walk->lock);
+    if (!walk->skipped)
+        walk->skipped = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(walk->skipped, line);
+    g_mutex_unlock(&walk->lock);
+}
+
 /* keep() of the connection walk: a checked connection of the workspace (AbfsListedConnection). */
-static gpointer keep_connection(json_object *conn, gpointer data)
+static gpointer keep_connection(const AbfsScanItem *item, gpointer data)
 {
     ConnectionWalk *walk = data;
+    ConnView v = {NULL, item};
     GError *err = NULL;
-    char *line = NULL;
+    char *id = NULL, *workspace = NULL;
     gpointer kept = NULL;
-    if (abfs_connection_check(conn, &err) &&
-        g_strcmp0(abfs_json_string(conn, "workspaceId"), walk->workspace_id) == 0) {
-        kept = abfs_listed_connection_of(conn, NULL);
-        char *defects = abfs_connection_defects(conn);
+    if (!check_view(&v, &id, &err)) {
+        walk_skipped(walk, g_strdup_printf("skipping a connection: %s", err->message));
+        g_clear_error(&err);
+    } else if (g_strcmp0(workspace = view_string(&v, "workspaceId"), walk->workspace_id) != 0)
+        g_free(id);
+    else {
+        char *defects = defects_of(&v);
         if (defects) /* shown all the same: its files show what the connection has */
-            line = g_strdup_printf("connection %s: %s missing or of the wrong type; its files show the rest",
-                                   abfs_json_string(conn, "connectionId"), defects);
+            walk_skipped(walk, g_strdup_printf("connection %s: %s missing or of the wrong type; its files show the rest",
+                                               id, defects));
         g_free(defects);
-    } else if (err)
-        line = g_strdup_printf("skipping a connection: %s", err->message);
-    g_clear_error(&err);
-    if (line) {
-        g_mutex_lock(&walk->lock);
-        if (!walk->skipped)
-            walk->skipped = g_ptr_array_new_with_free_func(g_free);
-        g_ptr_array_add(walk->skipped, line);
-        g_mutex_unlock(&walk->lock);
+        kept = listed_connection_of_item(item, id);
     }
+    g_free(workspace);
     return kept;
 }
 
@@ -311,8 +451,8 @@ gboolean abfs_connections_list(AbfsClient *client, const char *workspace_id, gui
     char *query = g_strdup_printf("workspaceIds=%s", workspace_id);
     ConnectionWalk walk = {workspace_id, {0}, NULL};
     g_mutex_init(&walk.lock);
-    gboolean ok = abfs_list_all_parallel(client, "/connections", query, hint, parallel, keep_connection, &walk,
-                                         abfs_listed_connection_free, items, NULL, error);
+    gboolean ok = abfs_list_scanned_parallel(client, "/connections", query, hint, parallel, keep_connection, &walk,
+                                             abfs_listed_connection_free, items, NULL, error);
     g_mutex_clear(&walk.lock);
     g_free(query);
     if (skipped)

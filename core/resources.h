@@ -10,6 +10,7 @@
 #include <glib.h>
 #include <json-c/json.h>
 #include "client.h"
+#include "json_scan.h" /* AbfsScanItem */
 #include "json_util.h" /* abfs_json_string(), abfs_json_free() */
 
 #define ABFS_PAGE_LIMIT 100
@@ -34,6 +35,14 @@ typedef gpointer (*AbfsListItemFunc)(json_object *item, gpointer data);
 gboolean abfs_list_all_parallel(AbfsClient *client, const char *path, const char *query, guint hint, guint parallel,
                                 AbfsListItemFunc keep, gpointer keep_data, GDestroyNotify free_kept, GPtrArray **items,
                                 guint *pages, GError **error);
+
+/* The same walk with each page scanned (json_scan.h) instead of parsed into a tree: keep turns
+ * each item into what *items holds (or drops it: NULL), on the thread that fetched its page. A
+ * page that is not strict JSON (RFC 8259), or has no `data` array, fails the walk with EIO. */
+typedef gpointer (*AbfsListScanFunc)(const AbfsScanItem *item, gpointer data);
+gboolean abfs_list_scanned_parallel(AbfsClient *client, const char *path, const char *query, guint hint,
+                                    guint parallel, AbfsListScanFunc keep, gpointer keep_data, GDestroyNotify free_kept,
+                                    GPtrArray **items, guint *pages, GError **error);
 
 /* GET /workspaces/{id}. */
 json_object *abfs_workspace_get(AbfsClient *client, const char *workspace_id, GError **error);
