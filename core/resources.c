@@ -115,31 +115,36 @@ static gboolean list_walk(AbfsClient *client, const char *path, const char *quer
                           AbfsListItemFunc keep, AbfsListScanFunc keep_scan, gpointer keep_data,
                           GDestroyNotify free_kept, GPtrArray **items, guint *pages, GError **error)
 {
-    /* Pages believed to exist (from the hint) are fetched in parallel. Past them, the first
-     * ABFS_SEQUENTIAL_PAGES pages are fetched one by one, so a small workspace costs exactly its
-     * pages; a big one then goes parallel, where a few pages past the end may be asked for (they
-     * are empty). The stop rule is always the same: the first short page is the last. */
+    /* Pages believed to exist (from the hint) are fetched in parallel. Past them the walk starts
+     * slow, as TCP does: one page, then one more in flight for each full page that comes back
+     * (1, 2, 4, 8 ... a round trip), up to `parallel`. A workspace of one page costs that page; a
+     * big one reaches full speed in a few round trips; the pages asked for past the end (empty)
+     * are fewer than the pages in flight when the end was found. The stop rule is always the
+     * same: the first short page is the last. */
     guint believed = hint ? hint / ABFS_PAGE_LIMIT + 1 : 0;
     guint window = CLAMP(parallel, 1, 64);
     GAsyncQueue *done = g_async_queue_new();
     GThreadPool *pool = window > 1 ? g_thread_pool_new(page_fetch, NULL, (gint)window, FALSE, NULL) : NULL;
     GHashTable *got = g_hash_table_new(g_direct_hash, g_direct_equal); /* index → PageTask */
     guint next = 0, in_flight = 0, stop = G_MAXUINT, requests = 0;
+    guint probing = 0, probed_full = 0; /* pages past the believed ones: in flight, and came back full */
     GError *first_error = NULL;
     gint64 saved_deadline = abfs_client_deadline_begin(client); /* the whole walk: one -o timeout */
 
     for (;;) {
         while (next < stop && in_flight < window) {
-            gboolean free_run = next < believed || next >= believed + ABFS_SEQUENTIAL_PAGES;
-            if (!free_run && in_flight > 0)
+            gboolean probe = next >= believed;
+            if (probe && (in_flight > probing || probing >= 1 + probed_full)) /* hinted pages first */
                 break;
             PageTask *t = g_new0(PageTask, 1);
             *t = (PageTask){client, path,     query, next++, keep, keep_scan, keep_data,
                             NULL,   0,        NULL,  done,   abfs_client_deadline()};
             in_flight++;
+            probing += probe;
             requests++;
-            /* One-by-one pages run on the caller's thread, where an interrupt (Ctrl-C) is seen. */
-            if (pool && free_run)
+            /* A page that is the only one in flight runs on the caller's thread, where an
+             * interrupt (Ctrl-C) is seen. */
+            if (pool && !(probe && in_flight == 1 && probed_full == 0))
                 g_thread_pool_push(pool, t, NULL);
             else
                 page_fetch(t, NULL);
@@ -148,6 +153,10 @@ static gboolean list_walk(AbfsClient *client, const char *path, const char *quer
             break;
         PageTask *t = g_async_queue_pop(done);
         in_flight--;
+        if (t->index >= believed) {
+            probing--;
+            probed_full += !t->error && t->count == ABFS_PAGE_LIMIT;
+        }
         g_hash_table_insert(got, GUINT_TO_POINTER(t->index), t);
         if (t->error) {
             if (!first_error)

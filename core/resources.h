@@ -14,9 +14,6 @@
 #include "json_util.h" /* abfs_json_string(), abfs_json_free() */
 
 #define ABFS_PAGE_LIMIT 100
-/* Pages fetched one by one (past those a hint vouches for) before a walk goes parallel. */
-#define ABFS_SEQUENTIAL_PAGES 5
-
 /* Every item of a list endpoint (path such as "/connections", query without limit/offset, e.g.
  * "workspaceIds=<id>"), in server order. *items: GPtrArray of json_object (owned; freed with
  * json_object_put). *pages receives the number of requests made (may be NULL). */
@@ -25,10 +22,10 @@ gboolean abfs_list_all(AbfsClient *client, const char *path, const char *query, 
 
 /* The same walk with up to `parallel` page requests in flight. hint: how many items the caller
  * expects (e.g. the previous walk's count; 0 = unknown): the pages it implies are fetched in
- * parallel at once. Without a hint the first ABFS_SEQUENTIAL_PAGES pages go one by one (so a small
- * list costs exactly its pages) and only then in parallel, where up to parallel-1 empty pages past
- * the end may be requested; past the pages a hint vouches for, likewise. Items come back in server
- * order either way. */
+ * parallel at once. Past them (all of them without a hint) the walk starts slow: one page, then
+ * one more in flight for each full page back (1, 2, 4 ... per round trip, up to parallel), so a
+ * one-page list costs exactly its page, and fewer empty pages past the end than were in flight
+ * when the end was found are asked for. Items come back in server order either way. */
 typedef gpointer (*AbfsListItemFunc)(json_object *item, gpointer data);
 /* keep (may be NULL: keep the json_object itself) turns each item into what *items holds, on the
  * thread that fetched its page, or drops it (NULL); free_kept frees what it made. */

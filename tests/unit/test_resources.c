@@ -165,7 +165,7 @@ static void test_connection_check(void)
 }
 
 /* resources.h: the parallel walk returns items in server order; with a hint it asks for exactly
- * the pages that exist; without one, past the sequential pages, at most parallel-1 extra. */
+ * the pages that exist; past them (slow start), fewer extra than the pages in flight. */
 static void check_list_parallel(guint total, guint hint, guint parallel, guint min_requests, guint max_requests)
 {
     Fx *fx = fx_new();
@@ -191,10 +191,12 @@ static void check_list_parallel(guint total, guint hint, guint parallel, guint m
 
 static void test_list_parallel(void)
 {
-    check_list_parallel(250, 0, 8, 3, 3);     /* small: sequential, exact */
+    check_list_parallel(50, 0, 8, 1, 1);      /* one page: exact */
+    check_list_parallel(150, 0, 8, 2, 3);     /* slow start: 1, then 2 in flight */
+    check_list_parallel(250, 0, 8, 3, 4);     /* 1, 2, then 1 more per full page back */
     check_list_parallel(1234, 0, 8, 13, 13 + 7);
     check_list_parallel(1234, 1234, 8, 13, 13); /* the hint is right: exact */
-    check_list_parallel(1234, 1000, 8, 13, 13); /* it grew: one more page, found one by one */
+    check_list_parallel(1234, 1000, 8, 13, 14); /* it grew: slow start past the hinted pages */
     check_list_parallel(1234, 2000, 8, 13, 21); /* it shrank: the hinted pages are asked */
     check_list_parallel(0, 0, 8, 1, 1);
 }
