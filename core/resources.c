@@ -116,26 +116,38 @@ static gboolean list_walk(AbfsClient *client, const char *path, const char *quer
                           GDestroyNotify free_kept, GPtrArray **items, guint *pages, GError **error)
 {
     /* Pages believed to exist (from the hint) are fetched in parallel. Past them the walk starts
-     * slow, as TCP does: one page, then one more in flight for each full page that comes back
-     * (1, 2, 4, 8 ... a round trip), up to `parallel`. A workspace of one page costs that page; a
-     * big one reaches full speed in a few round trips; the pages asked for past the end (empty)
-     * are fewer than the pages in flight when the end was found. The stop rule is always the
-     * same: the first short page is the last. */
+     * slow, as TCP does: one page, then two, four ... in flight per round trip, up to `parallel`.
+     * A workspace of up to three pages costs exactly its pages; a big one reaches full speed in a
+     * few round trips. The stop rule is always the same: the first short page is the last. */
     guint believed = hint ? hint / ABFS_PAGE_LIMIT + 1 : 0;
     guint window = CLAMP(parallel, 1, 64);
     GAsyncQueue *done = g_async_queue_new();
     GThreadPool *pool = window > 1 ? g_thread_pool_new(page_fetch, NULL, (gint)window, FALSE, NULL) : NULL;
     GHashTable *got = g_hash_table_new(g_direct_hash, g_direct_equal); /* index → PageTask */
     guint next = 0, in_flight = 0, stop = G_MAXUINT, requests = 0;
-    guint probing = 0, probed_full = 0; /* pages past the believed ones: in flight, and came back full */
+    /* Past the believed pages: generations of 1, 2, 4 ... pages, each launched once the one before
+     * came back full, until a generation is `window` pages; from then on a page goes out whenever
+     * one comes back. A generation's pages past the end are the only ones asked in vain, and the
+     * count does not depend on which answer arrives first. */
+    guint probing = 0, generation = 1, generation_end = believed + 1;
+    gboolean sliding = window == 1;
     GError *first_error = NULL;
     gint64 saved_deadline = abfs_client_deadline_begin(client); /* the whole walk: one -o timeout */
 
     for (;;) {
         while (next < stop && in_flight < window) {
             gboolean probe = next >= believed;
-            if (probe && (in_flight > probing || probing >= 1 + probed_full)) /* hinted pages first */
-                break;
+            if (probe && !sliding) {
+                if (in_flight > probing) /* the hinted pages first */
+                    break;
+                if (next >= generation_end) {
+                    if (probing > 0) /* the generation is not all back */
+                        break;
+                    generation = MIN(generation * 2, window);
+                    generation_end = next + generation;
+                    sliding = generation == window;
+                }
+            }
             PageTask *t = g_new0(PageTask, 1);
             *t = (PageTask){client, path,     query, next++, keep, keep_scan, keep_data,
                             NULL,   0,        NULL,  done,   abfs_client_deadline()};
@@ -144,7 +156,7 @@ static gboolean list_walk(AbfsClient *client, const char *path, const char *quer
             requests++;
             /* A page that is the only one in flight runs on the caller's thread, where an
              * interrupt (Ctrl-C) is seen. */
-            if (pool && !(probe && in_flight == 1 && probed_full == 0))
+            if (pool && !(probe && in_flight == 1 && next == believed + 1))
                 g_thread_pool_push(pool, t, NULL);
             else
                 page_fetch(t, NULL);
@@ -153,10 +165,8 @@ static gboolean list_walk(AbfsClient *client, const char *path, const char *quer
             break;
         PageTask *t = g_async_queue_pop(done);
         in_flight--;
-        if (t->index >= believed) {
+        if (t->index >= believed)
             probing--;
-            probed_full += !t->error && t->count == ABFS_PAGE_LIMIT;
-        }
         g_hash_table_insert(got, GUINT_TO_POINTER(t->index), t);
         if (t->error) {
             if (!first_error)

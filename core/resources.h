@@ -22,10 +22,11 @@ gboolean abfs_list_all(AbfsClient *client, const char *path, const char *query, 
 
 /* The same walk with up to `parallel` page requests in flight. hint: how many items the caller
  * expects (e.g. the previous walk's count; 0 = unknown): the pages it implies are fetched in
- * parallel at once. Past them (all of them without a hint) the walk starts slow: one page, then
- * one more in flight for each full page back (1, 2, 4 ... per round trip, up to parallel), so a
- * one-page list costs exactly its page, and fewer empty pages past the end than were in flight
- * when the end was found are asked for. Items come back in server order either way. */
+ * parallel at once. Past them (all of them without a hint) the walk starts slow: a generation of
+ * one page, then 2, 4 ... (each once the one before came back full) up to parallel, then a page
+ * whenever one comes back. So a list of up to 3 pages costs exactly its pages, and the empty
+ * pages asked for past the end are fewer than the last generation (at most parallel-1).
+ * Items come back in server order either way. */
 typedef gpointer (*AbfsListItemFunc)(json_object *item, gpointer data);
 /* keep (may be NULL: keep the json_object itself) turns each item into what *items holds, on the
  * thread that fetched its page, or drops it (NULL); free_kept frees what it made. */

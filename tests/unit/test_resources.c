@@ -193,10 +193,11 @@ static void test_list_parallel(void)
 {
     check_list_parallel(50, 0, 8, 1, 1);      /* one page: exact */
     check_list_parallel(150, 0, 8, 2, 3);     /* slow start: 1, then 2 in flight */
-    check_list_parallel(250, 0, 8, 3, 4);     /* 1, 2, then 1 more per full page back */
+    check_list_parallel(250, 0, 8, 3, 3);     /* generations of 1 and 2 pages: exact */
+    check_list_parallel(1000, 0, 8, 11, 11 + 7); /* 1, 2, 4, then 8 in flight: fewer than 8 in vain */
     check_list_parallel(1234, 0, 8, 13, 13 + 7);
     check_list_parallel(1234, 1234, 8, 13, 13); /* the hint is right: exact */
-    check_list_parallel(1234, 1000, 8, 13, 14); /* it grew: slow start past the hinted pages */
+    check_list_parallel(1234, 1000, 8, 14, 14); /* it grew: slow start past the hinted pages */
     check_list_parallel(1234, 2000, 8, 13, 21); /* it shrank: the hinted pages are asked */
     check_list_parallel(0, 0, 8, 1, 1);
 }
