@@ -24,6 +24,7 @@
 #include "resources.h"
 #include "scratch.h"
 #include "health.h"
+#include "init_dirops.h"
 #include "runlog.h"
 #include "wsjobs.h"
 
@@ -503,6 +504,9 @@ int main(int argc, char *argv[])
     unmount_if_dead(cmd.mountpoint);
     if (fuse_mount(fuse, cmd.mountpoint) != 0)
         goto out_fuse;
+    int dirops = abfs_init_dirops_install(fuse_get_session(fuse));
+    if (dirops != 0) /* lookups in one directory stay one at a time; everything else works */
+        g_warning("cannot ask the kernel for parallel lookups: %s", g_strerror(-dirops));
     airbytefs_mount_at(cmd.mountpoint, &minor);
     if (fuse_daemonize(cmd.foreground) != 0)
         goto out_unmount;

@@ -50,10 +50,25 @@ class RequestLog:
             self.counts = collections.Counter()
             self.routes = collections.Counter()
             self.log = collections.deque(maxlen=LOG_SIZE)
+            self.in_flight = collections.Counter()
+            self.peak_in_flight = collections.Counter()
             self.reset_counters()
 
     def reset_counters(self):
         self.by_connection = collections.defaultdict(collections.Counter)
+
+    def begin(self, key):
+        """A request on route `key` ("GET /templated/{id}") is being served: it counts towards
+        that route's in-flight requests until end(key); peak_in_flight keeps the most at once."""
+        with self.lock:
+            self.in_flight[key] += 1
+            if self.in_flight[key] > self.peak_in_flight[key]:
+                self.peak_in_flight[key] = self.in_flight[key]
+
+    def end(self, key):
+        with self.lock:
+            if self.in_flight[key] > 0:
+                self.in_flight[key] -= 1
 
     def record(self, method, path, query, status, body, route, fault, connection_id=None, tcp=None):
         """`connection_id`: the Airbyte connection the request is about (path, body or job), for
@@ -73,6 +88,7 @@ class RequestLog:
     def snapshot(self):
         with self.lock:
             return {"total": self.total, "counts": dict(self.counts), "routes": dict(self.routes),
+                    "peak_in_flight": {k: n for k, n in self.peak_in_flight.items() if n},
                     "connections": {c: dict(n) for c, n in self.by_connection.items()},
                     "log": list(self.log)}
 
@@ -162,6 +178,14 @@ class Handler(BaseHTTPRequestHandler):
             return
         reused = self.served > 0
         self.served += 1
+        flight = "%s %s" % (req.method, app.api.template_for(req.method, req.path))
+        app.requests.begin(flight)
+        try:
+            self.serve_api(app, req, body, started, reused)
+        finally:
+            app.requests.end(flight)
+
+    def serve_api(self, app, req, body, started, reused):
         latency = app.store.settings.latency_ms
         if latency > 0:
             time.sleep(latency / 1000.0)

@@ -1004,6 +1004,23 @@ def test_latency_overlaps(emu):
     assert time.monotonic() - started < 0.25
 
 
+
+def test_peak_in_flight_per_route(emu):
+    """peak_in_flight counts how many requests of one route were served at once (tests assert that
+    the daemon asks in parallel); one at a time stays 1, a reset forgets it."""
+    cid = by_name(emu, "Faker Demo")["connectionId"]
+    emu.ok("POST", "/_emulator/requests/reset")
+    emu.ok("POST", "/_emulator/config", {"latency_ms": 300})
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(lambda _: emu.get(PUB + "/connections/" + cid)[0], range(6)))
+    assert statuses == [200] * 6
+    emu.get(PUB + "/workspaces")
+    peaks = emu.ok("GET", "/_emulator/requests")["peak_in_flight"]
+    assert peaks["GET " + PUB + "/connections/{connectionId}"] >= 4, peaks
+    assert peaks["GET " + PUB + "/workspaces"] == 1
+    emu.ok("POST", "/_emulator/requests/reset")
+    assert emu.ok("GET", "/_emulator/requests")["peak_in_flight"] == {}
+
 # --- faults --------------------------------------------------------------------------------------
 
 def raw_get(emu, path):

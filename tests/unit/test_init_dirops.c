@@ -1,0 +1,116 @@
+/* test_init_dirops.c — fs/init_dirops.c: the INIT request is noted and only its successful reply
+ * gains FUSE_PARALLEL_DIROPS, and only when the kernel offered it; every other message is written
+ * as libfuse built it. */
+#include "../../fs/init_dirops.h"
+
+#include <glib.h>
+#include <linux/fuse.h>
+#include <string.h>
+
+static size_t init_request(char *buf, uint64_t unique, uint32_t opcode, uint32_t flags)
+{
+    struct fuse_in_header in = {.len = sizeof in + sizeof(struct fuse_init_in), .opcode = opcode, .unique = unique};
+    struct fuse_init_in arg = {.major = 7, .minor = 38, .flags = flags};
+    memcpy(buf, &in, sizeof in);
+    memcpy(buf + sizeof in, &arg, sizeof arg);
+    return sizeof in + sizeof arg;
+}
+
+struct reply {
+    struct fuse_out_header oh;
+    struct fuse_init_out arg;
+    struct iovec iov[2];
+};
+
+static void init_reply(struct reply *r, uint64_t unique, int32_t error, uint32_t flags)
+{
+    memset(r, 0, sizeof *r);
+    r->oh = (struct fuse_out_header){.len = sizeof r->oh + sizeof r->arg, .error = error, .unique = unique};
+    r->arg = (struct fuse_init_out){.major = 7, .minor = 38, .flags = flags, .max_write = 131072};
+    r->iov[0] = (struct iovec){&r->oh, sizeof r->oh};
+    r->iov[1] = (struct iovec){&r->arg, sizeof r->arg};
+}
+
+static uint32_t flags_written(const struct iovec *iov)
+{
+    struct fuse_init_out arg;
+    memcpy(&arg, iov[1].iov_base, sizeof arg);
+    return arg.flags;
+}
+
+static const struct iovec *patch(struct reply *r, struct iovec *out, char *scratch, size_t scratch_len)
+{
+    return abfs_init_dirops_patch_reply(r->iov, 2, out, 4, scratch, scratch_len);
+}
+
+static void test_offered_flag_is_added_to_the_reply(void)
+{
+    abfs_init_dirops_reset();
+    char buf[256], scratch[256];
+    struct iovec out[4];
+    struct reply r;
+    abfs_init_dirops_saw_request(buf, init_request(buf, 2, FUSE_INIT, FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS));
+    init_reply(&r, 2, 0, FUSE_ASYNC_READ | FUSE_BIG_WRITES);
+    const struct iovec *w = patch(&r, out, scratch, sizeof scratch);
+    g_assert_true(w == out);
+    g_assert_cmpuint(flags_written(w), ==, FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_PARALLEL_DIROPS);
+    g_assert_cmpuint(r.arg.flags, ==, FUSE_ASYNC_READ | FUSE_BIG_WRITES); /* libfuse's own copy untouched */
+    g_assert_true(w[0].iov_base == &r.oh);
+    g_assert_cmpuint(w[1].iov_len, ==, sizeof r.arg);
+    struct fuse_init_out copy;
+    memcpy(&copy, w[1].iov_base, sizeof copy);
+    g_assert_cmpuint(copy.max_write, ==, 131072);
+    g_assert_true(abfs_init_dirops_enabled());
+    /* one INIT, one answer: a later reply with the same unique id is left alone */
+    init_reply(&r, 2, 0, 0);
+    g_assert_true(patch(&r, out, scratch, sizeof scratch) == r.iov);
+}
+
+static void test_not_offered_or_failed_or_other_replies_are_untouched(void)
+{
+    char buf[256], scratch[256];
+    struct iovec out[4];
+    struct reply r;
+
+    abfs_init_dirops_reset(); /* the kernel does not offer it */
+    abfs_init_dirops_saw_request(buf, init_request(buf, 2, FUSE_INIT, FUSE_ASYNC_READ));
+    init_reply(&r, 2, 0, FUSE_ASYNC_READ);
+    g_assert_true(patch(&r, out, scratch, sizeof scratch) == r.iov);
+    g_assert_false(abfs_init_dirops_enabled());
+
+    abfs_init_dirops_reset(); /* libfuse refuses INIT (protocol too old) */
+    abfs_init_dirops_saw_request(buf, init_request(buf, 2, FUSE_INIT, FUSE_PARALLEL_DIROPS));
+    init_reply(&r, 2, -EPROTO, 0);
+    g_assert_true(patch(&r, out, scratch, sizeof scratch) == r.iov);
+    g_assert_false(abfs_init_dirops_enabled());
+
+    abfs_init_dirops_reset(); /* another request, another reply */
+    abfs_init_dirops_saw_request(buf, init_request(buf, 4, FUSE_LOOKUP, FUSE_PARALLEL_DIROPS));
+    init_reply(&r, 4, 0, 0);
+    g_assert_true(patch(&r, out, scratch, sizeof scratch) == r.iov);
+
+    abfs_init_dirops_reset(); /* a reply to another request while INIT is pending */
+    abfs_init_dirops_saw_request(buf, init_request(buf, 2, FUSE_INIT, FUSE_PARALLEL_DIROPS));
+    init_reply(&r, 6, 0, 0);
+    g_assert_true(patch(&r, out, scratch, sizeof scratch) == r.iov);
+    init_reply(&r, 2, 0, 0); /* ... and INIT's own reply still gets the flag */
+    g_assert_cmpuint(flags_written(patch(&r, out, scratch, sizeof scratch)), ==, FUSE_PARALLEL_DIROPS);
+
+    abfs_init_dirops_reset(); /* a short read is not an INIT */
+    abfs_init_dirops_saw_request(buf, sizeof(struct fuse_in_header) + 4);
+    init_reply(&r, 0, 0, 0);
+    g_assert_true(patch(&r, out, scratch, sizeof scratch) == r.iov);
+
+    abfs_init_dirops_reset(); /* a reply argument larger than the scratch space is sent as is */
+    abfs_init_dirops_saw_request(buf, init_request(buf, 2, FUSE_INIT, FUSE_PARALLEL_DIROPS));
+    init_reply(&r, 2, 0, 0);
+    g_assert_true(patch(&r, out, scratch, 8) == r.iov);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/init_dirops/offered", test_offered_flag_is_added_to_the_reply);
+    g_test_add_func("/init_dirops/untouched", test_not_offered_or_failed_or_other_replies_are_untouched);
+    return g_test_run();
+}
