@@ -28,6 +28,10 @@ typedef struct {
     /* The value is one line: once a write ends with a newline the value is complete, so it can be
      * validated then and refused by write(2) itself (a shell ignores errors of close(2)). */
     gboolean single_line;
+    /* The one top-level member of conn that render reads, or NULL when it reads more: the store
+     * then hands render an object holding only that member, parsed from the connection's text
+     * alone (opening `name` does not parse the whole connection). */
+    const char *member;
 } AbfsConnectionFile;
 
 /* The rows, in directory order. */

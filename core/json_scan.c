@@ -468,6 +468,33 @@ gboolean abfs_json_scan_items(const char *text, gsize len, const char *array_key
     return ok;
 }
 
+gboolean abfs_json_scan_value(const char *text, gsize len, guint max_depth, AbfsScanItemFunc each, gpointer data,
+                              GError **error)
+{
+    Scanner s = {text, text, text + len, max_depth, g_malloc(MAX(max_depth, 1)), NULL, 0,
+                 g_array_new(FALSE, FALSE, sizeof(AbfsScanMember))};
+    AbfsScanItem item;
+    gboolean ok = FALSE;
+    skip_blanks(&s);
+    if (s.p == s.end)
+        fail(&s, "the text is empty");
+    else if (scan_item(&s, &item)) {
+        skip_blanks(&s);
+        if (s.p < s.end)
+            fail(&s, "more text after the value");
+        else
+            ok = TRUE;
+    }
+    if (ok)
+        each(&item, data);
+    else
+        g_set_error(error, ABFS_ERROR, s.code, "%s (at byte %" G_GSIZE_FORMAT ")", s.fault,
+                    (gsize)(MIN(s.p, s.end) - s.start));
+    g_free(s.stack);
+    g_array_free(s.members, TRUE);
+    return ok;
+}
+
 char *abfs_json_scan_compact(const char *text, gsize len)
 {
     char *out = g_malloc(len + 1), *o = out;

@@ -48,6 +48,13 @@ typedef void (*AbfsScanItemFunc)(const AbfsScanItem *item, gpointer data);
 gboolean abfs_json_scan_items(const char *text, gsize len, const char *array_key, guint max_depth,
                               AbfsScanItemFunc each, gpointer data, gsize *count, GError **error);
 
+/* Checks that text[0, len) is exactly one JSON value (blanks around it allowed), nested at most
+ * max_depth levels, and calls each() once with it as an item (its top-level members when it is an
+ * object): reading one member of a connection's stored text without parsing the rest. Otherwise
+ * FALSE with an ABFS_ERROR (EBADMSG) saying what and where, and each() is not called. */
+gboolean abfs_json_scan_value(const char *text, gsize len, guint max_depth, AbfsScanItemFunc each, gpointer data,
+                              GError **error);
+
 /* The member called key of an object item (the last one, if the name repeats, as json-c keeps),
  * or NULL. */
 const AbfsScanMember *abfs_json_scan_member(const AbfsScanItem *item, const char *key);

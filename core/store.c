@@ -2,6 +2,7 @@
  * the single flight of walks and the stale serving while the API cannot be reached are cache.h's;
  * the by-name index of a snapshot is built from names.h's rules. */
 #include "store.h"
+#include "json_scan.h"
 #include "cache.h"
 #include "error.h"
 #include "json_util.h"
@@ -109,9 +110,36 @@ static char *render_with(AbfsEntry *e, json_object *conn, guint file)
     return e->files[file].render(conn, e->ctx);
 }
 
+typedef struct {
+    const char *key;
+    json_object *conn;
+} OneMember;
+
+static void take_member(const AbfsScanItem *item, gpointer data)
+{
+    OneMember *one = data;
+    const AbfsScanMember *m = abfs_json_scan_member(item, one->key);
+    one->conn = json_object_new_object();
+    if (m) {
+        char *bytes = g_strndup(m->value, m->value_len); /* json-c ends a number only at a NUL */
+        json_object_object_add(one->conn, one->key, abfs_json_parse_trusted(bytes));
+        g_free(bytes);
+    }
+}
+
+/* What file's renderer reads of e: the object holding only its row's member when it names one
+ * (scanned out of the text, not the whole connection parsed), else the whole connection. */
+static json_object *render_input(AbfsEntry *e, guint file)
+{
+    OneMember one = {e->files[file].member, NULL};
+    if (one.key && abfs_json_scan_value(e->text, strlen(e->text), ABFS_JSON_MAX_DEPTH, take_member, &one, NULL))
+        return one.conn;
+    return abfs_entry_parse(e);
+}
+
 char *abfs_entry_render(AbfsEntry *e, guint file, gsize *len)
 {
-    json_object *conn = abfs_entry_parse(e);
+    json_object *conn = render_input(e, file);
     char *text = render_with(e, conn, file);
     json_object_put(conn);
     if (len)

@@ -137,6 +137,10 @@ void abfs_handle_install(AbfsHandle *h, struct fuse_file_info *fi)
     fi->keep_cache = 0;
     if (h->direct_io)
         fi->direct_io = 1;
+    /* A text handle is read-only and its flush does nothing: the kernel need not ask (FOPEN_NOFLUSH,
+     * Linux 5.16): `cat` of a file is then OPEN, READ, READ, RELEASE, one request in five fewer. */
+    if (h->shape == SHAPE_TEXT)
+        fi->noflush = 1;
     if (h->shape == SHAPE_STREAM) /* lseek gives ESPIPE: bash's `read` then takes a byte at a time */
         fi->nonseekable = 1;
 }

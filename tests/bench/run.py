@@ -447,6 +447,13 @@ class Bench:
                 if old not in text:
                     raise BenchError("passthrough.c has no `%s` to patch; use --passthrough-stock" % old)
                 text = text.replace(old, "cfg->%s = %.1f;" % (field, KERNEL_TIMEOUT))
+        if self.args.passthrough_direct_io:
+            # airbytefs opens its API-backed files with direct_io (no pages: every read() is a READ,
+            # the one at the end too); give passthrough's opens and creates the same.
+            old = "fi->fh = res;"
+            if text.count(old) != 2:
+                raise BenchError("passthrough.c has no two `%s` to patch; drop --passthrough-direct-io" % old)
+            text = text.replace(old, old + " fi->direct_io = 1;")
         pathlib.Path(build, "passthrough.c").write_text(text)
         flags = subprocess.run(["pkg-config", "--cflags", "--libs", "fuse3"], capture_output=True,
                                text=True, timeout=60)
@@ -1077,8 +1084,9 @@ def report(args, results, refs, floor_rows, started, elapsed, load_before):
       "set with POST /_emulator/config\n")
     w("- passthrough: libfuse %s's example%s, serving a copy of the mount's files in /dev/shm; it "
       "reads local files, so it ran once per N and its numbers stand on every latency's row\n"
-      % (pkg_version("fuse3"), " as shipped" if args.passthrough_stock
-         else " with airbytefs's kernel cache (entry and attribute timeouts 1 s, readdirplus)"))
+      % (pkg_version("fuse3"), (" as shipped" if args.passthrough_stock
+         else " with airbytefs's kernel cache (entry and attribute timeouts 1 s, readdirplus)")
+         + (", its files opened with direct_io as airbytefs's" if args.passthrough_direct_io else "")))
     w("- Raw listing JSON (all pages of `GET /connections`, limit 100): %s\n\n"
       % ", ".join("N=%s: %s bytes in %d pages" % (f"{n:,}", f"{r['raw_bytes']:,}", r["pages"])
                   for n, r in sorted(refs.items())))
@@ -1195,6 +1203,8 @@ def parse_args(argv):
     p.add_argument("--passthrough-stock", action="store_true",
                    help="build passthrough exactly as shipped (kernel cache timeouts 0, no readdirplus) "
                         "instead of with airbytefs's 1 s timeouts and readdirplus")
+    p.add_argument("--passthrough-direct-io", action="store_true",
+                   help="passthrough opens files with direct_io, as airbytefs opens its API-backed files")
     p.add_argument("--timeout", type=int, default=300, help="bound on one workload command, seconds")
     p.add_argument("--commit", help="commit to report (default: git HEAD of this tree)")
     p.add_argument("--update-doc", nargs="?", const=str(DOC), metavar="PATH",

@@ -157,6 +157,33 @@ def test_ls_l_asks_foreign_xattrs_once(mount, emulator, tmp_path):
     assert all("EOPNOTSUPP" in l for l in calls), calls
 
 
+def test_reading_a_file_asks_no_flush(emulator, tmp_path):
+    # A read-only open of a setting file is OPEN, READ, READ (the end: direct_io), RELEASE; its
+    # flush does nothing, so the kernel is told not to send it (FOPEN_NOFLUSH). A written file
+    # still gets its FLUSH: the commit, and a refusal, come back from close(2).
+    emulator.reset()
+    m = Mount(emulator, options=("debug",))
+    try:
+        cid = sorted(os.listdir(m / "connections"))[0]
+        d = m / "connections" / cid
+        start = len(m.log())
+        for f in ("name", "schedule", "status", "connection.json"):
+            assert run(f"cat {d}/{f}").returncode == 0
+        read_log = m.log()[start:]
+        assert read_log.count("opcode: OPEN") == 4, read_log[-3000:]
+        assert "opcode: FLUSH" not in read_log
+        start = len(m.log())
+        assert run(f"echo 'renamed here' > {d}/name").returncode == 0
+        assert "opcode: FLUSH" in m.log()[start:]
+        assert emulator.connections()[cid]["name"] == "renamed here"
+        before = emulator.connections()[cid]["schedule"]
+        bad = run(f"bash -c \"echo 'every tuesday' > {d}/schedule\"")
+        assert bad.returncode != 0 and "Invalid argument" in bad.stderr, bad
+        assert emulator.connections()[cid]["schedule"] == before
+    finally:
+        assert m.unmount() == 0, m.log()
+
+
 def write_config(tmp_path, emulator, mode=0o600):
     conf = tmp_path / "airbytefs.conf"
     conf.write_text(f"[airbytefs]\napi_url = {emulator.api_url}\nclient_id = demo-client-id\n"

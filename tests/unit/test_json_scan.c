@@ -153,10 +153,60 @@ static void test_scan_compact(void)
     g_free(c);
 }
 
+typedef struct {
+    guint calls;
+    char *name, *depth_json;
+    guint depth, n_members;
+} OneValue;
+
+static void one_value(const AbfsScanItem *item, gpointer data)
+{
+    OneValue *o = data;
+    o->calls++;
+    o->depth = item->depth;
+    o->n_members = item->n_members;
+    o->name = abfs_json_scan_string(abfs_json_scan_member(item, "name"));
+}
+
+/* abfs_json_scan_value: one value, its members (the last of a repeated name, escaped keys
+ * compared decoded, as json-c keeps them), and refusals that never call back. */
+static void test_scan_value(void)
+{
+    OneValue o = {0};
+    const char *text = " {\"name\":\"first\",\"n\\u0061me\":\"second \\u00e9\",\"x\":{\"y\":[1,2]}} ";
+    GError *err = NULL;
+    g_assert_true(abfs_json_scan_value(text, strlen(text), 8, one_value, &o, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(o.calls, ==, 1);
+    g_assert_cmpuint(o.n_members, ==, 3);
+    g_assert_cmpuint(o.depth, ==, 3);
+    g_assert_cmpstr(o.name, ==, "second \xc3\xa9");
+    json_object *parsed = json_tokener_parse(text);
+    g_assert_cmpstr(json_object_get_string(json_object_object_get(parsed, "name")), ==, o.name);
+    json_object_put(parsed);
+    g_free(o.name);
+
+    o = (OneValue){0};
+    g_assert_true(abfs_json_scan_value("42", 2, 8, one_value, &o, NULL));
+    g_assert_cmpuint(o.calls, ==, 1);
+    g_assert_cmpuint(o.n_members, ==, 0);
+    g_assert_null(o.name);
+
+    static const char *const bad[] = {"", "  ", "{\"a\":1} {}", "{\"a\":}", "{\"a\":[[[1]]]}", "{\"a\":1,}"};
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        o = (OneValue){0};
+        g_assert_false(abfs_json_scan_value(bad[i], strlen(bad[i]), 3, one_value, &o, &err));
+        g_assert_error(err, ABFS_ERROR, EBADMSG);
+        g_clear_error(&err);
+        g_assert_cmpuint(o.calls, ==, 0);
+    }
+}
+
 int main(int argc, char **argv)
 {
     abfs_unit_init(&argc, &argv);
     g_test_add_func("/json-scan/items", test_scan_items);
+    g_test_add_func("/json-scan/value", test_scan_value);
     g_test_add_func("/json-scan/members", test_scan_members);
     g_test_add_func("/json-scan/refusals", test_scan_refusals);
     g_test_add_func("/json-scan/depth", test_scan_depth);

@@ -655,10 +655,55 @@ static void test_store_put_during_single_read_after_refresh_survives(void)
     single_read_then_put(FALSE);
 }
 
+/* A row that names its one member renders from that member alone (scanned out of the stored
+ * text): the same text as from the whole parsed connection, for every row and odd values
+ * (missing members, null, escapes, numbers, nested objects, a stream list). */
+static void test_store_render_from_one_member(void)
+{
+    static const char *const variants[] = {
+        NULL, /* make_conn's connection */
+        "{\"connectionId\":\"" CONN_A "\",\"name\":\"a \\\"quoted\\\" \\u00e9 name\",\"status\":\"inactive\","
+        "\"schedule\":{\"scheduleType\":\"basic\",\"basicTiming\":\"Every 24 hours\"},\"prefix\":null,"
+        "\"workspaceId\":\"" WS "\",\"configurations\":{\"streams\":[]},\"createdAt\":1000,\"tags\":[]}",
+        "{\"connectionId\":\"" CONN_A "\",\"name\":\"\",\"status\":\"locked\",\"statusReason\":\"billing\","
+        "\"schedule\":{\"scheduleType\":\"manual\"},\"namespaceFormat\":12,\"workspaceId\":\"" WS "\","
+        "\"createdAt\":1000}",
+        "{\"connectionId\":\"" CONN_A "\",\"workspaceId\":\"" WS "\",\"createdAt\":1000,\"name\":[1,{\"x\":2}],"
+        "\"schedule\":\"cron\"}",
+    };
+    AbfsRenderContext ctx = {"https://cloud.airbyte.com", WS};
+    guint n;
+    const AbfsConnectionFile *rows = abfs_connection_files(&n);
+    for (gsize v = 0; v < G_N_ELEMENTS(variants); v++) {
+        Fx *fx = fx_new();
+        AbfsStore *store = store_for(fx, 60000);
+        json_object *conn = variants[v] ? json_tokener_parse(variants[v]) : make_conn(CONN_A, WS, "plain");
+        g_assert_nonnull(conn);
+        abfs_store_put_connection(store, json_object_get(conn));
+        GError *err = NULL;
+        AbfsEntry *e = abfs_store_entry(store, CONN_A, &err);
+        g_assert_no_error(err);
+        for (guint i = 0; i < n; i++) {
+            gsize len;
+            char *got = abfs_entry_render(e, i, &len);
+            char *want = rows[i].render(conn, &ctx);
+            g_assert_cmpstr(got, ==, want);
+            g_assert_cmpuint(len, ==, strlen(want));
+            g_free(got);
+            g_free(want);
+        }
+        abfs_entry_unref(e);
+        json_object_put(conn);
+        abfs_store_free(store);
+        fx_free(fx);
+    }
+}
+
 int main(int argc, char **argv)
 {
     abfs_unit_init(&argc, &argv);
     g_test_add_func("/store/snapshot-content", test_store_snapshot_content);
+    g_test_add_func("/store/render-from-one-member", test_store_render_from_one_member);
     g_test_add_func("/store/ttl", test_store_ttl);
     g_test_add_func("/store/invalidate", test_store_invalidate);
     g_test_add_func("/store/mtime", test_store_mtime);
