@@ -947,38 +947,30 @@ def floors(results, refs, sizes, latencies):
     rows.append(("cold `ls -l` of 10,000 connections at 50 ms", "≤ 0.75 s",
                  "%s s" % fmt_s(r.median()) if ok(r) else na,
                  ("met" if r.median() <= 0.75 else "not met") if ok(r) else "—"))
+    def ratio_row(label, a, b, limit, against):
+        """A floor "a within limit x b": both medians and their ratio, or not measured."""
+        target = "≤ %s× %s" % (limit, against)
+        if not (ok(a) and ok(b)):
+            return (label, target, na, "—")
+        ratio = a.median() / b.median()
+        return (label, target, "%s s vs %s s = %.2f×" % (fmt_s(a.median()), fmt_s(b.median()), ratio),
+                "met" if ratio <= limit else "not met")
+
     for workload in ("names_cold", "names_warm"):  # issue 17: within 1.1x of passthrough at 10,000
         for lat in latencies:
-            a = find(results, 10000, lat, workload, AIRBYTEFS)
-            p = find(results, 10000, lat, workload, PASSTHROUGH)
-            label = "`%s` at 10,000, %d ms" % (workload, lat)
-            if ok(a) and ok(p):
-                ratio = a.median() / p.median()
-                rows.append((label, "≤ 1.1× passthrough", "%s s vs %s s = %.2f×"
-                             % (fmt_s(a.median()), fmt_s(p.median()), ratio),
-                             "met" if ratio <= 1.1 else "not met"))
-            else:
-                rows.append((label, "≤ 1.1× passthrough", na, "—"))
+            rows.append(ratio_row("`%s` at 10,000, %d ms" % (workload, lat),
+                                  find(results, 10000, lat, workload, AIRBYTEFS),
+                                  find(results, 10000, lat, workload, PASSTHROUGH), 1.1, "passthrough"))
     for r in sorted((r for r in results if r.workload == "parallel16_cold" and r.system == AIRBYTEFS and r.ok),
                     key=lambda r: (r.n, r.latency)):
         c = find(results, r.n, r.latency, "parallel16_cold", CURL)
-        label = "`parallel16_cold` at %s, %d ms" % (f"{r.n:,}", r.latency)
         if ok(c):
-            ratio = r.median() / c.median()
-            rows.append((label, "≤ 1.2× 16 parallel curls", "%s s vs %s s = %.2f×"
-                         % (fmt_s(r.median()), fmt_s(c.median()), ratio),
-                         "met" if ratio <= 1.2 else "not met"))
+            rows.append(ratio_row("`parallel16_cold` at %s, %d ms" % (f"{r.n:,}", r.latency), r, c, 1.2,
+                                  "16 parallel curls"))
     for lat in latencies:
-        a = find(results, 1000, lat, "names_warm", AIRBYTEFS)
-        p = find(results, 1000, lat, "names_warm", PASSTHROUGH)
-        label = "warm read of every `name` (and `schedule`) at 1,000, %d ms" % lat
-        if ok(a) and ok(p):
-            ratio = a.median() / p.median()
-            rows.append((label, "≤ 1.5× passthrough", "%s s vs %s s = %.2f×"
-                         % (fmt_s(a.median()), fmt_s(p.median()), ratio),
-                         "met" if ratio <= 1.5 else "not met"))
-        else:
-            rows.append((label, "≤ 1.5× passthrough", na, "—"))
+        rows.append(ratio_row("warm read of every `name` (and `schedule`) at 1,000, %d ms" % lat,
+                              find(results, 1000, lat, "names_warm", AIRBYTEFS),
+                              find(results, 1000, lat, "names_warm", PASSTHROUGH), 1.5, "passthrough"))
     par = [r for r in results if r.workload == "parallel16_cold" and r.system == AIRBYTEFS and r.ok]
     if par:
         bad = [r for r in par if max(r.dups) > 0]
