@@ -74,9 +74,9 @@ void abfs_fs_on_stale(int errnum, const char *message, gpointer data);
 gboolean abfs_invalidator_quiesce(guint timeout_ms);
 /* After the session's fd is closed: joins the thread; FALSE if it did not end within timeout_ms. */
 gboolean abfs_invalidator_stop(guint timeout_ms);
-/* ops with API-backed files opened direct_io, so that invalidating them never waits on a page
- * lock; ops itself with kernel_cache (the user's -o kernel_cache or auto_cache). */
-const struct fuse_operations *abfs_invalidator_wrap(const struct fuse_operations *ops, gboolean kernel_cache);
+/* Invalidates path's attributes in the kernel now, touching no page: safe from a request handler
+ * (pagecache.c, at open). Nothing once the session is ending. */
+void abfs_invalidate_attrs_now(const char *path);
 /* At exit, before the session's fd is closed: no poll(2) of `events` is notified from now on
  * (node_events.c). */
 void abfs_fs_streams_quiesce(void);

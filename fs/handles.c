@@ -25,6 +25,7 @@ struct AbfsHandle {
     int failed;         /* errno of a refused write: nothing is sent, flush reports it; protected by lock */
     gboolean acted;     /* control: the action ran; buffer: a one-line value was sent; protected by lock */
     gboolean direct_io; /* set before install */
+    gboolean page_cached; /* text: read through the kernel's pages (pagecache.c); set at open */
     int end_error;      /* text: what a read at the end returns instead of 0 */
     Scratch *scratch;   /* scratch, draft: where the content is kept */
     gpointer stream;    /* stream: its node's state (thread-safe by itself) */
@@ -124,6 +125,36 @@ void abfs_handle_set_end_error(AbfsHandle *h, int errnum)
 void abfs_handle_set_direct_io(AbfsHandle *h)
 {
     h->direct_io = TRUE;
+}
+
+gboolean abfs_handle_cacheable(const AbfsHandle *h)
+{
+    return h->shape == SHAPE_TEXT && !h->follow && !h->direct_io && h->end_error == 0;
+}
+
+void abfs_handle_set_page_cached(AbfsHandle *h)
+{
+    h->page_cached = TRUE;
+}
+
+gboolean abfs_handle_page_cached(const AbfsHandle *h)
+{
+    return h->page_cached;
+}
+
+gsize abfs_handle_text_size(AbfsHandle *h)
+{
+    g_mutex_lock(&h->lock);
+    gsize n = h->data ? h->data->len : 0;
+    g_mutex_unlock(&h->lock);
+    return n;
+}
+
+const char *abfs_handle_fixed_text(AbfsHandle *h, gsize *size)
+{
+    g_assert(abfs_handle_cacheable(h));
+    *size = h->data->len;
+    return h->data->str;
 }
 
 void abfs_handle_install(AbfsHandle *h, struct fuse_file_info *fi)

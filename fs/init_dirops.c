@@ -1,5 +1,5 @@
-/* init_dirops.c — FUSE_PARALLEL_DIROPS in the INIT reply, through libfuse's custom I/O hooks
- * (see init_dirops.h for why). */
+/* init_dirops.c — FUSE_PARALLEL_DIROPS in the INIT reply, and attribute-only inode invalidations,
+ * through libfuse's custom I/O hooks (see init_dirops.h for why). */
 #define FUSE_USE_VERSION 314
 #include "init_dirops.h"
 
@@ -73,6 +73,35 @@ const struct iovec *abfs_init_dirops_patch_reply(const struct iovec *iov, int co
     return out;
 }
 
+/* Set by a thread around a notification it wants to touch no page (abfs_io_attrs_only). */
+static __thread bool attrs_only;
+
+void abfs_io_attrs_only(bool on)
+{
+    attrs_only = on;
+}
+
+const struct iovec *abfs_io_patch_inval_inode(const struct iovec *iov, int count, struct iovec *out, int out_cap,
+                                              void *scratch, size_t scratch_len)
+{
+    if (count != 2 || count > out_cap || iov[0].iov_len != sizeof(struct fuse_out_header) ||
+        iov[1].iov_len != sizeof(struct fuse_notify_inval_inode_out) || scratch_len < iov[1].iov_len)
+        return iov;
+    struct fuse_out_header oh;
+    memcpy(&oh, iov[0].iov_base, sizeof oh);
+    if (oh.unique != 0 || oh.error != FUSE_NOTIFY_INVAL_INODE)
+        return iov;
+    struct fuse_notify_inval_inode_out arg;
+    memcpy(&arg, iov[1].iov_base, sizeof arg);
+    arg.off = -1; /* the kernel's fuse_reverse_inval_inode: attributes only, no page */
+    arg.len = 0;
+    memcpy(scratch, &arg, sizeof arg);
+    out[0] = iov[0];
+    out[1].iov_base = scratch;
+    out[1].iov_len = sizeof arg;
+    return out;
+}
+
 static ssize_t dirops_read(int fd, void *buf, size_t buf_len, void *userdata)
 {
     (void)userdata;
@@ -85,6 +114,11 @@ static ssize_t dirops_read(int fd, void *buf, size_t buf_len, void *userdata)
 static ssize_t dirops_writev(int fd, struct iovec *iov, int count, void *userdata)
 {
     (void)userdata;
+    if (attrs_only) {
+        struct iovec patched[2];
+        struct fuse_notify_inval_inode_out arg;
+        return writev(fd, abfs_io_patch_inval_inode(iov, count, patched, 2, &arg, sizeof arg), count);
+    }
     if (__atomic_load_n(&init_unique, __ATOMIC_ACQUIRE) == 0)
         return writev(fd, iov, count);
     struct iovec patched[8];

@@ -6,7 +6,13 @@
  * The session's I/O goes through fuse_session_custom_io(): reads and writes are the plain
  * syscalls on the same fd, except that the kernel's INIT request is noted (its unique id, and
  * whether the kernel offers FUSE_PARALLEL_DIROPS) and libfuse's successful INIT reply gets the
- * flag added when the kernel offered it. Nothing else is touched. */
+ * flag added when the kernel offered it.
+ *
+ * The same hook gives attribute-only invalidations, which libfuse's high-level API cannot ask
+ * for (fuse_invalidate_path always sends offset 0, dropping pages too, and the path-to-inode
+ * lookup is private): a thread that set abfs_io_attrs_only(true) has its FUSE_NOTIFY_INVAL_INODE
+ * sent with offset -1, which the kernel takes as "attributes only" and which waits on no page.
+ * Nothing else is touched. */
 #ifndef ABFS_INIT_DIROPS_H
 #define ABFS_INIT_DIROPS_H
 
@@ -36,6 +42,15 @@ void abfs_init_dirops_saw_request(const void *buf, size_t len);
  * into scratch and the flag set) to write instead; otherwise returns iov unchanged. */
 const struct iovec *abfs_init_dirops_patch_reply(const struct iovec *iov, int count, struct iovec *out,
                                                  int out_cap, void *scratch, size_t scratch_len);
+
+/* Until called again with false, inode invalidations this thread sends leave pages alone. */
+void abfs_io_attrs_only(bool on);
+
+/* A message about to be written: if it is a FUSE_NOTIFY_INVAL_INODE (unique 0, two pieces),
+ * returns a copy of iov (in out) whose argument (copied into scratch) has offset -1 and length 0;
+ * otherwise returns iov unchanged. */
+const struct iovec *abfs_io_patch_inval_inode(const struct iovec *iov, int count, struct iovec *out, int out_cap,
+                                              void *scratch, size_t scratch_len);
 
 /* Forget the remembered INIT (tests). */
 void abfs_init_dirops_reset(void);

@@ -6,7 +6,8 @@
  * until the daemon answers the read. Once the session stops answering (SIGTERM, a crash), an
  * invalidation waiting on such a page never returns, and the thread holding /dev/fuse in a write
  * keeps the connection alive: clients hang in D state. So the files the API backs are opened with
- * direct_io (abfs_invalidator_wrap): they have no pages, and invalidating one never waits. */
+ * direct_io: they have no pages, and invalidating one never waits. The setting files that keep
+ * pages (pagecache.h) are invalidated for their attributes only, which touches no page either. */
 #include "fs.h"
 
 #include <signal.h>
@@ -14,6 +15,8 @@
 
 #include "connection_files.h"
 #include "health.h"
+#include "init_dirops.h"
+#include "pagecache.h"
 #include "wsjobs.h"
 
 static GAsyncQueue *queue;
@@ -29,6 +32,23 @@ static gboolean finished; /* protected by finish_lock: the thread returned */
 static GMutex finish_lock;
 static GCond finish_cond;
 
+/* One invalidation of path, unless the session is ending. Attributes only: no page is touched. */
+static void notify(const char *path, gboolean attrs_only)
+{
+    g_mutex_lock(&notify_lock);
+    if (!stopping && the_fuse) {
+        abfs_io_attrs_only(attrs_only);
+        fuse_invalidate_path(the_fuse, path);
+        abfs_io_attrs_only(false);
+    }
+    g_mutex_unlock(&notify_lock);
+}
+
+void abfs_invalidate_attrs_now(const char *path)
+{
+    notify(path, TRUE);
+}
+
 static gpointer run(gpointer data)
 {
     for (;;) {
@@ -42,10 +62,7 @@ static gpointer run(gpointer data)
             continue;
         if (path == stop_marker)
             break;
-        g_mutex_lock(&notify_lock);
-        if (!stopping)
-            fuse_invalidate_path(the_fuse, path);
-        g_mutex_unlock(&notify_lock);
+        notify(path, abfs_pagecache_attrs_only(path));
         g_free(path);
     }
     g_mutex_lock(&finish_lock);
@@ -184,42 +201,4 @@ gboolean abfs_invalidator_stop(guint timeout_ms)
     g_async_queue_unref(queue);
     queue = NULL;
     return TRUE;
-}
-
-/* ---- direct_io for the files the API backs ---- */
-
-static const struct fuse_operations *inner;
-static struct fuse_operations wrapped;
-
-static gboolean api_backed(const char *path)
-{
-    AbfsNode node;
-    return abfs_tree_parse(path, &node) && node.kind != ABFS_NODE_SCRATCH;
-}
-
-static int open_uncached(const char *path, struct fuse_file_info *fi)
-{
-    int rc = inner->open(path, fi);
-    if (rc == 0 && api_backed(path))
-        fi->direct_io = 1;
-    return rc;
-}
-
-static int create_uncached(const char *path, mode_t mode, struct fuse_file_info *fi)
-{
-    int rc = inner->create(path, mode, fi);
-    if (rc == 0 && api_backed(path))
-        fi->direct_io = 1;
-    return rc;
-}
-
-const struct fuse_operations *abfs_invalidator_wrap(const struct fuse_operations *ops, gboolean kernel_cache)
-{
-    if (kernel_cache) /* the user asked for pages kept between opens: they get invalidated with locks */
-        return ops;
-    inner = ops;
-    wrapped = *ops;
-    wrapped.open = open_uncached;
-    wrapped.create = create_uncached;
-    return &wrapped;
 }

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "error.h"
 #include "log.h"
+#include "pagecache.h"
 #include "replace.h"
 #include "resources.h"
 #include "scratch.h"
@@ -495,7 +496,7 @@ int main(int argc, char *argv[])
      * so the user's -o entry_timeout=, attr_timeout=, kernel_cache win. */
     fuse_opt_insert_arg(&args, 1, "-oentry_timeout=1,attr_timeout=1,negative_timeout=0");
 
-    fuse = fuse_new(&args, abfs_replace_wrap(abfs_invalidator_wrap(abfs_fs_operations(), opts.kernel_cache)),
+    fuse = fuse_new(&args, abfs_replace_wrap(abfs_pagecache_wrap(abfs_fs_operations(), opts.kernel_cache)),
                     sizeof(struct fuse_operations), &fs);
     if (!fuse)
         goto out_store;
@@ -543,6 +544,7 @@ int main(int argc, char *argv[])
         goto out_args;
     }
     abfs_handles_cleanup();
+    abfs_pagecache_cleanup();
     if (cmd.debug) {
         guint64 requests, bytes, millis;
         abfs_http_totals(abfs_client_http(fs.client), &requests, &bytes, &millis);

@@ -3,6 +3,7 @@
  * settings/ with one settings.json per connection for GitOps. All render from the store. */
 #include "node.h"
 #include "handles.h"
+#include "pagecache.h"
 
 #include <errno.h>
 #include <string.h>
@@ -28,6 +29,20 @@ static void stat_connection_file(AbfsEntry *entry, guint file, struct stat *st)
     guint n;
     const AbfsConnectionFile *files = abfs_connection_files(&n);
     abfs_stat_file(st, files[file].parse ? 0644 : 0444, abfs_entry_size(entry, file), abfs_entry_mtime(entry, file));
+}
+
+/* The attributes of a listing's entry, at path: the kernel takes them (readdirplus), so their
+ * size goes through abfs_pagecache_tell as a getattr's does. */
+static void stat_listed_file(AbfsEntry *entry, guint file, const char *dir, const char *name, struct stat *st)
+{
+    stat_connection_file(entry, file, st);
+    char *path = g_strconcat(dir, "/", name, NULL);
+    off_t size = abfs_pagecache_tell(path, st->st_size);
+    g_free(path);
+    if (size != st->st_size) {
+        st->st_size = size;
+        st->st_blocks = (size + 511) / 512;
+    }
 }
 
 /* ---- connections/ ---- */
@@ -109,7 +124,7 @@ static int connection_readdir(const AbfsNode *node, AbfsDir *dir, GError **error
     struct stat st;
     gboolean full = FALSE;
     for (guint i = 0; i < nfiles && !full; i++) {
-        stat_connection_file(entry, i, &st);
+        stat_listed_file(entry, i, node->path, files[i].name, &st);
         full = abfs_dir_add(dir, files[i].name, &st);
     }
     const AbfsTreeName *fixed = abfs_tree_names(ABFS_NODE_CONNECTION, &nfixed);
@@ -355,7 +370,7 @@ static int settings_readdir(const AbfsNode *node, AbfsDir *dir, GError **error)
     for (guint i = 0; i < abfs_snapshot_count(snap) && !full; i++) {
         const char *id = abfs_snapshot_id(snap, i);
         char *name = abfs_tree_settings_name(id);
-        stat_connection_file(abfs_snapshot_lookup(snap, id), (guint)row, &st);
+        stat_listed_file(abfs_snapshot_lookup(snap, id), (guint)row, node->path, name, &st);
         full = abfs_dir_add(dir, name, &st);
         g_free(name);
     }

@@ -1,6 +1,7 @@
 /* test_init_dirops.c — fs/init_dirops.c: the INIT request is noted and only its successful reply
  * gains FUSE_PARALLEL_DIROPS, and only when the kernel offered it; every other message is written
- * as libfuse built it. */
+ * as libfuse built it. An inode invalidation asked for attributes only is sent with offset -1,
+ * and nothing else is changed by that patch. */
 #include "../../fs/init_dirops.h"
 
 #include <glib.h>
@@ -107,10 +108,61 @@ static void test_not_offered_or_failed_or_other_replies_are_untouched(void)
     g_assert_true(patch(&r, out, scratch, 8) == r.iov);
 }
 
+struct notify {
+    struct fuse_out_header oh;
+    struct fuse_notify_inval_inode_out arg;
+    struct iovec iov[2];
+};
+
+static void inval_inode(struct notify *n, int32_t code, uint64_t unique)
+{
+    memset(n, 0, sizeof *n);
+    n->oh = (struct fuse_out_header){.len = sizeof n->oh + sizeof n->arg, .error = code, .unique = unique};
+    n->arg = (struct fuse_notify_inval_inode_out){.ino = 42, .off = 0, .len = 0}; /* as libfuse sends it */
+    n->iov[0] = (struct iovec){&n->oh, sizeof n->oh};
+    n->iov[1] = (struct iovec){&n->arg, sizeof n->arg};
+}
+
+static void test_inval_inode_becomes_attributes_only(void)
+{
+    struct notify n;
+    inval_inode(&n, FUSE_NOTIFY_INVAL_INODE, 0);
+    struct iovec out[2];
+    struct fuse_notify_inval_inode_out scratch;
+    const struct iovec *use = abfs_io_patch_inval_inode(n.iov, 2, out, 2, &scratch, sizeof scratch);
+    g_assert_true(use == out);
+    g_assert_true(use[0].iov_base == &n.oh); /* the header as built */
+    struct fuse_notify_inval_inode_out sent;
+    g_assert_cmpuint(use[1].iov_len, ==, sizeof sent);
+    memcpy(&sent, use[1].iov_base, sizeof sent);
+    g_assert_cmpuint(sent.ino, ==, 42);
+    g_assert_cmpint(sent.off, ==, -1);
+    g_assert_cmpint(sent.len, ==, 0);
+    g_assert_cmpint(n.arg.off, ==, 0); /* libfuse's own buffer is untouched */
+}
+
+static void test_other_messages_are_not_patched(void)
+{
+    struct iovec out[2];
+    struct fuse_notify_inval_inode_out scratch;
+    struct notify n;
+    inval_inode(&n, FUSE_NOTIFY_INVAL_ENTRY, 0); /* another notification */
+    g_assert_true(abfs_io_patch_inval_inode(n.iov, 2, out, 2, &scratch, sizeof scratch) == n.iov);
+    inval_inode(&n, FUSE_NOTIFY_INVAL_INODE, 7); /* a reply (unique != 0) whose error happens to be 2 */
+    g_assert_true(abfs_io_patch_inval_inode(n.iov, 2, out, 2, &scratch, sizeof scratch) == n.iov);
+    inval_inode(&n, FUSE_NOTIFY_INVAL_INODE, 0);
+    g_assert_true(abfs_io_patch_inval_inode(n.iov, 1, out, 2, &scratch, sizeof scratch) == n.iov);
+    g_assert_true(abfs_io_patch_inval_inode(n.iov, 2, out, 2, &scratch, sizeof scratch - 1) == n.iov);
+    n.iov[1].iov_len = sizeof n.arg - 8; /* not the size of the argument */
+    g_assert_true(abfs_io_patch_inval_inode(n.iov, 2, out, 2, &scratch, sizeof scratch) == n.iov);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/init_dirops/offered", test_offered_flag_is_added_to_the_reply);
     g_test_add_func("/init_dirops/untouched", test_not_offered_or_failed_or_other_replies_are_untouched);
+    g_test_add_func("/init_dirops/inval_attrs_only", test_inval_inode_becomes_attributes_only);
+    g_test_add_func("/init_dirops/inval_others", test_other_messages_are_not_patched);
     return g_test_run();
 }
