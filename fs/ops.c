@@ -414,6 +414,11 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
     /* Lookups in one directory (16 readers of 16 connections on a cold mount) run in parallel. */
     if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
         conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+    /* Every chunk of a listing carries its entries' attributes (readdirplus), not just the first:
+     * a glob over connections/ or `ls -l` of a big workspace then finds each connection's
+     * directory in the kernel's cache instead of asking for it (one LOOKUP per connection). */
+    if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO)
+        conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
     cfg->use_ino = 0;
     cfg->nullpath_ok = 0;
     /* The kernel's timeouts come from the command line (main.c puts airbytefs's defaults before
