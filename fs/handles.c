@@ -142,14 +142,6 @@ gboolean abfs_handle_page_cached(const AbfsHandle *h)
     return h->page_cached;
 }
 
-gsize abfs_handle_text_size(AbfsHandle *h)
-{
-    g_mutex_lock(&h->lock);
-    gsize n = h->data ? h->data->len : 0;
-    g_mutex_unlock(&h->lock);
-    return n;
-}
-
 const char *abfs_handle_fixed_text(AbfsHandle *h, gsize *size)
 {
     g_assert(abfs_handle_cacheable(h));

@@ -60,10 +60,9 @@ void abfs_handle_set_direct_io(AbfsHandle *h);
 /* Whether a handle may be read through the kernel's page cache (pagecache.h): a fixed text, not
  * following, not direct_io, with a plain end of file. */
 gboolean abfs_handle_cacheable(const AbfsHandle *h);
-/* Marks a cacheable handle as read through pages (pagecache.c); the size of its text. */
+/* Marks a cacheable handle as read through pages (pagecache.c). */
 void abfs_handle_set_page_cached(AbfsHandle *h);
 gboolean abfs_handle_page_cached(const AbfsHandle *h);
-gsize abfs_handle_text_size(AbfsHandle *h);
 /* The text of a cacheable handle (fixed for its life: it does not follow) and its size. */
 const char *abfs_handle_fixed_text(AbfsHandle *h, gsize *size);
 /* Gives the handle to the kernel's open file. */

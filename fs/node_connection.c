@@ -31,18 +31,14 @@ static void stat_connection_file(AbfsEntry *entry, guint file, struct stat *st)
     abfs_stat_file(st, files[file].parse ? 0644 : 0444, abfs_entry_size(entry, file), abfs_entry_mtime(entry, file));
 }
 
-/* The attributes of a listing's entry, at path: the kernel takes them (readdirplus), so their
- * size goes through abfs_pagecache_tell as a getattr's does. */
+/* The attributes of a listing's entry, at path: the kernel takes them (readdirplus), so they go
+ * through abfs_pagecache_tell_stat as a getattr's do. */
 static void stat_listed_file(AbfsEntry *entry, guint file, const char *dir, const char *name, struct stat *st)
 {
     stat_connection_file(entry, file, st);
     char *path = g_strconcat(dir, "/", name, NULL);
-    off_t size = abfs_pagecache_tell(path, st->st_size);
+    abfs_pagecache_tell_stat(path, st);
     g_free(path);
-    if (size != st->st_size) {
-        st->st_size = size;
-        st->st_blocks = (size + 511) / 512;
-    }
 }
 
 /* ---- connections/ ---- */

@@ -56,7 +56,7 @@ static Told *record(const char *path, off_t size, gboolean *made)
     return t;
 }
 
-off_t abfs_pagecache_tell(const char *path, off_t size)
+static off_t tell(const char *path, off_t size)
 {
     g_mutex_lock(&lock);
     gboolean made;
@@ -69,6 +69,20 @@ off_t abfs_pagecache_tell(const char *path, off_t size)
     }
     g_mutex_unlock(&lock);
     return size;
+}
+
+/* st with size (and the blocks it takes). */
+static void set_size(struct stat *st, off_t size)
+{
+    if (size != st->st_size) {
+        st->st_size = size;
+        st->st_blocks = (size + 511) / 512;
+    }
+}
+
+void abfs_pagecache_tell_stat(const char *path, struct stat *st)
+{
+    set_size(st, tell(path, st->st_size));
 }
 
 /* Whether the open h of path reads through pages. When the kernel may hold another size for path,
@@ -97,7 +111,7 @@ static gboolean admit(const char *path, AbfsHandle *h)
         return same;
     }
     gboolean known = t->settled && t->size == size;
-    /* From here every size told is h's (abfs_pagecache_tell); sizes told before the invalidation
+    /* From here every size told is h's (abfs_pagecache_tell_stat); sizes told before the invalidation
      * below no longer count. */
     t->size = size;
     t->settled = TRUE;
@@ -170,23 +184,21 @@ static int release_noted(const char *path, struct fuse_file_info *fi)
 
 /* A getattr of an open file that reads through pages answers that open's size (the kernel asks
  * before reading past the size it holds); every size of a setting file goes through
- * abfs_pagecache_tell. */
+ * abfs_pagecache_tell_stat. */
 static int getattr_noted(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
     int rc = inner->getattr(path, st, fi);
     if (rc != 0 || !path || !S_ISREG(st->st_mode))
         return rc;
     AbfsHandle *h = abfs_handle_of(fi);
-    off_t size = st->st_size;
-    if (h && abfs_handle_page_cached(h))
-        size = (off_t)abfs_handle_text_size(h);
+    if (h && abfs_handle_page_cached(h)) {
+        gsize len;
+        abfs_handle_fixed_text(h, &len);
+        set_size(st, (off_t)len);
+    }
     AbfsNode node;
     if (setting_file(path, &node))
-        size = abfs_pagecache_tell(path, size);
-    if (size != st->st_size) {
-        st->st_size = size;
-        st->st_blocks = (size + 511) / 512;
-    }
+        abfs_pagecache_tell_stat(path, st);
     return rc;
 }
 

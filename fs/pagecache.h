@@ -33,11 +33,11 @@ const struct fuse_operations *abfs_pagecache_wrap(const struct fuse_operations *
  * must leave pages alone (invalidate.c). */
 gboolean abfs_pagecache_attrs_only(const char *path);
 
-/* A size of path about to be given to the kernel (a getattr's, or a listing's attributes):
- * returns the size to give, which is size except while an open of path reads through pages (then
- * that open's: the kernel has one size per file, and a smaller one would cut that open's reads).
- * Records at most ABFS_PAGECACHE_MAX_PATHS paths; an open of a path beyond them is direct_io. */
-off_t abfs_pagecache_tell(const char *path, off_t size);
+/* Attributes of path about to be given to the kernel (a getattr's, or a listing's): their size is
+ * recorded, and replaced while an open of path reads through pages by that open's (the kernel has
+ * one size per file, and a smaller one would cut that open's reads). Records at most
+ * ABFS_PAGECACHE_MAX_PATHS paths; an open of a path beyond them is direct_io. */
+void abfs_pagecache_tell_stat(const char *path, struct stat *st);
 #define ABFS_PAGECACHE_MAX_PATHS 65536u
 
 /* At exit, after the session ended. */
