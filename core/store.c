@@ -370,12 +370,16 @@ static AbfsSnapshot *snapshot_from_listing(AbfsStore *store, GPtrArray *items, A
     for (guint i = 0; i < items->len; i++) {
         AbfsListedConnection *c = g_ptr_array_index(items, i);
         items->pdata[i] = NULL;
-        AbfsEntry *old = previous ? abfs_snapshot_lookup(previous, c->id) : NULL;
+        /* Before the first walk, a connection read alone is what the kernel was told of it. */
+        AbfsEntry *single = previous ? NULL : abfs_cache_peek(store->singles, c->id);
+        AbfsEntry *old = previous ? abfs_snapshot_lookup(previous, c->id) : single;
         if (old && strcmp(old->text, c->text) == 0) {
             snapshot_add(s, abfs_entry_ref(old));
             abfs_listed_connection_free(c);
         } else
             snapshot_add(s, entry_new_listed(store, c, old, s->wall_time));
+        if (single)
+            abfs_entry_unref(single);
     }
     g_ptr_array_sort(s->ids, compare_ids);
     if (store->on_change && previous) {
@@ -614,14 +618,14 @@ static gpointer keep_put_single(gpointer fetched, gpointer started, gpointer cur
  * singles cache); entries live until the first walk installs a snapshot, or the TTL. */
 static gpointer read_single(const char *id, gpointer previous, gpointer data, GError **error)
 {
-    (void)previous;
     AbfsStore *store = data;
     json_object *conn = abfs_connection_get(store->client, store->workspace_id, id, error);
     if (!conn)
         return NULL;
     char *text = abfs_json_compact(conn);
     json_object_put(conn);
-    return entry_new(store, text, NULL, g_get_real_time() / G_USEC_PER_SEC);
+    /* with the value read before (past the TTL), the files that changed are told (on_change) */
+    return entry_new(store, text, previous, g_get_real_time() / G_USEC_PER_SEC);
 }
 
 static void single_stale(const char *id, const GError *err, gpointer value, gint64 age_us, gpointer data)

@@ -47,8 +47,8 @@ void abfs_init_dirops_saw_request(const void *buf, size_t len)
     __atomic_store_n(&init_unique, in.unique, __ATOMIC_RELEASE);
 }
 
-const struct iovec *abfs_init_dirops_patch_reply(const struct iovec *iov, int count, struct iovec *out,
-                                                 int out_cap, void *scratch, size_t scratch_len)
+const struct iovec *abfs_init_dirops_patch_reply(const struct iovec *iov, int count, struct iovec *out, int out_cap,
+                                                 void *scratch, size_t scratch_len)
 {
     uint64_t unique = __atomic_load_n(&init_unique, __ATOMIC_ACQUIRE);
     if (unique == 0 || count < 2 || count > out_cap || iov[0].iov_len < sizeof(struct fuse_out_header))
@@ -102,6 +102,52 @@ const struct iovec *abfs_io_patch_inval_inode(const struct iovec *iov, int count
     return out;
 }
 
+/* Set by a thread while it answers a lookup or getattr of a file whose name and attributes may be
+ * kept longer (abfs_io_reply_timeout); 0: none. */
+static __thread unsigned reply_timeout;
+
+void abfs_io_reply_timeout(unsigned seconds)
+{
+    reply_timeout = seconds;
+}
+
+const struct iovec *abfs_io_patch_reply_timeout(const struct iovec *iov, int count, unsigned seconds, struct iovec *out,
+                                                int out_cap, void *scratch, size_t scratch_len)
+{
+    if (seconds == 0 || count != 2 || count > out_cap || iov[0].iov_len != sizeof(struct fuse_out_header))
+        return iov;
+    struct fuse_out_header oh;
+    memcpy(&oh, iov[0].iov_base, sizeof oh);
+    if (oh.unique == 0 || oh.error != 0)
+        return iov;
+    if (iov[1].iov_len == sizeof(struct fuse_entry_out) && scratch_len >= sizeof(struct fuse_entry_out)) {
+        struct fuse_entry_out arg;
+        memcpy(&arg, iov[1].iov_base, sizeof arg);
+        if (arg.entry_valid < seconds) {
+            arg.entry_valid = seconds;
+            arg.entry_valid_nsec = 0;
+        }
+        if (arg.attr_valid < seconds) {
+            arg.attr_valid = seconds;
+            arg.attr_valid_nsec = 0;
+        }
+        memcpy(scratch, &arg, sizeof arg);
+    } else if (iov[1].iov_len == sizeof(struct fuse_attr_out) && scratch_len >= sizeof(struct fuse_attr_out)) {
+        struct fuse_attr_out arg;
+        memcpy(&arg, iov[1].iov_base, sizeof arg);
+        if (arg.attr_valid < seconds) {
+            arg.attr_valid = seconds;
+            arg.attr_valid_nsec = 0;
+        }
+        memcpy(scratch, &arg, sizeof arg);
+    } else
+        return iov;
+    out[0] = iov[0];
+    out[1].iov_base = scratch;
+    out[1].iov_len = iov[1].iov_len;
+    return out;
+}
+
 static ssize_t dirops_read(int fd, void *buf, size_t buf_len, void *userdata)
 {
     (void)userdata;
@@ -118,6 +164,19 @@ static ssize_t dirops_writev(int fd, struct iovec *iov, int count, void *userdat
         struct iovec patched[2];
         struct fuse_notify_inval_inode_out arg;
         return writev(fd, abfs_io_patch_inval_inode(iov, count, patched, 2, &arg, sizeof arg), count);
+    }
+    if (reply_timeout) {
+        unsigned seconds = reply_timeout;
+        struct iovec patched[2];
+        union {
+            struct fuse_entry_out entry;
+            struct fuse_attr_out attr;
+        } arg;
+        const struct iovec *use = abfs_io_patch_reply_timeout(iov, count, seconds, patched, 2, &arg, sizeof arg);
+        if (count >= 1 && iov[0].iov_len >= sizeof(struct fuse_out_header) &&
+            ((const struct fuse_out_header *)iov[0].iov_base)->unique != 0)
+            reply_timeout = 0; /* the answer to the request that set it */
+        return writev(fd, use, count);
     }
     if (__atomic_load_n(&init_unique, __ATOMIC_ACQUIRE) == 0)
         return writev(fd, iov, count);

@@ -52,6 +52,16 @@ void abfs_io_attrs_only(bool on);
 const struct iovec *abfs_io_patch_inval_inode(const struct iovec *iov, int count, struct iovec *out, int out_cap,
                                               void *scratch, size_t scratch_len);
 
+/* The answer this thread sends next to a request (a LOOKUP's entry, a GETATTR's attributes) says
+ * the name and attributes stay valid for at least seconds; 0 turns it off. Notifications (unique 0)
+ * are left alone and do not end it. */
+void abfs_io_reply_timeout(unsigned seconds);
+
+/* The patch itself: a successful reply of two pieces whose argument is a fuse_entry_out (entry and
+ * attribute validity raised to seconds) or a fuse_attr_out (attribute validity); iov otherwise. */
+const struct iovec *abfs_io_patch_reply_timeout(const struct iovec *iov, int count, unsigned seconds,
+                                                struct iovec *out, int out_cap, void *scratch, size_t scratch_len);
+
 /* Forget the remembered INIT (tests). */
 void abfs_init_dirops_reset(void);
 

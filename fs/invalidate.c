@@ -123,6 +123,7 @@ void abfs_refresh_all(AbfsFs *fs)
                                         "/jobs", "/tags"};
     for (gsize i = 0; i < G_N_ELEMENTS(roots); i++)
         abfs_invalidate_later(roots[i]);
+    abfs_pagecache_invalidate_kept(); /* their sizes were kept longer than the roots' */
 }
 
 void abfs_fs_on_stale(int errnum, const char *message, gpointer data)

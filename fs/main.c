@@ -46,6 +46,7 @@ typedef struct {
     unsigned wait_timeout;
     unsigned events_interval;
     unsigned list_parallel;
+    unsigned file_timeout;
     int insecure;
     char *client_secret_file;
     char *bearer_token_file;
@@ -87,6 +88,7 @@ static const struct fuse_opt option_spec[] = {
     OPT("wait_timeout=%u", wait_timeout),
     OPT("events_interval=%u", events_interval),
     OPT("list_parallel=%u", list_parallel),
+    OPT("file_timeout=%u", file_timeout),
     OPT("insecure", insecure),
     OPT("client_secret_file=%s", client_secret_file),
     OPT("bearer_token_file=%s", bearer_token_file),
@@ -164,6 +166,8 @@ static void usage(const char *prog)
            "    -o events_interval=SECONDS  how often the API is polled while events or\n"
            "                             events.json is open (default 10, at least 1)\n"
            "    -o list_parallel=N       list pages in flight at once (default 16)\n"
+           "    -o file_timeout=SECONDS  how long the kernel keeps the names and attributes of\n"
+           "                             a connection's files (default 10; 0: attr_timeout)\n"
            "    -o max_threads=N         FUSE worker threads (default %d); readers of a job's\n"
            "                             wait may hold all but a quarter of them (then EAGAIN)\n"
            "    -o allow_delete          rmdir connections/ID deletes the connection\n"
@@ -394,6 +398,7 @@ int main(int argc, char *argv[])
                     .wait_timeout = 3600,
                     .events_interval = 10,
                     .list_parallel = 16,
+                    .file_timeout = ABFS_PAGECACHE_FILE_TIMEOUT,
                     .max_threads = DEFAULT_MAX_THREADS};
     int status = 1;
     AbfsFs fs = {0};
@@ -496,6 +501,7 @@ int main(int argc, char *argv[])
      * so the user's -o entry_timeout=, attr_timeout=, kernel_cache win. */
     fuse_opt_insert_arg(&args, 1, "-oentry_timeout=1,attr_timeout=1,negative_timeout=0");
 
+    abfs_pagecache_set_file_timeout(opts.file_timeout);
     fuse = fuse_new(&args, abfs_replace_wrap(abfs_pagecache_wrap(abfs_fs_operations(), opts.kernel_cache)),
                     sizeof(struct fuse_operations), &fs);
     if (!fuse)

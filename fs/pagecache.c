@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "handles.h"
+#include "init_dirops.h"
 #include "tree.h"
 
 typedef struct {
@@ -14,6 +15,7 @@ typedef struct {
     gboolean settled;  /* every size told since the record began (or since the last invalidation) is size */
     guint live;        /* opens of the path reading through pages now, all of live_text */
     GBytes *live_text; /* while live: their text (pages filled by one are the others' too) */
+    gboolean kept;     /* the kernel was told to keep the name and attributes file_timeout s */
 } Told;
 
 static void told_free(gpointer data)
@@ -27,6 +29,12 @@ static void told_free(gpointer data)
 static GMutex lock;
 static GHashTable *told; /* path -> Told; protected by lock; never shrinks (bounded) */
 static gboolean active;  /* the wrap is in place (no kernel_cache) */
+static unsigned file_timeout = ABFS_PAGECACHE_FILE_TIMEOUT; /* set before the session starts */
+
+void abfs_pagecache_set_file_timeout(unsigned seconds)
+{
+    file_timeout = seconds;
+}
 
 static gboolean setting_file(const char *path, AbfsNode *node)
 {
@@ -56,11 +64,15 @@ static Told *record(const char *path, off_t size, gboolean *made)
     return t;
 }
 
-static off_t tell(const char *path, off_t size)
+/* The size to tell of path; *recorded: whether path has a record (with keep: marked kept). */
+static off_t tell(const char *path, off_t size, gboolean keep, gboolean *recorded)
 {
     g_mutex_lock(&lock);
     gboolean made;
     Told *t = told ? record(path, size, &made) : NULL;
+    *recorded = t != NULL;
+    if (t && keep)
+        t->kept = TRUE;
     if (t && t->live)
         size = t->size; /* the kernel's one size of the file is the live open's until it closes */
     else if (t && !made && t->size != size) {
@@ -82,7 +94,33 @@ static void set_size(struct stat *st, off_t size)
 
 void abfs_pagecache_tell_stat(const char *path, struct stat *st)
 {
-    set_size(st, tell(path, st->st_size));
+    gboolean recorded;
+    set_size(st, tell(path, st->st_size, FALSE, &recorded));
+}
+
+/* A file of a connection's directory (connections/<id>/<file>): its name lives as long as the
+ * directory, whose own entry the kernel still checks every entry_timeout. */
+static gboolean keepable(const char *path, const AbfsNode *node)
+{
+    return file_timeout > 0 && node->kind == ABFS_NODE_CONNECTION_FILE && g_str_has_prefix(path, "/connections/");
+}
+
+void abfs_pagecache_invalidate_kept(void)
+{
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+    g_mutex_lock(&lock);
+    if (told) {
+        GHashTableIter it;
+        gpointer key, value;
+        g_hash_table_iter_init(&it, told);
+        while (g_hash_table_iter_next(&it, &key, &value))
+            if (((Told *)value)->kept)
+                g_ptr_array_add(paths, g_strdup(key));
+    }
+    g_mutex_unlock(&lock);
+    for (guint i = 0; i < paths->len; i++)
+        abfs_invalidate_later(g_ptr_array_index(paths, i));
+    g_ptr_array_free(paths, TRUE);
 }
 
 /* Whether the open h of path reads through pages. When the kernel may hold another size for path,
@@ -183,8 +221,13 @@ static int release_noted(const char *path, struct fuse_file_info *fi)
 }
 
 /* A getattr of an open file that reads through pages answers that open's size (the kernel asks
- * before reading past the size it holds); every size of a setting file goes through
- * abfs_pagecache_tell_stat. */
+ * before reading past the size it holds); every size of a setting file goes through tell(), and
+ * the answer for a recorded file of a connection's directory says to keep its name and attributes
+ * file_timeout s (a lookup's entry or a getattr's attributes): a walker's second pass over
+ * thousands of them (a glob's stat, then cat's open) asks nothing again. What keeps that safe: an
+ * open still asks the daemon and is invalidated first when its size differs (admit()); a change the
+ * store sees invalidates the file (invalidate.c); .refresh and SIGHUP invalidate every kept file
+ * (abfs_pagecache_invalidate_kept); a deleted connection's directory entry expires as before. */
 static int getattr_noted(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
     int rc = inner->getattr(path, st, fi);
@@ -197,8 +240,12 @@ static int getattr_noted(const char *path, struct stat *st, struct fuse_file_inf
         set_size(st, (off_t)len);
     }
     AbfsNode node;
-    if (setting_file(path, &node))
-        abfs_pagecache_tell_stat(path, st);
+    if (setting_file(path, &node)) {
+        gboolean keep = keepable(path, &node), recorded;
+        set_size(st, tell(path, st->st_size, keep, &recorded));
+        if (keep && recorded)
+            abfs_io_reply_timeout(file_timeout);
+    }
     return rc;
 }
 

@@ -19,6 +19,11 @@
  *   - the opens of a path reading through pages at one time all have the same text: an open of
  *     another text while one is live is direct_io, so pages an older open reads in are never
  *     served to a newer one.
+ * The answer to a lookup or getattr of a file of a connection's directory (connections/<id>/<file>)
+ * also tells the kernel to keep its name and attributes for -o file_timeout seconds (default
+ * ABFS_PAGECACHE_FILE_TIMEOUT) instead of entry_timeout/attr_timeout, through the session's I/O
+ * hook (init_dirops.h): those names live as long as the directory, and a size the kernel keeps too
+ * long never cuts a read (above). .refresh and SIGHUP call abfs_pagecache_invalidate_kept().
  * With -o kernel_cache (or auto_cache) nothing here applies: every file keeps its pages across
  * opens, as the user asked. Thread-safe. */
 #ifndef ABFS_PAGECACHE_H
@@ -39,6 +44,15 @@ gboolean abfs_pagecache_attrs_only(const char *path);
  * ABFS_PAGECACHE_MAX_PATHS paths; an open of a path beyond them is direct_io. */
 void abfs_pagecache_tell_stat(const char *path, struct stat *st);
 #define ABFS_PAGECACHE_MAX_PATHS 65536u
+
+/* How long the kernel keeps a connection file's name and attributes; 0: entry_timeout and
+ * attr_timeout, like every other file. Call before the session starts. */
+#define ABFS_PAGECACHE_FILE_TIMEOUT 10u
+void abfs_pagecache_set_file_timeout(unsigned seconds);
+
+/* Queues an attribute invalidation (abfs_invalidate_later) of every file whose attributes the
+ * kernel was told to keep file_timeout s: after it, the next stat of each asks the daemon. */
+void abfs_pagecache_invalidate_kept(void);
 
 /* At exit, after the session ended. */
 void abfs_pagecache_cleanup(void);

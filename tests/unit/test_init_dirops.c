@@ -4,6 +4,7 @@
  * and nothing else is changed by that patch. */
 #include "../../fs/init_dirops.h"
 
+#include <errno.h>
 #include <glib.h>
 #include <linux/fuse.h>
 #include <string.h>
@@ -157,6 +158,89 @@ static void test_other_messages_are_not_patched(void)
     g_assert_true(abfs_io_patch_inval_inode(n.iov, 2, out, 2, &scratch, sizeof scratch) == n.iov);
 }
 
+/* A reply as libfuse sends it: the header, then one argument. */
+struct entry_reply {
+    struct fuse_out_header oh;
+    struct fuse_entry_out entry;
+    struct fuse_attr_out attr;
+    struct iovec iov[2];
+};
+
+static void entry_reply(struct entry_reply *r, int32_t error, uint64_t unique, gboolean attr)
+{
+    memset(r, 0, sizeof *r);
+    r->entry = (struct fuse_entry_out){.nodeid = 9,
+                                       .entry_valid = 1,
+                                       .entry_valid_nsec = 5,
+                                       .attr_valid = 1,
+                                       .attr_valid_nsec = 5,
+                                       .attr = {.size = 123}};
+    r->attr = (struct fuse_attr_out){.attr_valid = 1, .attr_valid_nsec = 5, .attr = {.size = 77}};
+    size_t len = attr ? sizeof r->attr : sizeof r->entry;
+    r->oh = (struct fuse_out_header){.len = (uint32_t)(sizeof r->oh + len), .error = error, .unique = unique};
+    r->iov[0] = (struct iovec){&r->oh, sizeof r->oh};
+    r->iov[1] = attr ? (struct iovec){&r->attr, sizeof r->attr} : (struct iovec){&r->entry, sizeof r->entry};
+}
+
+static void test_lookup_and_getattr_answers_are_kept_longer(void)
+{
+    struct entry_reply r;
+    struct iovec out[2];
+    union {
+        struct fuse_entry_out entry;
+        struct fuse_attr_out attr;
+    } scratch;
+    entry_reply(&r, 0, 11, FALSE);
+    const struct iovec *use = abfs_io_patch_reply_timeout(r.iov, 2, 10, out, 2, &scratch, sizeof scratch);
+    g_assert_true(use == out && use[0].iov_base == &r.oh);
+    struct fuse_entry_out e;
+    g_assert_cmpuint(use[1].iov_len, ==, sizeof e);
+    memcpy(&e, use[1].iov_base, sizeof e);
+    g_assert_cmpuint(e.entry_valid, ==, 10);
+    g_assert_cmpuint(e.entry_valid_nsec, ==, 0);
+    g_assert_cmpuint(e.attr_valid, ==, 10);
+    g_assert_cmpuint(e.nodeid, ==, 9);
+    g_assert_cmpuint(e.attr.size, ==, 123);
+    g_assert_cmpuint(r.entry.entry_valid, ==, 1); /* libfuse's buffer is untouched */
+
+    entry_reply(&r, 0, 12, TRUE);
+    use = abfs_io_patch_reply_timeout(r.iov, 2, 10, out, 2, &scratch, sizeof scratch);
+    g_assert_true(use == out);
+    struct fuse_attr_out a;
+    memcpy(&a, use[1].iov_base, sizeof a);
+    g_assert_cmpuint(a.attr_valid, ==, 10);
+    g_assert_cmpuint(a.attr.size, ==, 77);
+
+    /* never shortened: a longer validity the user asked for stays */
+    entry_reply(&r, 0, 13, FALSE);
+    r.entry.entry_valid = 60;
+    r.entry.attr_valid = 60;
+    use = abfs_io_patch_reply_timeout(r.iov, 2, 10, out, 2, &scratch, sizeof scratch);
+    memcpy(&e, use[1].iov_base, sizeof e);
+    g_assert_cmpuint(e.entry_valid, ==, 60);
+    g_assert_cmpuint(e.attr_valid, ==, 60);
+}
+
+static void test_other_answers_keep_their_timeouts(void)
+{
+    struct entry_reply r;
+    struct iovec out[2];
+    union {
+        struct fuse_entry_out entry;
+        struct fuse_attr_out attr;
+    } scratch;
+    entry_reply(&r, -ENOENT, 11, FALSE); /* a failed lookup */
+    g_assert_true(abfs_io_patch_reply_timeout(r.iov, 2, 10, out, 2, &scratch, sizeof scratch) == r.iov);
+    entry_reply(&r, 0, 0, FALSE); /* a notification */
+    g_assert_true(abfs_io_patch_reply_timeout(r.iov, 2, 10, out, 2, &scratch, sizeof scratch) == r.iov);
+    entry_reply(&r, 0, 11, FALSE);
+    g_assert_true(abfs_io_patch_reply_timeout(r.iov, 2, 0, out, 2, &scratch, sizeof scratch) == r.iov);
+    g_assert_true(abfs_io_patch_reply_timeout(r.iov, 1, 10, out, 2, &scratch, sizeof scratch) == r.iov);
+    g_assert_true(abfs_io_patch_reply_timeout(r.iov, 2, 10, out, 2, &scratch, sizeof r.attr) == r.iov);
+    r.iov[1].iov_len = sizeof r.entry + sizeof(struct fuse_open_out); /* a create's entry and open */
+    g_assert_true(abfs_io_patch_reply_timeout(r.iov, 2, 10, out, 2, &scratch, sizeof scratch) == r.iov);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -164,5 +248,7 @@ int main(int argc, char **argv)
     g_test_add_func("/init_dirops/untouched", test_not_offered_or_failed_or_other_replies_are_untouched);
     g_test_add_func("/init_dirops/inval_attrs_only", test_inval_inode_becomes_attributes_only);
     g_test_add_func("/init_dirops/inval_others", test_other_messages_are_not_patched);
+    g_test_add_func("/init_dirops/reply_timeout", test_lookup_and_getattr_answers_are_kept_longer);
+    g_test_add_func("/init_dirops/reply_timeout_others", test_other_answers_keep_their_timeouts);
     return g_test_run();
 }

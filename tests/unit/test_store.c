@@ -156,6 +156,72 @@ static void test_store_mtime(void)
     fx_free(fx);
 }
 
+/* The change hook's calls: "id/file" strings. */
+static void note_change(const char *id, int file, gpointer data)
+{
+    guint n;
+    const AbfsConnectionFile *files = abfs_connection_files(&n);
+    g_ptr_array_add(data, g_strdup_printf("%s/%s", id ? id : "*", file >= 0 ? files[file].name : "-"));
+}
+
+static gboolean noted(GPtrArray *changes, const char *what)
+{
+    for (guint i = 0; i < changes->len; i++)
+        if (strcmp(g_ptr_array_index(changes, i), what) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* A connection read alone before the first walk is what the kernel was told of it: when the walk
+ * (or the single's own refetch past the TTL) finds it changed, the files that changed are told. */
+static void test_store_changes_after_a_single_read(void)
+{
+    Fx *fx = fx_new();
+    fx->api->serve_singles = TRUE;
+    g_mutex_lock(&fx->api->lock);
+    g_ptr_array_add(fx->api->conns, make_conn(CONN_A, WS, "first"));
+    g_ptr_array_add(fx->api->conns, make_conn(CONN_B, WS, "steady"));
+    g_mutex_unlock(&fx->api->lock);
+    AbfsStore *store = store_for(fx, 60000);
+    GPtrArray *changes = g_ptr_array_new_with_free_func(g_free);
+    abfs_store_set_change_hook(store, note_change, changes);
+    GError *err = NULL;
+    AbfsEntry *e = abfs_store_entry(store, CONN_A, &err); /* a single GET: no walk yet */
+    g_assert_no_error(err);
+    abfs_entry_unref(e);
+    e = abfs_store_entry(store, CONN_B, &err);
+    g_assert_no_error(err);
+    abfs_entry_unref(e);
+    g_assert_cmpuint(abfs_store_walks(store), ==, 0);
+    api_rename(fx->api, CONN_A, "second");
+    AbfsSnapshot *s = snap_ok(store);
+    g_assert_cmpstr(entry_file(s, CONN_A, "name"), ==, "second\n");
+    g_assert_true(noted(changes, CONN_A "/name"));
+    g_assert_false(noted(changes, CONN_A "/schedule"));
+    for (guint i = 0; i < changes->len; i++) /* the unchanged connection is not told */
+        g_assert_false(g_str_has_prefix(g_ptr_array_index(changes, i), CONN_B));
+    abfs_snapshot_unref(s);
+    abfs_store_free(store);
+
+    /* the same for a single read again past its TTL */
+    store = store_for(fx, 1);
+    g_ptr_array_set_size(changes, 0);
+    abfs_store_set_change_hook(store, note_change, changes);
+    e = abfs_store_entry(store, CONN_A, &err);
+    g_assert_no_error(err);
+    abfs_entry_unref(e);
+    api_rename(fx->api, CONN_A, "third");
+    g_usleep(5 * 1000);
+    e = abfs_store_entry(store, CONN_A, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(abfs_entry_field(e, ABFS_ENTRY_NAME), ==, "third");
+    abfs_entry_unref(e);
+    g_assert_true(noted(changes, CONN_A "/name"));
+    g_ptr_array_free(changes, TRUE);
+    abfs_store_free(store);
+    fx_free(fx);
+}
+
 static void test_store_put_connection(void)
 {
     Fx *fx = fx_new();
@@ -707,6 +773,7 @@ int main(int argc, char **argv)
     g_test_add_func("/store/ttl", test_store_ttl);
     g_test_add_func("/store/invalidate", test_store_invalidate);
     g_test_add_func("/store/mtime", test_store_mtime);
+    g_test_add_func("/store/changes-after-a-single-read", test_store_changes_after_a_single_read);
     g_test_add_func("/store/put-connection", test_store_put_connection);
     g_test_add_func("/store/single-flight", test_store_single_flight);
     g_test_add_func("/store/error-without-snapshot", test_store_error_without_snapshot);
