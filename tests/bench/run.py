@@ -60,6 +60,11 @@ DOC_BEGIN = "<!-- bench:results:begin -->"
 DOC_END = "<!-- bench:results:end -->"
 
 AIRBYTEFS, CURL, PASSTHROUGH = "airbytefs", "curl+jq", "passthrough"
+# Workloads whose floor is a ratio to passthrough (issue 17: names within 1.1x at 10,000):
+# passthrough runs beside airbytefs at every latency at these sizes, so that a row's ratio compares
+# runs of one time, not runs minutes apart on a machine whose speed drifts by a third.
+SAME_TIME_BASELINE = ("names_cold", "names_warm")
+SAME_TIME_SIZES = (10000,)
 SYSTEMS = (AIRBYTEFS, CURL, PASSTHROUGH)
 
 # name -> (kind, systems, description). The order is the run order; edit100 is last because it
@@ -726,34 +731,63 @@ class Runner:
 
     def run_config(self, emu, ref, tree, latency, with_passthrough):
         """Every workload at one latency. passthrough serves local files, so it runs only with the
-        first latency of each N (with_passthrough) and its numbers stand for every latency."""
+        first latency of each N (with_passthrough) and its numbers stand for every latency, except
+        for the workloads whose floor is a ratio to it (SAME_TIME_BASELINE), where it runs at every
+        latency. A cold workload's runs are interleaved across the systems (airbytefs, then curl,
+        then passthrough, again), so that a machine slowing down over the cell (a 2-core VM's
+        neighbours, its memory reclaim) weighs on every system alike, not on one."""
         emu.reset(latency)
         for workload, (kind, systems, _) in WORKLOADS.items():
             if workload not in self.args.workloads:
                 continue
+            cells = []
             for system in systems:
-                if system == PASSTHROUGH and (tree is None or not with_passthrough):
+                same_time = system == PASSTHROUGH and workload in SAME_TIME_BASELINE and emu.n in SAME_TIME_SIZES
+                if system == PASSTHROUGH and (tree is None or not (with_passthrough or same_time)):
                     continue
                 runs = runs_for(self.args, emu.n, latency, workload, system)
-                res = Result(emu.n, None if system == PASSTHROUGH else latency, workload, system, runs)
+                res = Result(emu.n, latency if system != PASSTHROUGH or same_time else None, workload, system,
+                             runs)
                 self.results.append(res)
-                log("N=%d latency=%d ms %s [%s] x%d" % (emu.n, latency, workload, system, runs))
-                cell_started = time.monotonic()
-                try:
-                    if system == CURL:
-                        self.run_curl(res, emu, ref)
-                    elif kind == "cold":
-                        self.run_cold(res, emu, ref, tree)
-                    else:
-                        self.run_warm(res, emu, ref, tree)
-                except BenchError as e:
-                    res.error = str(e)
-                    log("  FAILED: %s" % e)
-                else:
-                    log("  median %s s, requests %s, peak RSS %s"
-                        % (fmt_s(res.median()), fmt_routes(res), fmt_mib(res.peak_rss())))
-                finally:
-                    res.wall_s = time.monotonic() - cell_started
+                cells.append(res)
+            if kind == "cold":
+                log("N=%d latency=%d ms %s [%s] x%s, interleaved" % (
+                    emu.n, latency, workload, ", ".join(r.system for r in cells),
+                    "/".join(str(r.runs) for r in cells)))
+                for i in range(max((r.runs for r in cells), default=0)):
+                    for res in cells:
+                        if i < res.runs and res.error is None:
+                            self.run_cell(res, kind, emu, ref, tree, runs=1)
+                for res in cells:
+                    self.log_cell(res)
+            else:
+                for res in cells:
+                    log("N=%d latency=%d ms %s [%s] x%d" % (emu.n, latency, workload, res.system, res.runs))
+                    self.run_cell(res, kind, emu, ref, tree, runs=res.runs)
+                    self.log_cell(res)
+
+    def run_cell(self, res, kind, emu, ref, tree, runs):
+        """runs more runs of res (its error set on a failure)."""
+        started = time.monotonic()
+        try:
+            if res.system == CURL:
+                self.run_curl(res, emu, ref, runs)
+            elif kind == "cold":
+                self.run_cold(res, emu, ref, tree, runs)
+            else:
+                self.run_warm(res, emu, ref, tree)
+        except BenchError as e:
+            res.error = str(e)
+        finally:
+            res.wall_s = (res.wall_s or 0.0) + time.monotonic() - started
+
+    @staticmethod
+    def log_cell(res):
+        if res.error is not None:
+            log("  [%s] FAILED: %s" % (res.system, res.error))
+        else:
+            log("  [%s] median %s s, requests %s, peak RSS %s"
+                % (res.system, fmt_s(res.median()), fmt_routes(res), fmt_mib(res.peak_rss())))
 
     def context(self, workload, ref):
         ctx = {"ids": parallel_ids(ref)}
@@ -769,10 +803,10 @@ class Runner:
         check_output(res.workload, res.system, out, ref, ctx)
         return seconds
 
-    def run_curl(self, res, emu, ref):
+    def run_curl(self, res, emu, ref, runs):
         env = dict(os.environ, API=emu.api_url, WS=WORKSPACE, CLIENT_ID=CLIENT_ID,
                    CLIENT_SECRET=CLIENT_SECRET)
-        for _ in range(res.runs):
+        for _ in range(runs):
             ctx = self.context(res.workload, ref)
             try:
                 emu.reset_requests()
@@ -783,10 +817,10 @@ class Runner:
             finally:
                 remove_tree(ctx.get("dest"))
 
-    def run_cold(self, res, emu, ref, tree):
+    def run_cold(self, res, emu, ref, tree, runs):
         """A fresh mount per run; the counters are zeroed before the daemon starts, so whatever it
         asks at mount time is counted; the clock starts once the mount is there."""
-        for _ in range(res.runs):
+        for _ in range(runs):
             ctx = self.context(res.workload, ref)
             try:
                 if res.system == AIRBYTEFS:
@@ -880,10 +914,14 @@ class Runner:
 # --- floors -------------------------------------------------------------------------------------
 
 def find(results, n, latency, workload, system):
-    """The result of one cell; passthrough's stands for every latency."""
-    for r in results:
-        if (r.n, r.workload, r.system) == (n, workload, system) and \
-                (system == PASSTHROUGH or r.latency == latency):
+    """The result of one cell; passthrough's of the same latency (SAME_TIME_BASELINE), or else
+    its one run per N, which stands for every latency."""
+    cells = [r for r in results if (r.n, r.workload, r.system) == (n, workload, system)]
+    for r in cells:
+        if r.latency == latency:
+            return r
+    for r in cells:
+        if system == PASSTHROUGH and r.latency is None:
             return r
     return None
 
@@ -1075,10 +1113,12 @@ def report(args, results, refs, floor_rows, started, elapsed, load_before):
     w("- Emulator: tests/emulator/airbyte_emulator.py --connections N, on this machine; latency "
       "set with POST /_emulator/config\n")
     w("- passthrough: libfuse %s's example%s, serving a copy of the mount's files in /dev/shm; it "
-      "reads local files, so it ran once per N and its numbers stand on every latency's row\n"
+      "reads local files, so it ran once per N and its numbers stand on every latency's row, "
+      "except for names_cold and names_warm at 10,000, where it ran beside airbytefs at every latency\n"
       % (pkg_version("fuse3"), (" as shipped" if args.passthrough_stock
          else " with airbytefs's kernel cache (entry and attribute timeouts 1 s, readdirplus)")
          + (", its files opened with direct_io as airbytefs's" if args.passthrough_direct_io else "")))
+    w("- Cold workloads: the systems' runs interleaved (airbytefs, curl+jq, passthrough, again)\n")
     w("- Raw listing JSON (all pages of `GET /connections`, limit 100): %s\n\n"
       % ", ".join("N=%s: %s bytes in %d pages" % (f"{n:,}", f"{r['raw_bytes']:,}", r["pages"])
                   for n, r in sorted(refs.items())))
