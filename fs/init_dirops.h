@@ -12,6 +12,10 @@
  * for (fuse_invalidate_path always sends offset 0, dropping pages too, and the path-to-inode
  * lookup is private): a thread that set abfs_io_attrs_only(true) has its FUSE_NOTIFY_INVAL_INODE
  * sent with offset -1, which the kernel takes as "attributes only" and which waits on no page.
+ *
+ * And per-file validity, which the high-level API has one global value for (entry_timeout,
+ * attr_timeout): a thread that set abfs_io_reply_timeout(s) while answering a LOOKUP or GETATTR
+ * has that answer say "valid s seconds" (pagecache.h says which files, and why it is safe).
  * Nothing else is touched. */
 #ifndef ABFS_INIT_DIROPS_H
 #define ABFS_INIT_DIROPS_H
