@@ -745,6 +745,8 @@ class Runner:
                 same_time = system == PASSTHROUGH and workload in SAME_TIME_BASELINE and emu.n in SAME_TIME_SIZES
                 if system == PASSTHROUGH and (tree is None or not (with_passthrough or same_time)):
                     continue
+                if system == CURL and self.args.no_curl:
+                    continue
                 runs = runs_for(self.args, emu.n, latency, workload, system)
                 res = Result(emu.n, latency if system != PASSTHROUGH or same_time else None, workload, system,
                              runs)
@@ -1232,6 +1234,8 @@ def parse_args(argv):
     p.add_argument("--runs", type=int, help="runs of every workload (default: 5, 3 at N=10000, fewer edits)")
     p.add_argument("--workloads", help="comma-separated subset of: " + ",".join(WORKLOADS))
     p.add_argument("--no-passthrough", action="store_true", help="skip the passthrough baseline")
+    p.add_argument("--no-curl", action="store_true",
+                   help="skip the curl + jq baseline (cold runs then alternate airbytefs and passthrough only)")
     p.add_argument("--passthrough-stock", action="store_true",
                    help="build passthrough exactly as shipped (kernel cache timeouts 0, no readdirplus) "
                         "instead of with airbytefs's 1 s timeouts and readdirplus")
