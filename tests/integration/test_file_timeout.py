@@ -1,11 +1,12 @@
 """The names and attributes of a connection's files kept by the kernel for -o file_timeout seconds
 (fs/pagecache.h), over a real mount: a second pass of stat over them past entry_timeout and
 attr_timeout (1 s) asks the daemon nothing, while a change stays visible where it should be: after
-.refresh, after a listing that sees a change made elsewhere, after the user's own sed -i, and a
+.refresh, after a listing that sees a change made elsewhere, after the user's own sed -i and a rewrite of settings/<id>.json, and a
 connection deleted elsewhere is gone once its directory's entry expires."""
 import errno
 import os
 import re
+import tempfile
 import time
 
 import pytest
@@ -125,3 +126,22 @@ def test_a_connection_deleted_elsewhere_is_gone(kept, emulator):
         os.stat(f)
     assert exc.value.errno == errno.ENOENT
     assert cid not in os.listdir(m / "connections")
+
+
+def test_a_change_through_settings_shows_in_the_connections_files(kept_long):
+    """settings/<id>.json rewritten (as rsync or an editor applies it): the name file of the same
+    connection, whose size the kernel keeps 60 s here, shows the new size and value at once."""
+    m, cid = kept_long
+    f = m / "connections" / cid / "name"
+    s = m / "settings" / f"{cid}.json"
+    assert os.stat(f).st_size == len("Faker Demo\n")
+    text = run(f"cat {s}").stdout
+    assert '"name": "Faker Demo"' in text, text
+    new = text.replace('"name": "Faker Demo"', '"name": "Faker Demo, applied from git"')
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        fh.write(new)
+    r = run(f"cp {fh.name} {s}")
+    os.unlink(fh.name)
+    assert r.returncode == 0, r
+    assert eventually(lambda: os.stat(f).st_size == len("Faker Demo, applied from git\n")), os.stat(f)
+    assert run(f"cat {f}").stdout == "Faker Demo, applied from git\n"
