@@ -9,6 +9,7 @@
 
 #include "connection_files.h"
 #include "error.h"
+#include "health.h"
 #include "jobs.h"
 #include "text.h"
 #include "weburl.h"
@@ -36,7 +37,8 @@ static int latest_job(const AbfsNode *node, char **id, GError **error)
     return *id ? 0 : -ENOENT;
 }
 
-/* After a job was started or cancelled: the kernel forgets jobs/ and latest. */
+/* After a job was started or cancelled: the kernel forgets jobs/ and latest, and the health
+ * report is computed afresh at its next read (it says running at once, not after cache_ttl). */
 static void jobs_changed(const char *connection_id)
 {
     char *jobs_dir = g_strdup_printf("/connections/%s/jobs", connection_id);
@@ -45,6 +47,14 @@ static void jobs_changed(const char *connection_id)
     abfs_invalidate_later(latest);
     g_free(latest);
     g_free(jobs_dir);
+    abfs_health_invalidate(abfs_fs()->health);
+    static const char *const health_files[] = {"health", "health.json", "last_success"};
+    for (gsize i = 0; i < G_N_ELEMENTS(health_files); i++) {
+        char *path = g_strdup_printf("/connections/%s/%s", connection_id, health_files[i]);
+        abfs_invalidate_later(path);
+        g_free(path);
+    }
+    abfs_invalidate_later("/status");
 }
 
 /* ---- run ---- */

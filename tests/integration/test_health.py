@@ -228,3 +228,30 @@ def test_without_config_api_the_job_listing_answers():
     finally:
         assert m.unmount() == 0, m.log()
         emu.stop()
+
+
+def test_run_and_cancel_show_in_health_at_once(hemu):
+    """With the report trusted 30 s (the default), `echo sync > run` makes health say running at
+    the next read, and `echo > jobs/<id>/cancel` makes it stop saying so: a start or cancel here drops the
+    report instead of waiting out the TTL."""
+    hemu.reset()
+    m = Mount(hemu, [])
+    try:
+        cid = conn_named(hemu, "Faker Demo")
+        d = m / "connections" / cid
+        before = (d / "health").read_text()
+        assert before != "running\n", before
+        assert "Faker Demo" not in os.listdir(m / "status" / "running")
+        hemu.admin("POST", "/_emulator/next-job", {"outcome": "succeeded", "duration": 20})
+        r = run(f"bash -c 'echo sync > {d}/run'")
+        assert r.returncode == 0, r
+        assert (d / "health").read_text() == "running\n"
+        assert json.loads((d / "health.json").read_text())["active_job"]["type"] == "sync"
+        assert "Faker Demo" in os.listdir(m / "status" / "running")
+        job = os.readlink(d / "jobs" / "latest")
+        r = run(f"bash -c 'echo > {d}/jobs/{job}/cancel'")
+        assert r.returncode == 0, r
+        assert wait_for(lambda: job_status(hemu, int(job)) == "cancelled", 5)
+        assert (d / "health").read_text() != "running\n"
+    finally:
+        assert m.unmount() == 0, m.log()
