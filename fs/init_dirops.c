@@ -168,10 +168,7 @@ static ssize_t dirops_writev(int fd, struct iovec *iov, int count, void *userdat
     if (reply_timeout) {
         unsigned seconds = reply_timeout;
         struct iovec patched[2];
-        union {
-            struct fuse_entry_out entry;
-            struct fuse_attr_out attr;
-        } arg;
+        AbfsReplyScratch arg;
         const struct iovec *use = abfs_io_patch_reply_timeout(iov, count, seconds, patched, 2, &arg, sizeof arg);
         if (count >= 1 && iov[0].iov_len >= sizeof(struct fuse_out_header) &&
             ((const struct fuse_out_header *)iov[0].iov_base)->unique != 0)

@@ -20,6 +20,7 @@
 #ifndef ABFS_INIT_DIROPS_H
 #define ABFS_INIT_DIROPS_H
 
+#include <linux/fuse.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +61,12 @@ const struct iovec *abfs_io_patch_inval_inode(const struct iovec *iov, int count
  * the name and attributes stay valid for at least seconds; 0 turns it off. Notifications (unique 0)
  * are left alone and do not end it. */
 void abfs_io_reply_timeout(unsigned seconds);
+
+/* Room for the argument abfs_io_patch_reply_timeout() rewrites. */
+typedef union {
+    struct fuse_entry_out entry;
+    struct fuse_attr_out attr;
+} AbfsReplyScratch;
 
 /* The patch itself: a successful reply of two pieces whose argument is a fuse_entry_out (entry and
  * attribute validity raised to seconds) or a fuse_attr_out (attribute validity); iov otherwise. */

@@ -48,9 +48,12 @@ static void jobs_changed(const char *connection_id)
     g_free(latest);
     g_free(jobs_dir);
     abfs_health_invalidate(abfs_fs()->health);
-    static const char *const health_files[] = {"health", "health.json", "last_success"};
-    for (gsize i = 0; i < G_N_ELEMENTS(health_files); i++) {
-        char *path = g_strdup_printf("/connections/%s/%s", connection_id, health_files[i]);
+    guint n;
+    const AbfsTreeName *names = abfs_tree_names(ABFS_NODE_CONNECTION, &n);
+    for (guint i = 0; i < n; i++) {
+        if (names[i].kind != ABFS_NODE_HEALTH_FILE)
+            continue;
+        char *path = g_strdup_printf("/connections/%s/%s", connection_id, names[i].name);
         abfs_invalidate_later(path);
         g_free(path);
     }

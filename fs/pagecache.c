@@ -98,11 +98,11 @@ void abfs_pagecache_tell_stat(const char *path, struct stat *st)
     set_size(st, tell(path, st->st_size, FALSE, &recorded));
 }
 
-/* A file of a connection's directory (connections/<id>/<file>): its name lives as long as the
- * directory, whose own entry the kernel still checks every entry_timeout. */
-static gboolean keepable(const char *path, const AbfsNode *node)
+/* Of the setting files, those of a connection's directory (connections/<id>/<file>): their name
+ * lives as long as the directory, whose own entry the kernel still checks every entry_timeout. */
+static gboolean keepable(const char *path)
 {
-    return file_timeout > 0 && node->kind == ABFS_NODE_CONNECTION_FILE && g_str_has_prefix(path, "/connections/");
+    return file_timeout > 0 && g_str_has_prefix(path, "/connections/");
 }
 
 void abfs_pagecache_invalidate_kept(void)
@@ -241,7 +241,7 @@ static int getattr_noted(const char *path, struct stat *st, struct fuse_file_inf
     }
     AbfsNode node;
     if (setting_file(path, &node)) {
-        gboolean keep = keepable(path, &node), recorded;
+        gboolean keep = keepable(path), recorded;
         set_size(st, tell(path, st->st_size, keep, &recorded));
         if (keep && recorded)
             abfs_io_reply_timeout(file_timeout);

@@ -186,10 +186,7 @@ static void test_lookup_and_getattr_answers_are_kept_longer(void)
 {
     struct entry_reply r;
     struct iovec out[2];
-    union {
-        struct fuse_entry_out entry;
-        struct fuse_attr_out attr;
-    } scratch;
+    AbfsReplyScratch scratch;
     entry_reply(&r, 0, 11, FALSE);
     const struct iovec *use = abfs_io_patch_reply_timeout(r.iov, 2, 10, out, 2, &scratch, sizeof scratch);
     g_assert_true(use == out && use[0].iov_base == &r.oh);
@@ -225,10 +222,7 @@ static void test_other_answers_keep_their_timeouts(void)
 {
     struct entry_reply r;
     struct iovec out[2];
-    union {
-        struct fuse_entry_out entry;
-        struct fuse_attr_out attr;
-    } scratch;
+    AbfsReplyScratch scratch;
     entry_reply(&r, -ENOENT, 11, FALSE); /* a failed lookup */
     g_assert_true(abfs_io_patch_reply_timeout(r.iov, 2, 10, out, 2, &scratch, sizeof scratch) == r.iov);
     entry_reply(&r, 0, 0, FALSE); /* a notification */
